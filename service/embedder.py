@@ -1,0 +1,382 @@
+"""The web process's one handle on the model: queue, micro-batching, futures by id, restarts.
+
+Every ``embed()`` call becomes one or more jobs (at most ``max_batch_size`` texts
+each) with a future. A batching task drains the queue into one model call at a
+time; the reply comes back with the batch id and is split among the jobs.
+
+The child is watched through its pipe *and* its sentinel, so a death is seen at
+once. When it dies, the in-flight jobs go back to the front of the queue and are
+re-sent to a new child; a job whose batch was lost twice fails with
+``ModelCrashed``. No future is ever left pending: shutdown and boot failure fail
+every waiting job with ``ModelUnavailable``. Only one model runs at a time,
+because two would not fit in a 512 MiB container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import itertools
+import logging
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
+from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable
+from service.model_process import ModelProcess
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 2
+STOP_GRACE_S = 5.0
+
+
+class State(enum.Enum):
+    STARTING = "starting"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class ChildDied(Exception):
+    """Internal: the child ended while a batch or the READY handshake was pending."""
+
+
+class BootFailedError(Exception):
+    """Internal: the child reported that the model could not load."""
+
+
+@dataclass(eq=False)
+class Job:
+    texts: list[str]
+    future: asyncio.Future[np.ndarray]
+    attempts: int = 0
+    last_error: str = ""
+
+
+@dataclass(eq=False)
+class InFlight:
+    batch_id: int
+    jobs: list[Job]
+    reply: asyncio.Future[FromChild]
+
+
+@dataclass
+class EmbedderStats:
+    model_calls: int = 0
+    texts_embedded: int = 0
+    late_replies_dropped: int = 0
+    restarts: Counter[str] = field(default_factory=Counter)
+    last_restart_reason: str = ""
+    last_restart_seconds: float | None = None
+
+
+def restart_kind(reason: str) -> str:
+    """The counter a restart reason is tallied under: its first word (``budget``, ``died``, ``timeout``)."""
+    return reason.split(":", 1)[0]
+
+
+class Embedder:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.spec = ModelSpec(
+            name=settings.text_embedding_model,
+            cache_dir=settings.model_cache_dir,
+            max_tokens=settings.max_tokens,
+            threads=settings.model_threads,
+        )
+        self.state = State.STOPPED
+        self.failure = ""
+        self.child: ModelProcess | None = None
+        self.stats = EmbedderStats()
+        self._queue: deque[Job] = deque()
+        self._queued_texts = 0
+        self._work = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._batch_lock = asyncio.Lock()
+        self._batch_ids = itertools.count(1)
+        self._in_flight: InFlight | None = None
+        self._handshake: asyncio.Future[Ready] | None = None
+        self._batcher: asyncio.Task[None] | None = None
+        self._restart_task: asyncio.Task[None] | None = None
+
+    # --- lifecycle ---
+
+    async def start(self) -> None:
+        """Spawn the child and wait for READY; raises ModelUnavailable if the model cannot load."""
+        self.state = State.STARTING
+        await self._spawn()
+        if self.state is State.FAILED:
+            raise ModelUnavailable(self.failure)
+        self._batcher = asyncio.create_task(self._run_batches(), name="embedder-batcher")
+
+    async def stop(self) -> None:
+        self.state = State.STOPPED
+        self._ready.clear()
+        for task in (self._restart_task, self._batcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._fail_queue(ModelUnavailable("the service is shutting down"))
+        if self.child is not None:
+            await self._retire(self.child)
+
+    def request_restart(self, reason: str, graceful: bool) -> None:
+        """Replace the child (once, however many callers ask); the batcher pauses until the new one is ready."""
+        if self.state in (State.STOPPED, State.FAILED) or self._restart_in_progress():
+            return
+        self.state = State.RESTARTING
+        self._ready.clear()
+        self._restart_task = asyncio.create_task(self._restart(reason, graceful), name="embedder-restart")
+
+    def _restart_in_progress(self) -> bool:
+        return self._restart_task is not None and not self._restart_task.done()
+
+    async def _restart(self, reason: str, graceful: bool) -> None:
+        started = time.monotonic()
+        old = self.child
+        pid = old.pid if old else 0
+        self.stats.restarts[restart_kind(reason)] += 1
+        self.stats.last_restart_reason = reason
+        log.warning("Restarting model child pid=%d: %s", pid, reason)
+        if graceful:
+            # Let the batch in flight finish on the old child; the batcher starts no new one meanwhile.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.model_call_timeout_s):
+                    async with self._batch_lock:
+                        pass
+        if old is not None:
+            await self._retire(old)
+        await self._spawn()
+        if self.state is not State.FAILED:
+            self.stats.last_restart_seconds = time.monotonic() - started
+            log.info("Model child restarted in %.2fs (pid %d -> %d)", self.stats.last_restart_seconds, pid, self.pid)
+
+    async def _spawn(self) -> None:
+        loop = asyncio.get_running_loop()
+        child = ModelProcess(self.spec, self.settings.log_level)
+        self.child = child
+        self._handshake = loop.create_future()
+        loop.add_reader(child.conn.fileno(), self._on_readable, child)
+        loop.add_reader(child.sentinel, self._on_exit, child)
+        try:
+            async with asyncio.timeout(self.settings.model_boot_timeout_s):
+                child.ready = await self._handshake
+        except (TimeoutError, ChildDied, BootFailedError) as error:
+            await self._boot_failed(child, str(error) or "timed out waiting for READY")
+            return
+        log.info("Model child pid=%d ready: %s, dim %d", child.pid, child.ready.model, child.ready.dim)
+        self.state = State.READY
+        self._ready.set()
+
+    async def _boot_failed(self, child: ModelProcess, reason: str) -> None:
+        """A model that cannot load will not load on the next try either: stop, fail everything, say why."""
+        self.failure = f"model {self.spec.name!r} failed to load: {reason}"
+        log.error("%s; not restarting", self.failure)
+        self.state = State.FAILED
+        self._ready.clear()
+        await self._retire(child)
+        self._fail_queue(ModelUnavailable(self.failure))
+
+    async def _retire(self, child: ModelProcess) -> None:
+        self._detach(child)
+        await child.stop(STOP_GRACE_S)
+
+    def _detach(self, child: ModelProcess) -> None:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ValueError, OSError):
+            loop.remove_reader(child.conn.fileno())
+        with contextlib.suppress(ValueError, OSError):
+            loop.remove_reader(child.sentinel)
+
+    # --- the pipe and the sentinel ---
+
+    def _on_readable(self, child: ModelProcess) -> None:
+        try:
+            message: FromChild = child.conn.recv()
+        except (EOFError, OSError):
+            self._on_exit(child)
+            return
+        self._dispatch(child, message)
+
+    def _dispatch(self, child: ModelProcess, message: FromChild) -> None:
+        if isinstance(message, Ready | BootFailed):
+            if child is self.child and self._handshake is not None and not self._handshake.done():
+                if isinstance(message, Ready):
+                    self._handshake.set_result(message)
+                else:
+                    log.error("Model child traceback:\n%s", message.traceback)
+                    self._handshake.set_exception(BootFailedError(message.error))
+            return
+        flight = self._in_flight
+        if flight is None or child is not self.child or message.batch_id != flight.batch_id:
+            self.stats.late_replies_dropped += 1
+            log.warning("Dropping reply for batch %d: its request is no longer waiting", message.batch_id)
+            return
+        if not flight.reply.done():
+            flight.reply.set_result(message)
+
+    def _on_exit(self, child: ModelProcess) -> None:
+        """The sentinel fired (or the pipe broke): read what the child managed to send, then mourn it."""
+        with contextlib.suppress(EOFError, OSError):
+            while child.conn.poll(0):
+                self._dispatch(child, child.conn.recv())
+        self._detach(child)
+        child.reap()
+        if child is not self.child:
+            return
+        reason = f"died: {child.exit_description()}"
+        log.error("Model child pid=%d %s", child.pid, reason)
+        if self._handshake is not None and not self._handshake.done():
+            self._handshake.set_exception(ChildDied(reason))
+        if self._in_flight is not None and not self._in_flight.reply.done():
+            self._in_flight.reply.set_exception(ChildDied(reason))
+        if self.state is State.READY:
+            self.request_restart(reason, graceful=False)
+
+    # --- requests ---
+
+    async def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised embeddings, one row per text, in order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self.state in (State.FAILED, State.STOPPED):
+            raise ModelUnavailable(self.failure or "the model is not running")
+        if self._queued_texts + len(texts) > self.settings.max_queue_texts:
+            raise ModelOverloaded(f"{self._queued_texts} texts are already waiting for the model; retry shortly")
+        loop = asyncio.get_running_loop()
+        size = self.settings.max_batch_size
+        jobs = [Job(texts[i : i + size], loop.create_future()) for i in range(0, len(texts), size)]
+        for job in jobs:
+            self._enqueue(job)
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_s):
+                parts = await asyncio.gather(*(job.future for job in jobs))
+        except TimeoutError:
+            raise ModelTimeout(f"no embeddings within {self.settings.request_timeout_s:g}s") from None
+        finally:
+            for job in jobs:
+                if not job.future.done():
+                    job.future.cancel()  # the batcher skips it, or ignores its result
+                elif not job.future.cancelled():
+                    job.future.exception()  # mark a second failure as seen
+        return np.concatenate(parts)
+
+    @property
+    def dim(self) -> int:
+        child = self.child
+        return child.ready.dim if child is not None and child.ready is not None else 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.child.pid if self.child is not None else None
+
+    def queue_depth(self) -> int:
+        return self._queued_texts
+
+    def _enqueue(self, job: Job, front: bool = False) -> None:
+        if front:
+            self._queue.appendleft(job)
+        else:
+            self._queue.append(job)
+        self._queued_texts += len(job.texts)
+        self._work.set()
+
+    def _take_batch(self) -> list[Job]:
+        batch: list[Job] = []
+        count = 0
+        while self._queue:
+            job = self._queue[0]
+            if job.future.done():  # cancelled or timed out while queued
+                self._queue.popleft()
+                self._queued_texts -= len(job.texts)
+                continue
+            if batch and count + len(job.texts) > self.settings.max_batch_size:
+                break
+            self._queue.popleft()
+            self._queued_texts -= len(job.texts)
+            batch.append(job)
+            count += len(job.texts)
+        if not self._queue:
+            self._work.clear()
+        return batch
+
+    def _fail_queue(self, error: Exception) -> None:
+        while self._queue:
+            job = self._queue.popleft()
+            if not job.future.done():
+                job.future.set_exception(error)
+        self._queued_texts = 0
+        self._work.clear()
+
+    # --- the batching task ---
+
+    async def _run_batches(self) -> None:
+        while True:
+            await self._work.wait()
+            await self._ready.wait()
+            if self._queued_texts < self.settings.max_batch_size:
+                await asyncio.sleep(self.settings.max_batch_wait_ms / 1000)
+            async with self._batch_lock:
+                if not self._ready.is_set():
+                    continue
+                jobs = self._take_batch()
+                if jobs:
+                    await self._run_batch(jobs)
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        child = self.child
+        assert child is not None
+        loop = asyncio.get_running_loop()
+        flight = InFlight(next(self._batch_ids), jobs, loop.create_future())
+        texts = [text for job in jobs for text in job.texts]
+        self._in_flight = flight
+        try:
+            child.send(EmbedBatch(flight.batch_id, texts))
+            async with asyncio.timeout(self.settings.model_call_timeout_s):
+                reply = await flight.reply
+        except TimeoutError:
+            self._retry(jobs, f"batch {flight.batch_id} timed out")
+            limit = self.settings.model_call_timeout_s
+            self.request_restart(f"timeout: batch {flight.batch_id} took over {limit:g}s", graceful=False)
+            return
+        except (ChildDied, BrokenPipeError, OSError) as error:
+            self._retry(jobs, str(error) or "the model child died")
+            return
+        finally:
+            self._in_flight = None
+        if isinstance(reply, BatchFailed):
+            log.error("Model child failed batch %d: %s\n%s", flight.batch_id, reply.error, reply.traceback)
+            self._retry(jobs, reply.error)
+            return
+        assert isinstance(reply, Embeddings)
+        self._deliver(child, jobs, reply.vectors)
+
+    def _deliver(self, child: ModelProcess, jobs: list[Job], vectors: np.ndarray) -> None:
+        child.batches_served += 1
+        self.stats.model_calls += 1
+        self.stats.texts_embedded += len(vectors)
+        offset = 0
+        for job in jobs:
+            if not job.future.done():
+                job.future.set_result(vectors[offset : offset + len(job.texts)])
+            offset += len(job.texts)
+
+    def _retry(self, jobs: list[Job], error: str) -> None:
+        """Put lost jobs back at the front, in order; a job lost twice fails instead."""
+        for job in reversed(jobs):
+            if job.future.done():
+                continue
+            job.attempts += 1
+            job.last_error = error
+            if job.attempts >= MAX_ATTEMPTS:
+                job.future.set_exception(ModelCrashed(f"the model failed twice on this request: {error}"))
+            else:
+                self._enqueue(job, front=True)

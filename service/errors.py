@@ -1,0 +1,71 @@
+"""The service's errors, and the one table that maps each to an HTTP status.
+
+Handlers and the model client raise these; the error middleware turns them into
+``{"error": {"code", "message"}}`` with the status (and ``Retry-After``) below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ServiceError(Exception):
+    """Base of every error the service answers deliberately."""
+
+
+class BadInput(ServiceError):
+    """The request body is not what /verify accepts."""
+
+
+class TooManyClaims(ServiceError):
+    """The text splits into more claims than one request may carry."""
+
+
+class MemoryLimitExceeded(ServiceError):
+    """The processes together use more than the memory limit, even after a garbage collection."""
+
+
+class ModelError(ServiceError):
+    """The embedding model could not answer."""
+
+
+class ModelUnavailable(ModelError):
+    """The model child is not running: it failed to load, or the service is shutting down."""
+
+
+class ModelCrashed(ModelError):
+    """The model child died (or failed) twice while embedding this request."""
+
+
+class ModelTimeout(ModelError):
+    """The embeddings did not come back within the request timeout."""
+
+
+class ModelOverloaded(ModelError):
+    """The queue in front of the model is full."""
+
+
+@dataclass(frozen=True)
+class HttpMapping:
+    status: int
+    code: str
+    retry_after_s: int | None = None
+
+
+HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
+    BadInput: HttpMapping(400, "bad_input"),
+    TooManyClaims: HttpMapping(422, "too_many_claims"),
+    MemoryLimitExceeded: HttpMapping(503, "memory_limit_exceeded", retry_after_s=5),
+    ModelUnavailable: HttpMapping(503, "model_unavailable", retry_after_s=10),
+    ModelCrashed: HttpMapping(503, "model_crashed", retry_after_s=2),
+    ModelTimeout: HttpMapping(504, "model_timeout"),
+    ModelOverloaded: HttpMapping(503, "model_overloaded", retry_after_s=1),
+}
+
+
+def http_mapping(error: ServiceError) -> HttpMapping:
+    """The mapping of the most specific class of ``error`` that the table names."""
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return HttpMapping(500, "internal_error")

@@ -1,0 +1,70 @@
+"""The /health report: the guide's four fields, then memory per process and the model child's story.
+
+``status`` is ``healthy``; ``degraded`` while the model child is starting or
+restarting (still 200: requests queue and will be served); ``unhealthy`` (503)
+only when the web process itself is over the limit or the model cannot load.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psutil
+
+from service.embedder import Embedder, State
+from service.memory import ProcessMemory
+from service.memory_guard import MemoryGuard
+
+
+def health_report(embedder: Embedder, guard: MemoryGuard, budget_mb: float) -> tuple[int, dict[str, Any]]:
+    processes = guard.processes(with_uss=True)
+    web, model = processes["web"], processes["model"]
+    total = guard.total_rss_mb(processes)
+    limit = guard.limit
+    if (web is not None and web.rss_mb > limit.mb) or embedder.state in (State.FAILED, State.STOPPED):
+        status, code = "unhealthy", 503
+    elif embedder.state is State.READY:
+        status, code = "healthy", 200
+    else:
+        status, code = "degraded", 200
+    child = embedder.child
+    stats = embedder.stats
+    body: dict[str, Any] = {
+        "status": status,
+        "memory_mb": round(total, 1),
+        "memory_percent": round(100 * total / limit.mb, 1),
+        "memory_limit_mb": round(limit.mb, 1),
+        "memory_limit_source": limit.source,
+        "requests": guard.requests,
+        "processes": {
+            "web": {
+                **memory_fields(web),
+                "uptime_s": round(time.time() - psutil.Process().create_time(), 1),
+            },
+            "model": {
+                **memory_fields(model),
+                "state": embedder.state.value,
+                "model": embedder.spec.name,
+                "budget_mb": budget_mb,
+                "uptime_s": round(child.uptime_s(), 1) if child is not None else None,
+                "batches_served": child.batches_served if child is not None else 0,
+                "restarts": sum(stats.restarts.values()),
+                "restart_reasons": dict(stats.restarts),
+                "last_restart_reason": stats.last_restart_reason or None,
+                "last_restart_seconds": round(stats.last_restart_seconds, 2) if stats.last_restart_seconds else None,
+                "queue_texts": embedder.queue_depth(),
+                "model_calls": stats.model_calls,
+            },
+        },
+    }
+    if embedder.failure:
+        body["error"] = embedder.failure
+    return code, body
+
+
+def memory_fields(memory: ProcessMemory | None) -> dict[str, Any]:
+    if memory is None:
+        return {"pid": None, "rss_mb": None, "uss_mb": None}
+    uss = round(memory.uss_mb, 1) if memory.uss_mb is not None else None
+    return {"pid": memory.pid, "rss_mb": round(memory.rss_mb, 1), "uss_mb": uss}

@@ -1,0 +1,107 @@
+"""Memory figures: per-process RSS/VMS/USS, the container's limit, and the guide's log line.
+
+The limit is the lowest of the cgroup's (v2 ``memory.max``, v1
+``memory.limit_in_bytes``), ``MEMORY_LIMIT_MB`` and the machine's RAM; which one
+won is reported as its source so ``/health`` can say why the number is what it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+MIB = 1024 * 1024
+# cgroup v1 writes a page-aligned 2**63 when there is no limit; anything this big means "none".
+UNLIMITED_BYTES = 1 << 60
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProcessMemory:
+    pid: int
+    rss_mb: float
+    vms_mb: float
+    uss_mb: float | None  # costly to read (smaps); only measured when asked for
+
+
+@dataclass(frozen=True)
+class MemoryLimit:
+    mb: float
+    source: str  # "cgroup", "MEMORY_LIMIT_MB" or "machine"
+
+
+def measure(pid: int, with_uss: bool = False) -> ProcessMemory | None:
+    """Memory of process ``pid``, or None when it no longer exists."""
+    try:
+        process = psutil.Process(pid)
+        if with_uss:
+            full = process.memory_full_info()
+            return ProcessMemory(pid, full.rss / MIB, full.vms / MIB, full.uss / MIB)
+        info = process.memory_info()
+        return ProcessMemory(pid, info.rss / MIB, info.vms / MIB, None)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return None
+
+
+def detect_limit(
+    configured_mb: float | None,
+    cgroup_root: Path = Path("/sys/fs/cgroup"),
+    proc_cgroup: Path = Path("/proc/self/cgroup"),
+) -> MemoryLimit:
+    candidates = [MemoryLimit(psutil.virtual_memory().total / MIB, "machine")]
+    cgroup_bytes = read_cgroup_limit(cgroup_root, proc_cgroup)
+    if cgroup_bytes is not None:
+        candidates.append(MemoryLimit(cgroup_bytes / MIB, "cgroup"))
+    if configured_mb is not None:
+        candidates.append(MemoryLimit(configured_mb, "MEMORY_LIMIT_MB"))
+    return min(candidates, key=lambda limit: limit.mb)
+
+
+def read_cgroup_limit(cgroup_root: Path, proc_cgroup: Path) -> int | None:
+    """The memory limit in bytes of this process's cgroup (v2 or v1), or None when unlimited or unreadable."""
+    for limit_file in cgroup_limit_files(cgroup_root, proc_cgroup):
+        try:
+            text = limit_file.read_text().strip()
+        except OSError:
+            continue
+        if text == "max":
+            return None
+        try:
+            value = int(text)
+        except ValueError:
+            continue
+        return value if value < UNLIMITED_BYTES else None
+    return None
+
+
+def cgroup_limit_files(cgroup_root: Path, proc_cgroup: Path) -> list[Path]:
+    """Candidate limit files, most specific first: this process's own group, then the namespace root."""
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    files: list[Path] = []
+    for line in lines:
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, group = rest.partition(":")
+        group = group.lstrip("/")
+        if hierarchy == "0" and controllers == "":
+            files.append(cgroup_root / group / "memory.max")
+        elif "memory" in controllers.split(","):
+            files.append(cgroup_root / "memory" / group / "memory.limit_in_bytes")
+    files += [cgroup_root / "memory.max", cgroup_root / "memory" / "memory.limit_in_bytes"]
+    return files
+
+
+def memory_line(context: str, role: str, memory: ProcessMemory, limit: MemoryLimit, total_rss_mb: float) -> str:
+    """The guide's log line (``Memory [startup]: RSS=..``), with the process it is about appended."""
+    usage = 100.0 * memory.rss_mb / limit.mb
+    available = max(0.0, limit.mb - total_rss_mb)
+    return (
+        f"Memory [{context}]: RSS={memory.rss_mb:.1f}MB, VMS={memory.vms_mb:.1f}MB, "
+        f"Usage={usage:.1f}%, Available={available:.1f}MB ({role} pid={memory.pid})"
+    )

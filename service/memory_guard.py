@@ -1,0 +1,65 @@
+"""The guide's memory hygiene, per process: limit check before a request, periodic GC, memory logs."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from collections.abc import Callable
+
+from service.errors import MemoryLimitExceeded
+from service.memory import MemoryLimit, ProcessMemory, measure, memory_line
+
+log = logging.getLogger(__name__)
+
+
+class MemoryGuard:
+    def __init__(
+        self,
+        limit: MemoryLimit,
+        model_pid: Callable[[], int | None],
+        gc_every_n_requests: int,
+        log_every_n_requests: int,
+    ) -> None:
+        self.limit = limit
+        self.model_pid = model_pid
+        self.gc_every = max(1, gc_every_n_requests)
+        self.log_every = max(1, log_every_n_requests)
+        self.requests = 0
+
+    def processes(self, with_uss: bool = False) -> dict[str, ProcessMemory | None]:
+        pid = self.model_pid()
+        return {
+            "web": measure(os.getpid(), with_uss),
+            "model": measure(pid, with_uss) if pid else None,
+        }
+
+    @staticmethod
+    def total_rss_mb(processes: dict[str, ProcessMemory | None]) -> float:
+        return sum(memory.rss_mb for memory in processes.values() if memory is not None)
+
+    def admit(self) -> None:
+        """Raise MemoryLimitExceeded when the processes are over the limit even after a garbage collection."""
+        total = self.total_rss_mb(self.processes())
+        if total <= self.limit.mb:
+            return
+        gc.collect()
+        total = self.total_rss_mb(self.processes())
+        if total > self.limit.mb:
+            log.warning("Memory limit exceeded: RSS=%.1fMB > %.0fMB (%s)", total, self.limit.mb, self.limit.source)
+            raise MemoryLimitExceeded(f"memory in use {total:.0f}MB is over the limit of {self.limit.mb:.0f}MB")
+
+    def count_request(self) -> None:
+        self.requests += 1
+        if self.requests % self.gc_every == 0:
+            collected = gc.collect()
+            log.info("Periodic cleanup at request #%d: %d objects collected", self.requests, collected)
+        if self.requests % self.log_every == 0:
+            self.log(f"after request #{self.requests}")
+
+    def log(self, context: str) -> None:
+        processes = self.processes()
+        total = self.total_rss_mb(processes)
+        for role, memory in processes.items():
+            if memory is not None:
+                log.info(memory_line(context, role, memory, self.limit, total))

@@ -1,0 +1,46 @@
+"""Every error leaves as JSON: ``{"error": {"code": ..., "message": ...}}``.
+
+Service errors get the status from :data:`service.errors.HTTP_STATUS`; aiohttp's
+own (404, 405, 413) keep theirs; anything unexpected is logged and answered
+500, as JSON still.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from service.errors import ServiceError, http_mapping
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, code: str, message: str, retry_after_s: int | None = None) -> web.Response:
+    response = web.json_response({"error": {"code": code, "message": message}}, status=status)
+    if retry_after_s is not None:
+        response.headers["Retry-After"] = str(retry_after_s)
+    return response
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = re.sub(r"[^a-z]+", "_", error.reason.lower()).strip("_")
+        message = error.text if error.text and error.text != f"{error.status}: {error.reason}" else error.reason
+        response = error_response(error.status, code, message)
+        if "Allow" in error.headers:
+            response.headers["Allow"] = error.headers["Allow"]
+        return response
+    except ServiceError as error:
+        mapping = http_mapping(error)
+        return error_response(mapping.status, mapping.code, str(error), mapping.retry_after_s)
+    except Exception:
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -1,0 +1,100 @@
+"""One model child as the web process sees it: spawn it, talk to it, reap it.
+
+The child is started with the ``spawn`` method so it inherits nothing from the
+event loop. Only :mod:`model_proc.child` is imported here, and it loads
+fastembed lazily inside the child, so the web process never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from multiprocessing.connection import Connection
+
+from model_proc import child
+from model_proc.protocol import ModelSpec, Ready, Shutdown, ToChild
+
+log = logging.getLogger(__name__)
+SPAWN = multiprocessing.get_context("spawn")
+
+
+class ModelProcess:
+    """A spawned child, its end of the pipe, and what we know about it."""
+
+    def __init__(self, spec: ModelSpec, log_level: str) -> None:
+        parent_end, child_end = SPAWN.Pipe(duplex=True)
+        self.conn: Connection = parent_end
+        self.process = SPAWN.Process(
+            target=child.main,
+            args=(child_end, spec, os.getpid(), log_level),
+            name="model-child",
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()
+        self.pid: int = self.process.pid or 0
+        self.started_at = time.monotonic()
+        self.ready: Ready | None = None
+        self.batches_served = 0
+        self.exit_code: int | None = None
+        self._reaped = False
+
+    @property
+    def sentinel(self) -> int:
+        return self.process.sentinel
+
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started_at
+
+    def is_alive(self) -> bool:
+        return not self._reaped and self.process.is_alive()
+
+    def send(self, message: ToChild) -> None:
+        self.conn.send(message)
+
+    def exit_description(self) -> str:
+        """How the child ended, e.g. ``killed by SIGKILL`` or ``exit code 3``, for logs and restart reasons."""
+        code = self.exit_code if self._reaped else self.process.exitcode
+        if code is None:
+            return "still running"
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+    async def stop(self, grace_s: float) -> None:
+        """Ask the child to exit; SIGTERM, then SIGKILL, if it has not within ``grace_s`` each."""
+        if self.is_alive():
+            with contextlib.suppress(OSError):
+                self.send(Shutdown())
+            if not await self.wait_exit(grace_s):
+                log.warning("model child pid=%d ignored shutdown; sending SIGTERM", self.pid)
+                self.process.terminate()
+                if not await self.wait_exit(grace_s):
+                    log.warning("model child pid=%d ignored SIGTERM; sending SIGKILL", self.pid)
+                    self.process.kill()
+                    await self.wait_exit(grace_s)
+        self.reap()
+
+    async def wait_exit(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while self.is_alive():
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    def reap(self) -> None:
+        """Collect the exit status and close the pipe, so no zombie or descriptor is left behind."""
+        if self._reaped:
+            return
+        self.process.join(timeout=0)
+        self.conn.close()
+        self.exit_code = self.process.exitcode
+        if self.exit_code is not None:
+            self.process.close()
+            self._reaped = True

@@ -1,0 +1,110 @@
+"""Every setting the service reads, in one frozen dataclass.
+
+This is the only module that reads the environment: everything else receives a
+``Settings`` so tests can build one with ``dataclasses.replace`` instead of
+patching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+BUILTIN_KNOWLEDGE_BASE = Path(__file__).parent / "data" / "knowledge_base.jsonl"
+
+
+def _help(text: str) -> dict[str, Any]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; each field is read from the environment variable of the same name, upper-cased."""
+
+    host: str = field(default="0.0.0.0", metadata=_help("interface to listen on"))
+    port: int = field(default=8000, metadata=_help("TCP port (Render sets PORT)"))
+    log_level: str = field(default="INFO", metadata=_help("logging level: DEBUG, INFO, WARNING, ERROR"))
+
+    text_embedding_model: str = field(
+        default=DEFAULT_MODEL,
+        metadata=_help(
+            "embedding model: the packaged int8 all-MiniLM-L6-v2 (default), "
+            "paraphrase-MiniLM-L3-v2 (packaged, lighter), another fastembed model name "
+            "(downloaded into MODEL_CACHE_DIR) or a local directory with model.onnx and tokenizer files"
+        ),
+    )
+    model_cache_dir: Path = field(
+        default=Path("data/models"), metadata=_help("where the model child assembles its model directory")
+    )
+    max_tokens: int = field(default=256, metadata=_help("tokens kept per text; longer texts are truncated"))
+    model_threads: int = field(default=0, metadata=_help("onnxruntime threads in the model child (0: its default)"))
+
+    model_rss_budget_mb: float = field(
+        default=380.0, metadata=_help("model child RSS above which the watchdog restarts it")
+    )
+    watchdog_interval_ms: int = field(default=500, metadata=_help("how often the watchdog samples the child"))
+    model_boot_timeout_s: float = field(default=120.0, metadata=_help("time allowed for the model to load"))
+    model_call_timeout_s: float = field(
+        default=60.0, metadata=_help("time allowed for one batch; past it the child is restarted")
+    )
+    request_timeout_s: float = field(default=120.0, metadata=_help("time a request may wait for its embeddings"))
+    max_batch_size: int = field(default=32, metadata=_help("texts per model call"))
+    max_batch_wait_ms: float = field(default=5.0, metadata=_help("how long a batch waits to fill up"))
+    max_queue_texts: int = field(
+        default=4096, metadata=_help("texts waiting for the model before requests get 503 Retry-After")
+    )
+
+    memory_limit_mb: float | None = field(
+        default=None, metadata=_help("memory limit; the lower of this and the cgroup limit is enforced")
+    )
+    gc_every_n_requests: int = field(default=10, metadata=_help("garbage-collect every N requests"))
+    log_memory_every_n_requests: int = field(default=100, metadata=_help("log memory every N requests"))
+
+    default_top_k: int = field(default=5, metadata=_help("evidence passages per claim when top_k is not given"))
+    max_top_k: int = field(default=50, metadata=_help("largest top_k a request may ask for"))
+    max_body_bytes: int = field(default=1_048_576, metadata=_help("largest request body (413 above)"))
+    max_claims: int = field(default=200, metadata=_help("most claims in one text (422 above)"))
+    support_threshold: float = field(
+        default=0.6, metadata=_help("similarity to the best evidence needed for a verdict")
+    )
+    memory_match_threshold: float = field(
+        default=0.95, metadata=_help("similarity at which a claim counts as one verified before")
+    )
+    memory_capacity: int = field(default=10_000, metadata=_help("claims the memory agent keeps (oldest dropped)"))
+    knowledge_base: Path = field(
+        default=BUILTIN_KNOWLEDGE_BASE, metadata=_help("JSONL file of evidence passages loaded at start")
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``); unset or empty variables keep their default."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            raw = environ.get(setting.name.upper(), "").strip()
+            if raw:
+                values[setting.name] = parse_value(setting, raw)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def parse_value(setting: dataclasses.Field[Any], raw: str) -> Any:
+    """Convert ``raw`` to the field's type, naming the variable when it cannot be."""
+    kind = str(setting.type)
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("Path"):
+            return Path(raw)
+    except ValueError:
+        raise ValueError(f"{setting.name.upper()}={raw!r} is not a valid {kind.split(' ')[0]}") from None
+    return raw

@@ -1,0 +1,61 @@
+"""The watchdog: samples the model child's memory and restarts it past its budget.
+
+Deaths are seen at once through the child's sentinel (see :mod:`service.embedder`);
+the watchdog is for the slow failure, memory creeping up, and a backstop for a
+death the sentinel somehow missed. A child is only restarted for its memory once
+it has served a batch, so a budget below the model's resting size still lets
+every child do some work instead of restarting in a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from service.embedder import Embedder, State
+from service.memory import ProcessMemory, measure
+
+log = logging.getLogger(__name__)
+
+
+class Watchdog:
+    def __init__(self, embedder: Embedder, budget_mb: float, interval_ms: int) -> None:
+        self.embedder = embedder
+        self.budget_mb = budget_mb
+        self.interval_s = interval_ms / 1000
+        self.last_sample: ProcessMemory | None = None
+        self._warned_pid: int | None = None
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            self.check()
+
+    def check(self) -> None:
+        child = self.embedder.child
+        if self.embedder.state is not State.READY or child is None:
+            return
+        if not child.is_alive():
+            self.embedder.request_restart(f"died: {child.exit_description()} (seen by the watchdog)", graceful=False)
+            return
+        sample = measure(child.pid, with_uss=True)
+        if sample is None:
+            return
+        self.last_sample = sample
+        if sample.rss_mb <= self.budget_mb:
+            return
+        if child.batches_served == 0:
+            if self._warned_pid != child.pid:
+                self._warned_pid = child.pid
+                log.warning(
+                    "Model child pid=%d rests at RSS=%.1fMB, above its budget of %.0fMB: "
+                    "it will be restarted after each batch; raise MODEL_RSS_BUDGET_MB",
+                    child.pid,
+                    sample.rss_mb,
+                    self.budget_mb,
+                )
+            return
+        self.embedder.request_restart(
+            f"budget: RSS={sample.rss_mb:.1f}MB (USS={sample.uss_mb or 0:.1f}MB) over {self.budget_mb:.0f}MB",
+            graceful=True,
+        )

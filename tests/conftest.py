@@ -1,0 +1,56 @@
+"""Shared fixtures: real settings, a real app with a real model child, and a few waiting helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from service.app import create_app
+from service.embedder import Embedder
+from service.keys import EMBEDDER
+from service.settings import Settings
+
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def settings(model_cache: Path) -> Settings:
+    return Settings(model_cache_dir=model_cache, watchdog_interval_ms=100)
+
+
+@pytest.fixture
+async def client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
+    return await aiohttp_client(create_app(settings))
+
+
+def embedder_of(client: Client) -> Embedder:
+    return client.app[EMBEDDER]
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def pid_exists(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
