@@ -19,7 +19,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 run: install
 	$(PY) run.py
 
-test: install
+test: install lint
 	$(PY) -m pytest
 
 lint: install

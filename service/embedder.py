@@ -249,7 +249,7 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.state in (State.FAILED, State.STOPPED):
             raise ModelUnavailable(self.failure or "the model is not running")
-        if self._queued_texts + len(texts) > self.settings.max_queue_texts:
+        if self._queued_texts >= self.settings.max_queue_texts:  # a request is admitted whole or not at all
             raise ModelOverloaded(f"{self._queued_texts} texts are already waiting for the model; retry shortly")
         loop = asyncio.get_running_loop()
         size = self.settings.max_batch_size
@@ -280,6 +280,11 @@ class Embedder:
 
     def queue_depth(self) -> int:
         return self._queued_texts
+
+    @property
+    def in_flight_batch(self) -> int | None:
+        """The id of the batch the child is working on, if any."""
+        return self._in_flight.batch_id if self._in_flight is not None else None
 
     def _enqueue(self, job: Job, front: bool = False) -> None:
         if front:

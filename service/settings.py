@@ -56,7 +56,7 @@ class Settings:
     max_batch_size: int = field(default=32, metadata=_help("texts per model call"))
     max_batch_wait_ms: float = field(default=5.0, metadata=_help("how long a batch waits to fill up"))
     max_queue_texts: int = field(
-        default=4096, metadata=_help("texts waiting for the model before requests get 503 Retry-After")
+        default=4096, metadata=_help("texts waiting for the model past which new requests get 503 Retry-After")
     )
 
     memory_limit_mb: float | None = field(
@@ -79,6 +79,13 @@ class Settings:
     knowledge_base: Path = field(
         default=BUILTIN_KNOWLEDGE_BASE, metadata=_help("JSONL file of evidence passages loaded at start")
     )
+
+    def __post_init__(self) -> None:
+        for name in ("port", "max_tokens", "max_batch_size", "max_queue_texts", "max_claims", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.upper()} must be at least 1")
+        if not 1 <= self.default_top_k <= self.max_top_k:
+            raise ValueError("DEFAULT_TOP_K must be between 1 and MAX_TOP_K")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -29,7 +29,10 @@ class Watchdog:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
-            self.check()
+            try:
+                self.check()
+            except Exception:  # the watchdog must outlive any one bad sample
+                log.exception("Watchdog check failed")
 
     def check(self) -> None:
         child = self.embedder.child

@@ -1,0 +1,76 @@
+"""Bad input gets a JSON error and the right 4xx, never a 500 (one shared app for all cases)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import Client
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+MAX_BODY = 4096
+MAX_CLAIMS = 5
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
+    settings = Settings(
+        model_cache_dir=tmp_path_factory.mktemp("models"), max_body_bytes=MAX_BODY, max_claims=MAX_CLAIMS
+    )
+    async with TestClient(TestServer(create_app(settings))) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad_input"),
+        (b"\xff\xfe\x00garbage", 400, "bad_input"),
+        (b"", 400, "bad_input"),
+        (b"[1, 2]", 400, "bad_input"),
+        (b'"just a string"', 400, "bad_input"),
+        (b"{}", 400, "bad_input"),
+        (b'{"raw_text": null}', 400, "bad_input"),
+        (b'{"raw_text": ""}', 400, "bad_input"),
+        (b'{"raw_text": "   \\n\\t "}', 400, "bad_input"),
+        (b'{"raw_text": 42}', 400, "bad_input"),
+        (b'{"raw_text": ["The sky is blue."]}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": 0}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": -3}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": 51}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": "5"}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": 2.5}', 400, "bad_input"),
+        (b'{"raw_text": "The sky is blue.", "top_k": true}', 400, "bad_input"),
+        (b'{"raw_text": "' + b"The sky is blue. " * 6 + b'"}', 422, "too_many_claims"),
+        (b'{"raw_text": "' + b"x" * MAX_BODY + b'"}', 413, "request_entity_too_large"),
+    ],
+)
+async def test_bad_body(shared: Client, body: bytes, status: int, code: str) -> None:
+    response = await shared.post("/verify", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == status
+    assert response.content_type == "application/json"
+    error = (await response.json())["error"]
+    assert error["code"] == code
+    assert error["message"]
+
+
+async def test_unknown_route_and_method(shared: Client) -> None:
+    response = await shared.get("/nowhere")
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
+    response = await shared.get("/verify")
+    assert response.status == 405
+    assert response.headers["Allow"] == "POST"
+    assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_service_still_answers_after_bad_input(shared: Client) -> None:
+    response = await shared.post("/verify", json={"raw_text": "The sky is blue on a clear day."})
+    assert response.status == 200
+    assert len((await response.json())["claims"]) == 1

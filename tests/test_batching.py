@@ -1,0 +1,56 @@
+"""Concurrent requests share model calls; a full queue pushes back with 503 and Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import numpy as np
+from pytest_aiohttp import AiohttpClient
+
+from service.app import create_app
+from service.embedder import Embedder
+from service.settings import Settings
+from tests.conftest import Client, embedder_of, wait_until
+
+
+async def test_concurrent_embeds_become_full_batches(settings: Settings) -> None:
+    embedder = Embedder(settings)
+    await embedder.start()
+    try:
+        texts = [f"Sentence {i} is about a different {i}th topic entirely." for i in range(64)]
+        together = await asyncio.gather(*(embedder.embed([text]) for text in texts))
+        assert embedder.stats.model_calls == 2  # 64 texts, batches of 32
+        alone = [await embedder.embed([text]) for text in texts[:4]]
+        for mine, reference in zip(together[:4], alone, strict=True):
+            np.testing.assert_allclose(mine, reference, atol=2e-3)
+    finally:
+        await embedder.stop()
+
+
+async def test_concurrent_http_requests_share_model_calls(client: Client) -> None:
+    embedder = embedder_of(client)
+    calls_before, texts_before = embedder.stats.model_calls, embedder.stats.texts_embedded
+    texts = [f"The lake near village {i} is {i + 10} metres deep." for i in range(40)]
+    responses = await asyncio.gather(*(client.post("/verify", json={"raw_text": text}) for text in texts))
+    assert [response.status for response in responses] == [200] * 40
+    assert embedder.stats.texts_embedded - texts_before == 40
+    assert embedder.stats.model_calls - calls_before <= 20  # two or more texts per model call on average
+
+
+async def test_full_queue_answers_503_with_retry_after(aiohttp_client: AiohttpClient, settings: Settings) -> None:
+    client = await aiohttp_client(create_app(replace(settings, max_queue_texts=40)))
+    embedder = embedder_of(client)
+    long_text = " ".join(f"{'The survey of the old harbour walls found cracks ' * 25}{i}." for i in range(32))
+    busy = asyncio.create_task(client.post("/verify", json={"raw_text": long_text}))
+    await wait_until(lambda: embedder.in_flight_batch is not None, what="the long batch")
+    three_claims = "The bridge is old. The river is wide. The town is small."
+    responses = await asyncio.gather(*(client.post("/verify", json={"raw_text": three_claims}) for _ in range(20)))
+    statuses = [response.status for response in responses]
+    assert statuses.count(200) >= 13 and statuses.count(503) >= 1
+    assert set(statuses) == {200, 503}
+    for response in responses:
+        if response.status == 503:
+            assert response.headers["Retry-After"] == "1"
+            assert (await response.json())["error"]["code"] == "model_overloaded"
+    assert (await busy).status == 200

@@ -1,0 +1,138 @@
+"""The model child dies, bloats, hangs or fails: no request is lost or left hanging."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from service.app import create_app
+from service.embedder import Embedder, State
+from service.errors import ModelCrashed, ModelTimeout, ModelUnavailable
+from service.settings import Settings
+from tests.conftest import Client, embedder_of, pid_exists, wait_until
+
+LONG_SENTENCE = "The committee reviewed every clause of the long agreement " * 30  # past the 256-token cap
+
+
+@pytest.fixture
+async def embedder(settings: Settings) -> AsyncIterator[Embedder]:
+    embedder = Embedder(replace(settings, request_timeout_s=2.0))
+    await embedder.start()
+    yield embedder
+    await embedder.stop()
+
+
+async def test_kill_during_100_concurrent_requests_loses_none(client: Client) -> None:
+    embedder = embedder_of(client)
+    old_pid = embedder.pid
+    assert old_pid is not None
+    calls_before = embedder.stats.model_calls
+    texts = [f"Claim number {i} says the river is {i} km long. The bridge has {i} arches." for i in range(100)]
+    requests = [asyncio.create_task(client.post("/verify", json={"raw_text": text})) for text in texts]
+    await wait_until(lambda: embedder.stats.model_calls >= calls_before + 1, what="some batches to finish")
+    await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")
+    os.kill(old_pid, signal.SIGKILL)
+    responses = await asyncio.gather(*requests)
+    assert [response.status for response in responses] == [200] * 100
+    bodies = [await response.json() for response in responses]
+    assert all(len(body["claims"]) == 2 for body in bodies)
+    assert embedder.stats.restarts == {"died": 1}
+    assert embedder.pid != old_pid and not pid_exists(old_pid)
+
+
+async def test_tiny_budget_forces_restarts_while_requests_succeed(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(replace(settings, model_rss_budget_mb=1, watchdog_interval_ms=50)))
+    embedder = embedder_of(client)
+    pids = set()
+    for i in range(3):
+        restarts = embedder.stats.restarts["budget"]
+        response = await client.post("/verify", json={"raw_text": f"The tower has {i + 3} floors above the street."})
+        assert response.status == 200
+        pids.add(embedder.pid)
+        await wait_until(lambda r=restarts: embedder.stats.restarts["budget"] > r, what="a budget restart")  # type: ignore[misc]
+    assert len(pids) == 3
+    assert set(embedder.stats.restarts) == {"budget"}
+    assert embedder.stats.last_restart_reason.startswith("budget: RSS=")
+
+
+async def test_request_lost_twice_gets_503(client: Client) -> None:
+    embedder = embedder_of(client)
+    raw_text = " ".join(f"{LONG_SENTENCE}{i}." for i in range(32))
+    request = asyncio.create_task(client.post("/verify", json={"raw_text": raw_text}))
+    for _ in range(2):
+        await wait_until(lambda: embedder.in_flight_batch is not None and embedder.state is State.READY)
+        pid = embedder.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        await wait_until(lambda p=pid: embedder.pid != p, what="a new child")  # type: ignore[misc]
+    response = await request
+    assert response.status == 503
+    assert response.headers["Retry-After"]
+    error = (await response.json())["error"]
+    assert error["code"] == "model_crashed"
+    assert "killed by SIGKILL" in error["message"]
+    await wait_until(lambda: embedder.state is State.READY)
+    assert (await client.post("/verify", json={"raw_text": "The sky is blue today."})).status == 200
+
+
+async def test_failed_batch_is_reported_with_traceback_and_child_survives(
+    embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    pid = embedder.pid
+    with caplog.at_level(logging.ERROR), pytest.raises(ModelCrashed, match="failed twice"):
+        await embedder.embed([12345])  # type: ignore[list-item]
+    assert "Traceback (most recent call last)" in caplog.text
+    assert embedder.pid == pid and embedder.stats.restarts == {}
+    vectors = await embedder.embed(["A man is eating food.", "A man is eating a piece of bread."])
+    assert vectors.shape == (2, 384)
+
+
+async def test_reply_after_timeout_is_not_taken_for_the_next_answer(embedder: Embedder) -> None:
+    with pytest.raises(ModelTimeout):
+        await embedder.embed([f"{LONG_SENTENCE}{i}" for i in range(64)])
+    await wait_until(lambda: embedder.in_flight_batch is None, what="the abandoned batch to finish")
+    vectors = await embedder.embed(["A man is eating food.", "A man is eating a piece of bread.", "A girl."])
+    assert vectors.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(0.753, abs=0.01)
+    assert embedder.queue_depth() == 0
+
+
+async def test_model_that_cannot_load_is_not_retried(settings: Settings, tmp_path: Path) -> None:
+    embedder = Embedder(replace(settings, text_embedding_model=str(tmp_path)))
+    with pytest.raises(ModelUnavailable, match="failed to load"):
+        await embedder.start()
+    assert embedder.state is State.FAILED
+    assert embedder.child is not None and not pid_exists(embedder.child.pid)
+    with pytest.raises(ModelUnavailable):
+        await embedder.embed(["anything at all"])
+    await embedder.stop()
+
+
+async def test_boot_failure_on_restart_fails_requests_and_health(client: Client, tmp_path: Path) -> None:
+    embedder = embedder_of(client)
+    embedder.spec = replace(embedder.spec, name=str(tmp_path))  # as if the model files vanished
+    pid = embedder.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await wait_until(lambda: embedder.state is State.FAILED, what="the failed reboot")
+    failed_child = embedder.child
+    response = await client.post("/verify", json={"raw_text": "The sky is blue today."})
+    assert response.status == 503
+    assert (await response.json())["error"]["code"] == "model_unavailable"
+    health = await client.get("/health")
+    assert health.status == 503
+    assert "failed to load" in (await health.json())["error"]
+    await asyncio.sleep(0.5)
+    assert embedder.child is failed_child  # no second attempt

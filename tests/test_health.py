@@ -1,0 +1,49 @@
+"""GET /health: the guide's fields, memory per process, and honest status while the child restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from service.embedder import State
+from service.settings import Settings
+from tests.conftest import Client, embedder_of, wait_until
+
+
+async def test_health_reports_memory_per_process(client: Client) -> None:
+    response = await client.get("/health")
+    assert response.status == 200
+    body = await response.json()
+    assert body["status"] == "healthy"
+    web, model = body["processes"]["web"], body["processes"]["model"]
+    assert web["pid"] == os.getpid()
+    assert model["pid"] == embedder_of(client).pid != web["pid"]
+    for process in (web, model):
+        assert 0 < process["uss_mb"] <= process["rss_mb"]
+    assert abs(body["memory_mb"] - (web["rss_mb"] + model["rss_mb"])) < 0.2
+    assert body["memory_percent"] == round(100 * body["memory_mb"] / body["memory_limit_mb"], 1)
+    assert body["memory_limit_source"] in {"cgroup", "MEMORY_LIMIT_MB", "machine"}
+    assert model["state"] == "ready"
+    assert model["budget_mb"] == Settings().model_rss_budget_mb
+    assert model["restarts"] == 0 and model["restart_reasons"] == {}
+    assert model["uptime_s"] > 0 and web["uptime_s"] >= model["uptime_s"]
+
+
+async def test_health_is_degraded_while_the_child_restarts(client: Client) -> None:
+    embedder = embedder_of(client)
+    old_pid = embedder.pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)
+    await wait_until(lambda: embedder.state is State.RESTARTING, what="the restart to begin")
+    response = await client.get("/health")
+    assert response.status == 200
+    assert (await response.json())["status"] == "degraded"
+    await wait_until(lambda: embedder.state is State.READY, what="the new child")
+    body = await (await client.get("/health")).json()
+    assert body["status"] == "healthy"
+    model = body["processes"]["model"]
+    assert model["pid"] != old_pid
+    assert model["restarts"] == 1
+    assert model["restart_reasons"] == {"died": 1}
+    assert model["last_restart_reason"] == "died: killed by SIGKILL"
+    assert model["last_restart_seconds"] > 0

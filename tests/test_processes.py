@@ -1,0 +1,93 @@
+"""The real server as users run it: `python run.py`, signals, and the model child's life around it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import pid_exists, wait_until
+
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    url: str
+
+    async def health(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as session, session.get(f"{self.url}/health") as response:
+            body: dict[str, Any] = await response.json()
+            return body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", MODEL_CACHE_DIR=str(tmp_path / "models"))
+    process = subprocess.Popen(
+        [sys.executable, "run.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    for _ in range(600):
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{process.stderr.read() if process.stderr else ''}")
+        try:
+            if (await server.health())["status"] == "healthy":
+                break
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("server did not become healthy within 60s")
+    yield server
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_signal_stops_server_and_child_cleanly(server: Server, signum: int) -> None:
+    child_pid = (await server.health())["processes"]["model"]["pid"]
+    assert pid_exists(child_pid)
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(f"{server.url}/verify", json={"raw_text": "The Moon orbits the Earth."})
+        assert response.status == 200
+    server.process.send_signal(signum)
+    _, stderr = server.process.communicate(timeout=30)
+    assert server.process.returncode == 0, stderr
+    assert not pid_exists(child_pid)
+    assert "Memory [startup]: RSS=" in stderr and "Memory [shutdown]: RSS=" in stderr
+
+
+async def test_web_process_maps_no_model_library(server: Server) -> None:
+    health = await server.health()
+    web_maps = Path(f"/proc/{health['processes']['web']['pid']}/maps").read_text()
+    child_maps = Path(f"/proc/{health['processes']['model']['pid']}/maps").read_text()
+    assert "onnxruntime" in child_maps
+    assert "onnxruntime" not in web_maps and "tokenizers" not in web_maps
+
+
+async def test_child_exits_when_web_process_is_killed(server: Server) -> None:
+    child_pid = (await server.health())["processes"]["model"]["pid"]
+    server.process.kill()
+    server.process.wait()
+    await wait_until(lambda: not pid_exists(child_pid), timeout_s=10, what="the orphaned child to exit")
