@@ -53,6 +53,16 @@ class Memory:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """What the pipeline concluded about one claim, before the memory agent has seen it."""
+
+    claim: str
+    verdict: str
+    score: float
+    evidence_ids: list[str]
+
+
+@dataclass(frozen=True)
 class Recall:
     memory: Memory
     similarity: float
@@ -76,31 +86,40 @@ class MemoryUpdateAgent:
     def __len__(self) -> int:
         return len(self._memories)
 
-    def recall_or_remember(
-        self, vector: np.ndarray, claim: str, verdict: str, score: float, evidence_ids: list[str]
-    ) -> Recall:
-        """Update the memory of this claim if one is close enough, else store it as new."""
+    def remember(self, vectors: np.ndarray, findings: list[Finding]) -> list[Recall]:
+        """Recall each claim seen in an earlier request, or store it as new; one matrix product for all.
+
+        Claims are compared with the memory as it was before this call, so two copies of a
+        claim within one text are both new.
+        """
         now = time.time()
-        match = self._closest(vector)
-        if match is not None:
-            index, similarity = match
-            memory = self._memories[index]
-            memory.times_seen += 1
-            memory.last_seen = now
-            return Recall(memory, similarity, seen_before=True)
-        memory = Memory(claim, verdict, score, evidence_ids, first_seen=now, last_seen=now)
+        known = len(self._memories)
+        closest = np.zeros(len(findings), dtype=np.intp)
+        similarity = np.full(len(findings), -1.0, dtype=np.float32)
+        if known:
+            similarities = vectors @ self._vectors[:known].T
+            closest = np.argmax(similarities, axis=1)
+            similarity = similarities[np.arange(len(findings)), closest]
+        # Every hit is resolved before any miss is stored: a store may overwrite a slot of the ring.
+        hits = {
+            position: Recall(self._memories[index], float(match), seen_before=True)
+            for position, (index, match) in enumerate(zip(closest, similarity, strict=True))
+            if match >= self.threshold
+        }
+        for recall in hits.values():
+            recall.memory.times_seen += 1
+            recall.memory.last_seen = now
+        return [
+            hits.get(position) or Recall(self._store(vector, finding, now), 1.0, seen_before=False)
+            for position, (vector, finding) in enumerate(zip(vectors, findings, strict=True))
+        ]
+
+    def _store(self, vector: np.ndarray, finding: Finding, now: float) -> Memory:
+        memory = Memory(finding.claim, finding.verdict, finding.score, finding.evidence_ids, now, now)
         if len(self._memories) < self.capacity:
             self._memories.append(memory)
         else:
             self._memories[self._next] = memory
         self._vectors[self._next] = vector
         self._next = (self._next + 1) % self.capacity
-        return Recall(memory, 1.0, seen_before=False)
-
-    def _closest(self, vector: np.ndarray) -> tuple[int, float] | None:
-        if not self._memories:
-            return None
-        similarities = self._vectors[: len(self._memories)] @ vector
-        index = int(np.argmax(similarities))
-        similarity = float(similarities[index])
-        return (index, similarity) if similarity >= self.threshold else None
+        return memory

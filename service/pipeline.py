@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
+from service.agents import Evidence, Finding, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import split_claims
 from service.embedder import Embedder
 from service.errors import TooManyClaims
@@ -19,9 +19,7 @@ from service.verdict import decide
 
 @dataclass(frozen=True)
 class ClaimResult:
-    claim: str
-    verdict: str
-    score: float
+    finding: Finding
     evidence: list[Evidence]
     recall: Recall
 
@@ -48,14 +46,19 @@ class VerificationPipeline:
         if not claims:
             return []
         vectors = await self.embedder.embed(claims)
-        results: list[ClaimResult] = []
-        for claim, vector, evidence in zip(claims, vectors, self.retriever.retrieve(vectors, top_k), strict=True):
-            best = evidence[0] if evidence else None
-            score = best.similarity if best else 0.0
-            verdict = decide(claim, best.passage.text if best else None, score, self.support_threshold)
-            recall = self.memory.recall_or_remember(vector, claim, verdict, score, [e.passage.id for e in evidence])
-            results.append(ClaimResult(claim, verdict, score, evidence, recall))
-        return results
+        evidence = self.retriever.retrieve(vectors, top_k)
+        findings = [self._judge(claim, found) for claim, found in zip(claims, evidence, strict=True)]
+        recalls = self.memory.remember(vectors, findings)
+        return [
+            ClaimResult(finding, found, recall)
+            for finding, found, recall in zip(findings, evidence, recalls, strict=True)
+        ]
+
+    def _judge(self, claim: str, evidence: list[Evidence]) -> Finding:
+        best = evidence[0] if evidence else None
+        score = best.similarity if best else 0.0
+        verdict = decide(claim, best.passage.text if best else None, score, self.support_threshold)
+        return Finding(claim, verdict, score, [item.passage.id for item in evidence])
 
 
 async def build_knowledge_base(path: Path, embedder: Embedder) -> KnowledgeBase:

@@ -44,11 +44,11 @@ async def health(request: web.Request) -> web.Response:
 
 
 def claim_json(result: ClaimResult) -> dict[str, Any]:
-    memory = result.recall.memory
+    finding, memory = result.finding, result.recall.memory
     return {
-        "claim": result.claim,
-        "verdict": result.verdict,
-        "score": round(result.score, 4),
+        "claim": finding.claim,
+        "verdict": finding.verdict,
+        "score": round(finding.score, 4),
         "evidence": [
             {
                 "id": item.passage.id,

@@ -1,0 +1,45 @@
+"""The guide's memory hygiene in the web process: limit check, periodic GC, memory logs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from service.app import create_app
+from service.settings import Settings
+
+
+async def test_over_the_limit_answers_503_and_health_says_unhealthy(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(replace(settings, memory_limit_mb=1)))
+    response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (await response.json())["error"]["code"] == "memory_limit_exceeded"
+    health = await client.get("/health")
+    assert health.status == 503
+    body = await health.json()
+    assert body["status"] == "unhealthy"
+    assert body["memory_limit_mb"] == 1 and body["memory_limit_source"] == "MEMORY_LIMIT_MB"
+    assert body["memory_percent"] > 100
+
+
+async def test_periodic_gc_and_memory_logs(
+    aiohttp_client: AiohttpClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    client = await aiohttp_client(create_app(replace(settings, gc_every_n_requests=2, log_memory_every_n_requests=3)))
+    for _ in range(3):
+        response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
+        assert response.status == 200
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(message.startswith("Periodic cleanup at request #2:") for message in messages)
+    assert not any("Periodic cleanup at request #3" in message for message in messages)
+    after = [message for message in messages if message.startswith("Memory [after request #3]: RSS=")]
+    assert len(after) == 2
+    assert any("(web pid=" in message for message in after) and any("(model pid=" in message for message in after)
+    assert sum(message.startswith("Memory [startup]: RSS=") for message in messages) == 2
