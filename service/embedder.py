@@ -355,6 +355,11 @@ class Embedder:
         except (ChildDied, BrokenPipeError, OSError) as error:
             self._retry(jobs, str(error) or "the model child died")
             return
+        except asyncio.CancelledError:  # shutdown: nobody will send this batch again
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(ModelUnavailable("the service is shutting down"))
+            raise
         finally:
             self._in_flight = None
         if isinstance(reply, BatchFailed):

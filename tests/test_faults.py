@@ -136,3 +136,16 @@ async def test_boot_failure_on_restart_fails_requests_and_health(client: Client,
     assert "failed to load" in (await health.json())["error"]
     await asyncio.sleep(0.5)
     assert embedder.child is failed_child  # no second attempt
+
+
+async def test_stop_resolves_every_pending_request(embedder: Embedder) -> None:
+    in_flight = asyncio.create_task(embedder.embed([f"{LONG_SENTENCE}{i}" for i in range(32)]))
+    await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")
+    queued = asyncio.create_task(embedder.embed(["A queued sentence about the harbour."]))
+    await asyncio.sleep(0.05)
+    child = embedder.child
+    await embedder.stop()
+    for request in (in_flight, queued):
+        with pytest.raises(ModelUnavailable, match="shutting down"):
+            await request
+    assert child is not None and not pid_exists(child.pid)
