@@ -47,7 +47,13 @@ def main(argv: list[str]) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s [web pid=%(process)d] %(name)s: %(message)s",
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=settings.shutdown_grace_s,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ class Embedder:
             max_tokens=settings.max_tokens,
             threads=settings.model_threads,
         )
-        self.state = State.STOPPED
+        self.state = State.STARTING
         self.failure = ""
         self.child: ModelProcess | None = None
         self.stats = EmbedderStats()
@@ -110,7 +110,6 @@ class Embedder:
 
     async def start(self) -> None:
         """Spawn the child and wait for READY; raises ModelUnavailable if the model cannot load."""
-        self.state = State.STARTING
         await self._spawn()
         if self.state is State.FAILED:
             raise ModelUnavailable(self.failure)

@@ -1,8 +1,9 @@
 """The /health report: the guide's four fields, then memory per process and the model child's story.
 
-``status`` is ``healthy``; ``degraded`` while the model child is starting or
-restarting (still 200: requests queue and will be served); ``unhealthy`` (503)
-only when the web process itself is over the limit or the model cannot load.
+``status`` is ``starting`` until the model and the knowledge base are ready,
+then ``healthy``; ``degraded`` while the model child restarts (still 200:
+requests queue and will be served); ``unhealthy`` (503) only when the web
+process itself is over the limit, start-up failed or the model cannot load.
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from typing import Any
 
 import psutil
 
-from service.embedder import Embedder, State
+from service.embedder import State
 from service.memory import ProcessMemory
 from service.memory_guard import MemoryGuard
+from service.startup import Startup
 
 
-def health_report(embedder: Embedder, guard: MemoryGuard, budget_mb: float) -> tuple[int, dict[str, Any]]:
+def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tuple[int, dict[str, Any]]:
+    embedder = startup.embedder
     processes = guard.processes(with_uss=True)
     web, model = processes["web"], processes["model"]
     total = guard.total_rss_mb(processes)
     limit = guard.limit
-    if (web is not None and web.rss_mb > limit.mb) or embedder.state in (State.FAILED, State.STOPPED):
+    error = startup.error or embedder.failure
+    if (web is not None and web.rss_mb > limit.mb) or error or embedder.state is State.STOPPED:
         status, code = "unhealthy", 503
+    elif not startup.done:
+        status, code = "starting", 200
     elif embedder.state is State.READY:
         status, code = "healthy", 200
     else:
@@ -58,8 +64,8 @@ def health_report(embedder: Embedder, guard: MemoryGuard, budget_mb: float) -> t
             },
         },
     }
-    if embedder.failure:
-        body["error"] = embedder.failure
+    if error:
+        body["error"] = error
     return code, body
 
 

@@ -6,12 +6,12 @@ from aiohttp import web
 
 from service.embedder import Embedder
 from service.memory_guard import MemoryGuard
-from service.pipeline import VerificationPipeline
 from service.settings import Settings
+from service.startup import Startup
 from service.watchdog import Watchdog
 
 SETTINGS = web.AppKey("settings", Settings)
 EMBEDDER = web.AppKey("embedder", Embedder)
 WATCHDOG = web.AppKey("watchdog", Watchdog)
 MEMORY_GUARD = web.AppKey("memory_guard", MemoryGuard)
-PIPELINE = web.AppKey("pipeline", VerificationPipeline)
+STARTUP = web.AppKey("startup", Startup)

@@ -27,6 +27,9 @@ class MemoryGuard:
         self.log_every = max(1, log_every_n_requests)
         self.requests = 0
 
+    def log_limit(self) -> None:
+        log.info("Memory limit %.0fMB (from %s)", self.limit.mb, self.limit.source)
+
     def processes(self, with_uss: bool = False) -> dict[str, ProcessMemory | None]:
         pid = self.model_pid()
         return {

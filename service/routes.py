@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from service.health import health_report
-from service.keys import EMBEDDER, MEMORY_GUARD, PIPELINE, SETTINGS
+from service.keys import EMBEDDER, MEMORY_GUARD, SETTINGS, STARTUP
 from service.pipeline import ClaimResult
 from service.schemas import parse_verify_request, read_json_object
 
@@ -24,7 +24,7 @@ async def verify(request: web.Request) -> web.Response:
     query = parse_verify_request(await read_json_object(request), settings.default_top_k, settings.max_top_k)
     guard.admit()
     try:
-        results = await app[PIPELINE].verify(query.raw_text, query.top_k)
+        results = await app[STARTUP].require_pipeline().verify(query.raw_text, query.top_k)
     finally:
         guard.count_request()
     return web.json_response(
@@ -39,7 +39,7 @@ async def verify(request: web.Request) -> web.Response:
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
     app = request.app
-    status, body = health_report(app[EMBEDDER], app[MEMORY_GUARD], app[SETTINGS].model_rss_budget_mb)
+    status, body = health_report(app[STARTUP], app[MEMORY_GUARD], app[SETTINGS].model_rss_budget_mb)
     return web.json_response(body, status=status)
 
 

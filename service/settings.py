@@ -29,6 +29,9 @@ class Settings:
     host: str = field(default="0.0.0.0", metadata=_help("interface to listen on"))
     port: int = field(default=8000, metadata=_help("TCP port (Render sets PORT)"))
     log_level: str = field(default="INFO", metadata=_help("logging level: DEBUG, INFO, WARNING, ERROR"))
+    shutdown_grace_s: float = field(
+        default=30.0, metadata=_help("on SIGTERM/SIGINT, how long requests in flight may take to finish")
+    )
 
     text_embedding_model: str = field(
         default=DEFAULT_MODEL,

@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
 from service.embedder import Embedder
-from service.keys import EMBEDDER
+from service.keys import EMBEDDER, STARTUP
 from service.settings import Settings
 
 Client = TestClient[web.Request, web.Application]
@@ -30,16 +30,23 @@ def settings(model_cache: Path) -> Settings:
     return Settings(model_cache_dir=model_cache, watchdog_interval_ms=100)
 
 
+async def start_client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
+    """A client of a new app, once its model child and knowledge base are up."""
+    client = await aiohttp_client(create_app(settings))
+    await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
+    return client
+
+
 @pytest.fixture
 async def client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
-    return await aiohttp_client(create_app(settings))
+    return await start_client(aiohttp_client, settings)
 
 
 def embedder_of(client: Client) -> Embedder:
     return client.app[EMBEDDER]
 
 
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> None:
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 120.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:

@@ -9,8 +9,9 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
+from service.keys import STARTUP
 from service.settings import Settings
-from tests.conftest import Client
+from tests.conftest import Client, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -24,6 +25,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         model_cache_dir=tmp_path_factory.mktemp("models"), max_body_bytes=MAX_BODY, max_claims=MAX_CLAIMS
     )
     async with TestClient(TestServer(create_app(settings))) as client:
+        await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
         yield client
 
 

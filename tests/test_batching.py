@@ -8,10 +8,9 @@ from dataclasses import replace
 import numpy as np
 from pytest_aiohttp import AiohttpClient
 
-from service.app import create_app
 from service.embedder import Embedder
 from service.settings import Settings
-from tests.conftest import Client, embedder_of, wait_until
+from tests.conftest import Client, embedder_of, start_client, wait_until
 
 
 async def test_concurrent_embeds_become_full_batches(settings: Settings) -> None:
@@ -39,7 +38,7 @@ async def test_concurrent_http_requests_share_model_calls(client: Client) -> Non
 
 
 async def test_full_queue_answers_503_with_retry_after(aiohttp_client: AiohttpClient, settings: Settings) -> None:
-    client = await aiohttp_client(create_app(replace(settings, max_queue_texts=40)))
+    client = await start_client(aiohttp_client, replace(settings, max_queue_texts=40))
     embedder = embedder_of(client)
     long_text = " ".join(f"{'The survey of the old harbour walls found cracks ' * 25}{i}." for i in range(32))
     busy = asyncio.create_task(client.post("/verify", json={"raw_text": long_text}))

@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.app import create_app
 from service.embedder import Embedder, State
 from service.errors import ModelCrashed, ModelTimeout, ModelUnavailable
 from service.settings import Settings
-from tests.conftest import Client, embedder_of, pid_exists, wait_until
+from tests.conftest import Client, embedder_of, pid_exists, start_client, wait_until
 
 LONG_SENTENCE = "The committee reviewed every clause of the long agreement " * 30  # past the 256-token cap
 
@@ -52,7 +51,7 @@ async def test_kill_during_100_concurrent_requests_loses_none(client: Client) ->
 async def test_tiny_budget_forces_restarts_while_requests_succeed(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, model_rss_budget_mb=1, watchdog_interval_ms=50)))
+    client = await start_client(aiohttp_client, replace(settings, model_rss_budget_mb=1, watchdog_interval_ms=50))
     embedder = embedder_of(client)
     pids = set()
     for i in range(3):

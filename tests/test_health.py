@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
+from pathlib import Path
 
+from pytest_aiohttp import AiohttpClient
+
+from service.app import create_app
 from service.embedder import State
+from service.keys import STARTUP
 from service.settings import Settings
 from tests.conftest import Client, embedder_of, wait_until
 
@@ -47,3 +53,33 @@ async def test_health_is_degraded_while_the_child_restarts(client: Client) -> No
     assert model["restart_reasons"] == {"died": 1}
     assert model["last_restart_reason"] == "died: killed by SIGKILL"
     assert model["last_restart_seconds"] > 0
+
+
+async def test_health_answers_at_once_while_the_model_loads(aiohttp_client: AiohttpClient, settings: Settings) -> None:
+    client = await aiohttp_client(create_app(settings))
+    response = await client.get("/health")
+    assert response.status == 200
+    assert (await response.json())["status"] == "starting"
+    response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
+    assert response.status == 503
+    assert response.headers["Retry-After"]
+    assert "starting" in (await response.json())["error"]["message"]
+    await wait_until(lambda: client.app[STARTUP].done, what="start-up")
+    assert (await (await client.get("/health")).json())["status"] == "healthy"
+
+
+async def test_failed_start_up_is_unhealthy_with_its_reason(
+    aiohttp_client: AiohttpClient, settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "kb.jsonl"
+    broken.write_text('{"id": "x", "text": "fine", "source": "s"}\n{"no text here": 1}\n')
+    client = await aiohttp_client(create_app(replace(settings, knowledge_base=broken)))
+    await wait_until(lambda: client.app[STARTUP].done, what="start-up")
+    response = await client.get("/health")
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "unhealthy"
+    assert "kb.jsonl:2" in body["error"]
+    response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
+    assert response.status == 503
+    assert "kb.jsonl:2" in (await response.json())["error"]["message"]

@@ -8,14 +8,14 @@ from dataclasses import replace
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.app import create_app
 from service.settings import Settings
+from tests.conftest import start_client
 
 
 async def test_over_the_limit_answers_503_and_health_says_unhealthy(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, memory_limit_mb=1)))
+    client = await start_client(aiohttp_client, replace(settings, memory_limit_mb=1))
     response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
     assert response.status == 503
     assert response.headers["Retry-After"] == "5"
@@ -32,7 +32,7 @@ async def test_periodic_gc_and_memory_logs(
     aiohttp_client: AiohttpClient, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    client = await aiohttp_client(create_app(replace(settings, gc_every_n_requests=2, log_memory_every_n_requests=3)))
+    client = await start_client(aiohttp_client, replace(settings, gc_every_n_requests=2, log_memory_every_n_requests=3))
     for _ in range(3):
         response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
         assert response.status == 200

@@ -78,6 +78,23 @@ async def test_signal_stops_server_and_child_cleanly(server: Server, signum: int
     assert "Memory [startup]: RSS=" in stderr and "Memory [shutdown]: RSS=" in stderr
 
 
+async def test_sigterm_lets_requests_in_flight_finish(server: Server) -> None:
+    long_claims = " ".join(
+        f"{'The inspectors walked the length of the old canal towpath ' * 20}{i}." for i in range(64)
+    )
+    async with aiohttp.ClientSession() as session:
+        request = asyncio.create_task(session.post(f"{server.url}/verify", json={"raw_text": long_claims}))
+        for _ in range(200):
+            if (await server.health())["processes"]["model"]["queue_texts"] or request.done():
+                break
+            await asyncio.sleep(0.02)
+        server.process.send_signal(signal.SIGTERM)
+        response = await request
+        assert response.status == 200
+        assert len((await response.json())["claims"]) == 64
+    assert server.process.wait(timeout=30) == 0
+
+
 async def test_web_process_maps_no_model_library(server: Server) -> None:
     health = await server.health()
     web_maps = Path(f"/proc/{health['processes']['web']['pid']}/maps").read_text()

@@ -1,0 +1,569 @@
+"""Persistent knowledge base and claim memory: rows in SQLite, vectors in two ``CompactIndex`` directories.
+
+Layout of ``data_dir``: ``store.sqlite3`` (plus SQLite's ``-wal`` and ``-shm``), ``passages/`` and
+``claims/`` (one ``CompactIndex`` each) and ``lock``.
+
+Acknowledged means durable. Every write commits (and every vector is fsynced) before it returns.
+SQLite runs in WAL mode with ``synchronous=FULL``: in WAL mode FULL fsyncs the log at every
+commit, so an acknowledged write survives a power cut or kernel crash too. ``NORMAL`` would
+fsync only at checkpoints: safe when the process is killed, but the last commits can vanish
+on power loss, which breaks the promise. The price is one fsync per commit; writes are ingest
+batches and one batch of claims per request, and the index already pays three fsyncs per add.
+
+Vectors first, rows second. A write appends its vectors to the index (fsynced), then commits
+the rows that point at them in one transaction. A crash in between leaves index rows nobody
+references ("orphans"), never a row pointing at a missing vector; orphans are found on open
+and never returned by a search.
+
+Concurrency, kept simple: one SQLite connection (``check_same_thread=False``) and one lock held
+by every public method, searches included (a search is a ~15 ms scan at 100k passages), so
+calls from the event loop thread and from executor threads are serialised. One process opens a
+data directory at a time: ``open`` takes an exclusive ``flock`` on ``data_dir/lock``, which the
+kernel releases when the process dies, so a killed process never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from service.vector_index import CompactIndex, RerankPrecision
+
+SCHEMA_VERSION = 1
+# Stay well under SQLite's limit on bound parameters in one statement.
+MAX_PARAMETERS = 500
+
+SCHEMA = (
+    """CREATE TABLE passages (
+        id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        source TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        row INTEGER NOT NULL UNIQUE,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        added_at REAL NOT NULL
+    )""",
+    """CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        claim TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence_ids TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        times_seen INTEGER NOT NULL,
+        row INTEGER NOT NULL UNIQUE
+    )""",
+    """CREATE TABLE ingest_progress (
+        source_file TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        lines_done INTEGER NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+)
+
+PASSAGE_COLUMNS = "id, text, source, metadata, content_hash, row, deleted, added_at"
+CLAIM_COLUMNS = "id, claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row"
+
+
+class StoreLockedError(RuntimeError):
+    """Another process (or another ``Store`` in this one) has the data directory open."""
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    id: str
+    text: str
+    source: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: str
+    text: str
+    source: str
+    metadata: Mapping[str, Any]
+    content_hash: str
+    row: int  # its row in the passages index
+    deleted: bool
+    added_at: float
+
+
+# added: stored now; duplicate: its content is already stored (existing_id says under which id);
+# restored: its content was stored and deleted, and is live again; id_conflict: the id holds other content.
+AddStatus = Literal["added", "duplicate", "restored", "id_conflict"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    id: str  # the id asked for
+    status: AddStatus
+    existing_id: str | None = None  # for duplicate and restored: the passage that holds this content
+    row: int | None = None  # the index row holding the content; None for id_conflict
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    claim: str
+    verdict: str
+    score: float
+    evidence_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    id: int
+    claim: str
+    verdict: str
+    score: float
+    evidence_ids: tuple[str, ...]
+    first_seen: float
+    last_seen: float
+    times_seen: int
+    row: int  # its row in the claims index
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    claim: StoredClaim
+    similarity: float
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    source_file: str
+    sha256: str
+    lines_done: int
+    updated_at: float
+
+
+def content_hash(text: str, source: str) -> str:
+    """sha256 of the passage's text and source, NFKC-normalised with whitespace collapsed.
+
+    Case is kept: "US" and "us" are different passages.
+    """
+
+    def normalise(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", value).split())
+
+    return hashlib.sha256(f"{normalise(text)}\x1f{normalise(source)}".encode()).hexdigest()
+
+
+class Store:
+    """The knowledge base and the claim memory of one data directory; build it with ``Store.open``."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        passage_index: CompactIndex,
+        claim_index: CompactIndex,
+        lock_fd: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self._db = connection
+        self.passage_index = passage_index
+        self.claim_index = claim_index
+        self._lock_fd = lock_fd
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._closed = False
+        # Index rows a search must skip: tombstoned passages and orphans. Replaced, never mutated.
+        self._hidden_passage_rows = frozenset(self._column("SELECT row FROM passages WHERE deleted = 1"))
+        self._hidden_passage_rows |= self._orphans("passages", len(passage_index))
+        self._hidden_claim_rows = self._orphans("claims", len(claim_index))
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        dim: int,
+        *,
+        rerank: RerankPrecision = "float16",
+        clock: Callable[[], float] = time.time,
+    ) -> Store:
+        """Open (creating if needed) the store in ``data_dir`` for vectors of ``dim`` dimensions."""
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(data_dir / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock_fd)
+            raise StoreLockedError(f"{data_dir} is open in another process or Store") from None
+        opened: list[CompactIndex] = []
+        try:
+            opened.append(CompactIndex(data_dir / "passages", dim, rerank=rerank))
+            opened.append(CompactIndex(data_dir / "claims", dim, rerank=rerank))
+            connection = _connect(data_dir / "store.sqlite3")
+            return cls(connection, opened[0], opened[1], lock_fd, clock)
+        except BaseException:
+            for index in opened:
+                index.close()
+            os.close(lock_fd)
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database and the indexes and release the directory. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._db.close()
+            self.passage_index.close()
+            self.claim_index.close()
+            os.close(self._lock_fd)  # releases the flock
+
+    # Passages
+
+    def add_passages(self, items: Sequence[NewPassage], vectors: npt.ArrayLike) -> list[AddResult]:
+        """Store each passage whose content is new; say per item what happened, in order.
+
+        ``vectors[i]`` is the unit vector of ``items[i]``. Nothing is written when an item or the
+        vectors are invalid. The vectors of new passages go to the index first (fsynced), then all
+        rows are committed in one transaction.
+        """
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.shape != (len(items), self.passage_index.dim):
+            raise ValueError(f"vectors must have shape ({len(items)}, {self.passage_index.dim}), not {matrix.shape}")
+        hashes = [content_hash(item.text, item.source) for item in items]
+        metadata = [_metadata_json(item) for item in items]
+        with self._lock:
+            self._require_open()
+            # content hash -> (id holding it, position in this batch when new here, else its row, deleted)
+            known: dict[str, tuple[str, int | None, int, bool]] = {
+                digest: (str(id_), None, int(row), bool(deleted))
+                for id_, digest, row, deleted in self._select_in(
+                    "SELECT id, content_hash, row, deleted FROM passages", "content_hash", hashes
+                )
+            }
+            taken_ids = {found[0] for found in self._select_in("SELECT id FROM passages", "id", [i.id for i in items])}
+            plan: list[tuple[AddStatus, str | None, int | None, int]] = []  # status, existing id, new position, row
+            new_positions: list[int] = []
+            restore: list[str] = []
+            for position, (item, digest) in enumerate(zip(items, hashes, strict=True)):
+                if digest in known:
+                    existing_id, new_position, row, deleted = known[digest]
+                    if deleted:
+                        restore.append(existing_id)
+                        known[digest] = (existing_id, None, row, False)
+                    plan.append(("restored" if deleted else "duplicate", existing_id, new_position, row))
+                elif item.id in taken_ids:
+                    plan.append(("id_conflict", None, None, -1))
+                else:
+                    plan.append(("added", item.id, len(new_positions), -1))
+                    known[digest] = (item.id, len(new_positions), -1, False)
+                    new_positions.append(position)
+                    taken_ids.add(item.id)
+            rows = self.passage_index.add(matrix[new_positions]) if new_positions else range(0)
+            now = self._clock()
+            try:
+                with self._transaction():
+                    self._db.executemany(
+                        f"INSERT INTO passages ({PASSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                        [
+                            (items[p].id, items[p].text, items[p].source, metadata[p], hashes[p], row, now)
+                            for p, row in zip(new_positions, rows, strict=True)
+                        ],
+                    )
+                    self._db.executemany("UPDATE passages SET deleted = 0 WHERE id = ?", [(i,) for i in restore])
+            except BaseException:
+                self._hidden_passage_rows |= frozenset(rows)
+                raise
+            results = [
+                AddResult(item.id, status, existing_id, None if status == "id_conflict" else row)
+                if new_position is None
+                else AddResult(item.id, status, existing_id, rows[new_position])
+                for item, (status, existing_id, new_position, row) in zip(items, plan, strict=True)
+            ]
+            self._hidden_passage_rows -= {result.row for result in results if result.status == "restored"}
+            return results
+
+    def get_passage(self, passage_id: str, *, include_deleted: bool = False) -> StoredPassage | None:
+        """The passage ``passage_id``; a deleted one only when ``include_deleted``."""
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        passage = None if found is None else _passage(found)
+        return passage if passage is None or include_deleted or not passage.deleted else None
+
+    def delete_passage(self, passage_id: str) -> bool:
+        """Tombstone the passage (deleted=1, its vector stays); False when there is no live passage of that id."""
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                found = self._db.execute(
+                    "UPDATE passages SET deleted = 1 WHERE id = ? AND deleted = 0 RETURNING row", (passage_id,)
+                ).fetchall()
+            if not found:
+                return False
+            self._hidden_passage_rows |= {int(found[0][0])}
+            return True
+
+    def search_passages(self, queries: npt.ArrayLike, k: int) -> list[list[tuple[StoredPassage, float]]]:
+        """For each query, up to ``k`` live passages, most similar first, with their cosine similarity."""
+        with self._lock:
+            self._require_open()
+            rows, scores = self.passage_index.search(queries, k, exclude=self._hidden_passage_rows)
+            by_row = {
+                passage.row: passage
+                for passage in map(
+                    _passage,
+                    self._select_in(
+                        f"SELECT {PASSAGE_COLUMNS} FROM passages", "row", np.unique(rows).tolist(), "deleted = 0"
+                    ),
+                )
+            }
+        return [
+            [
+                (by_row[row], float(score))
+                for row, score in zip(line_rows.tolist(), line_scores, strict=True)
+                if row in by_row
+            ]
+            for line_rows, line_scores in zip(rows, scores, strict=True)
+        ]
+
+    def passage_count(self) -> int:
+        """Live (not deleted) passages."""
+        with self._lock:
+            self._require_open()
+            return int(self._db.execute("SELECT COUNT(*) FROM passages WHERE deleted = 0").fetchone()[0])
+
+    # Claim memory
+
+    def remember_claim(self, claim: NewClaim, vector: npt.ArrayLike) -> StoredClaim:
+        """Store one verified claim with its unit vector; see ``remember_claims``."""
+        return self.remember_claims([claim], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+
+    def remember_claims(self, claims: Sequence[NewClaim], vectors: npt.ArrayLike) -> list[StoredClaim]:
+        """Store verified claims as new memories (seen once, now); one index append and one commit for all."""
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.shape != (len(claims), self.claim_index.dim):
+            raise ValueError(f"vectors must have shape ({len(claims)}, {self.claim_index.dim}), not {matrix.shape}")
+        if not claims:
+            return []
+        with self._lock:
+            self._require_open()
+            rows = self.claim_index.add(matrix)
+            now = self._clock()
+            try:
+                with self._transaction():
+                    stored = [
+                        _claim(
+                            self._db.execute(
+                                "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen,"
+                                f" times_seen, row) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING {CLAIM_COLUMNS}",
+                                (c.claim, c.verdict, float(c.score), json.dumps(list(c.evidence_ids)), now, now, row),
+                            ).fetchall()[0]
+                        )
+                        for c, row in zip(claims, rows, strict=True)
+                    ]
+            except BaseException:
+                self._hidden_claim_rows |= frozenset(rows)
+                raise
+            return stored
+
+    def recall_claims(self, vectors: npt.ArrayLike, threshold: float) -> list[ClaimMatch | None]:
+        """For each vector, the closest remembered claim when its cosine is at least ``threshold``, else None.
+
+        Recalling changes nothing; call ``touch_claim`` for a claim seen again.
+        """
+        with self._lock:
+            self._require_open()
+            rows, scores = self.claim_index.search(vectors, 1, exclude=self._hidden_claim_rows)
+            by_row = {
+                claim.row: claim
+                for claim in map(
+                    _claim, self._select_in(f"SELECT {CLAIM_COLUMNS} FROM claims", "row", np.unique(rows).tolist())
+                )
+            }
+        matches: list[ClaimMatch | None] = []
+        for line_rows, line_scores in zip(rows.tolist(), scores.tolist(), strict=True):
+            best = by_row.get(line_rows[0]) if line_rows else None
+            matches.append(ClaimMatch(best, line_scores[0]) if best and line_scores[0] >= threshold else None)
+        return matches
+
+    def touch_claim(self, claim_id: int) -> StoredClaim | None:
+        """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                found = self._db.execute(
+                    "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
+                    f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                    (self._clock(), claim_id),
+                ).fetchall()
+        return _claim(found[0]) if found else None
+
+    def get_claim(self, claim_id: int) -> StoredClaim | None:
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(f"SELECT {CLAIM_COLUMNS} FROM claims WHERE id = ?", (claim_id,)).fetchone()
+        return None if found is None else _claim(found)
+
+    def list_claims(self, offset: int = 0, limit: int = 50) -> tuple[list[StoredClaim], int]:
+        """One page of remembered claims, newest first (by id, so pages do not shift when claims are touched),
+        and how many there are in all."""
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        with self._lock:
+            self._require_open()
+            page = self._db.execute(
+                f"SELECT {CLAIM_COLUMNS} FROM claims ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
+            total = int(self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0])
+        return [_claim(found) for found in page], total
+
+    # Ingest progress
+
+    def get_progress(self, source_file: str) -> IngestProgress | None:
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT source_file, sha256, lines_done, updated_at FROM ingest_progress WHERE source_file = ?",
+                (source_file,),
+            ).fetchone()
+        return None if found is None else IngestProgress(str(found[0]), str(found[1]), int(found[2]), float(found[3]))
+
+    def set_progress(self, source_file: str, sha256: str, lines_done: int) -> None:
+        """Record that the first ``lines_done`` lines of ``source_file`` (whose content hashes to ``sha256``) are in."""
+        if lines_done < 0:
+            raise ValueError("lines_done must not be negative")
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO ingest_progress (source_file, sha256, lines_done, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (source_file) DO UPDATE SET sha256 = excluded.sha256,"
+                    " lines_done = excluded.lines_done, updated_at = excluded.updated_at",
+                    (source_file, sha256, lines_done, self._clock()),
+                )
+
+    # Consistency
+
+    def check(self) -> list[str]:
+        """Problems found (empty when consistent): SQLite's own check, and rows pointing past their index."""
+        with self._lock:
+            self._require_open()
+            problems = [f"sqlite: {line}" for (line,) in self._db.execute("PRAGMA quick_check") if line != "ok"]
+            for table, index in (("passages", self.passage_index), ("claims", self.claim_index)):
+                missing = self._db.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE row < 0 OR row >= ?", (len(index),)
+                ).fetchone()[0]
+                if missing:
+                    problems.append(f"{table}: {missing} rows point past the {len(index)} vectors of their index")
+        return problems
+
+    # Internals
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise ValueError("store is closed")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _column(self, sql: str) -> Iterator[int]:
+        return (int(found[0]) for found in self._db.execute(sql))
+
+    def _orphans(self, table: str, index_rows: int) -> frozenset[int]:
+        """Index rows no row of ``table`` points at (a crash between the vector append and the commit)."""
+        referenced = np.fromiter(self._column(f"SELECT row FROM {table} ORDER BY row"), dtype=np.int64)
+        if len(referenced) == index_rows and (index_rows == 0 or referenced[-1] == index_rows - 1):
+            return frozenset()
+        return frozenset(np.setdiff1d(np.arange(index_rows), referenced, assume_unique=True).tolist())
+
+    def _select_in(self, sql: str, column: str, values: Sequence[Any], where: str = "1") -> Iterable[tuple[Any, ...]]:
+        """``sql WHERE column IN values AND where``, in slices that stay under the bound-parameter limit."""
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), MAX_PARAMETERS):
+            part = values[start : start + MAX_PARAMETERS]
+            marks = ", ".join("?" * len(part))
+            found += self._db.execute(f"{sql} WHERE {column} IN ({marks}) AND {where}", part).fetchall()
+        return found
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error (the connection is in autocommit mode)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; _Transaction opens and ends every write.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise RuntimeError(f"{path}: SQLite refused WAL mode (got {mode})")
+        connection.execute("PRAGMA synchronous = FULL")
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0:
+            with _Transaction(connection):
+                for statement in SCHEMA:
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif version != SCHEMA_VERSION:
+            raise RuntimeError(f"{path}: schema version {version}, this code knows {SCHEMA_VERSION}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _metadata_json(item: NewPassage) -> str:
+    if not item.id or not item.text.strip():
+        raise ValueError(f"passage {item.id!r}: id and text must not be empty")
+    try:
+        return json.dumps(dict(item.metadata), ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"passage {item.id!r}: metadata is not JSON ({error})") from None
+
+
+def _passage(found: tuple[Any, ...]) -> StoredPassage:
+    id_, text, source, metadata, digest, row, deleted, added_at = found
+    return StoredPassage(
+        str(id_), str(text), str(source), json.loads(metadata), str(digest), int(row), bool(deleted), float(added_at)
+    )
+
+
+def _claim(found: tuple[Any, ...]) -> StoredClaim:
+    id_, claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row = found
+    return StoredClaim(
+        int(id_),
+        str(claim),
+        str(verdict),
+        float(score),
+        tuple(json.loads(evidence_ids)),
+        float(first_seen),
+        float(last_seen),
+        int(times_seen),
+        int(row),
+    )
