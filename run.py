@@ -12,11 +12,10 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    import logging
-
     from aiohttp import web
 
     from service.app import create_app
+    from service.logs import configure_logging
     from service.settings import Settings, parse_value
 
     try:
@@ -43,10 +42,7 @@ def main(argv: list[str]) -> None:
             except ValueError as error:
                 parser.error(str(error))
     settings = defaults.replace(**changes)
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s [web pid=%(process)d] %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format, role="web")
     web.run_app(
         create_app(settings),
         host=settings.host,

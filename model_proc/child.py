@@ -36,8 +36,10 @@ LIBC = ctypes.CDLL(None, use_errno=True)
 MALLOC_TRIM = getattr(LIBC, "malloc_trim", None)  # glibc only
 
 
-def main(conn: Connection, spec: ModelSpec, parent_pid: int, log_level: str) -> None:
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s [model pid=%(process)d] %(message)s")
+def main(conn: Connection, spec: ModelSpec, parent_pid: int, log_level: str, log_format: str) -> None:
+    from service.logs import configure_logging
+
+    configure_logging(log_level, log_format, role="model")
     exit_with_parent()
     # Ctrl-C reaches the whole process group; the web process decides when the child stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

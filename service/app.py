@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from service.embedder import Embedder
-from service.keys import EMBEDDER, MEMORY_GUARD, SETTINGS, STARTUP, WATCHDOG
+from service.keys import EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP, WATCHDOG
 from service.memory import detect_limit
 from service.memory_guard import MemoryGuard
-from service.middleware import json_errors
+from service.metrics import Metrics
+from service.middleware import MIDDLEWARES
 from service.routes import routes
 from service.settings import Settings
 from service.startup import Startup
@@ -26,7 +27,7 @@ from service.watchdog import Watchdog
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=MIDDLEWARES)
     embedder = Embedder(settings)
     guard = MemoryGuard(
         detect_limit(settings.memory_limit_mb),
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[EMBEDDER] = embedder
     app[MEMORY_GUARD] = guard
+    app[METRICS] = Metrics(embedder, guard)
     app[STARTUP] = Startup(settings, embedder, guard)
     app[WATCHDOG] = Watchdog(embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms)
     app.add_routes(routes)

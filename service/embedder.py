@@ -72,6 +72,7 @@ class EmbedderStats:
     model_calls: int = 0
     texts_embedded: int = 0
     late_replies_dropped: int = 0
+    batch_sizes: Counter[int] = field(default_factory=Counter)  # texts per model call -> calls
     restarts: Counter[str] = field(default_factory=Counter)
     last_restart_reason: str = ""
     last_restart_seconds: float | None = None
@@ -160,7 +161,7 @@ class Embedder:
 
     async def _spawn(self) -> None:
         loop = asyncio.get_running_loop()
-        child = ModelProcess(self.spec, self.settings.log_level)
+        child = ModelProcess(self.spec, self.settings.log_level, self.settings.log_format)
         self.child = child
         self._handshake = loop.create_future()
         loop.add_reader(child.conn.fileno(), self._on_readable, child)
@@ -372,6 +373,7 @@ class Embedder:
         child.batches_served += 1
         self.stats.model_calls += 1
         self.stats.texts_embedded += len(vectors)
+        self.stats.batch_sizes[len(vectors)] += 1
         offset = 0
         for job in jobs:
             if not job.future.done():

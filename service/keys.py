@@ -6,6 +6,7 @@ from aiohttp import web
 
 from service.embedder import Embedder
 from service.memory_guard import MemoryGuard
+from service.metrics import Metrics
 from service.settings import Settings
 from service.startup import Startup
 from service.watchdog import Watchdog
@@ -14,4 +15,5 @@ SETTINGS = web.AppKey("settings", Settings)
 EMBEDDER = web.AppKey("embedder", Embedder)
 WATCHDOG = web.AppKey("watchdog", Watchdog)
 MEMORY_GUARD = web.AppKey("memory_guard", MemoryGuard)
+METRICS = web.AppKey("metrics", Metrics)
 STARTUP = web.AppKey("startup", Startup)

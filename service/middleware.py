@@ -1,5 +1,6 @@
-"""Every error leaves as JSON: ``{"error": {"code": ..., "message": ...}}``.
+"""The middleware chain, outermost first: request ids, metrics, JSON errors.
 
+Every error leaves as JSON: ``{"error": {"code": ..., "message": ...}}``.
 Service errors get the status from :data:`service.errors.HTTP_STATUS`; aiohttp's
 own (404, 405, 413) keep theirs; anything unexpected is logged and answered
 500, as JSON still.
@@ -9,13 +10,19 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service.errors import ServiceError, http_mapping
+from service.keys import METRICS
+from service.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
+REQUEST_ID_HEADER = "X-Request-ID"
+ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def error_response(status: int, code: str, message: str, retry_after_s: int | None = None) -> web.Response:
@@ -44,3 +51,30 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Tag logs with the caller's X-Request-ID (or a new one) and echo it in the response."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = given if ACCEPTABLE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    token = REQUEST_ID.set(request_id)
+    try:
+        response = await handler(request)
+    finally:
+        REQUEST_ID.reset(token)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+@web.middleware
+async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    request.app[METRICS].observe(route, request.method, response.status, time.perf_counter() - started)
+    return response
+
+
+MIDDLEWARES = (request_ids, metrics, json_errors)

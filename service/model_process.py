@@ -26,12 +26,12 @@ SPAWN = multiprocessing.get_context("spawn")
 class ModelProcess:
     """A spawned child, its end of the pipe, and what we know about it."""
 
-    def __init__(self, spec: ModelSpec, log_level: str) -> None:
+    def __init__(self, spec: ModelSpec, log_level: str, log_format: str) -> None:
         parent_end, child_end = SPAWN.Pipe(duplex=True)
         self.conn: Connection = parent_end
         self.process = SPAWN.Process(
             target=child.main,
-            args=(child_end, spec, os.getpid(), log_level),
+            args=(child_end, spec, os.getpid(), log_level, log_format),
             name="model-child",
             daemon=True,
         )

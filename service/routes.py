@@ -6,9 +6,11 @@ import time
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.health import health_report
-from service.keys import EMBEDDER, MEMORY_GUARD, SETTINGS, STARTUP
+from service.keys import EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
+from service.openapi import openapi_document
 from service.pipeline import ClaimResult
 from service.schemas import parse_verify_request, read_json_object
 
@@ -41,6 +43,16 @@ async def health(request: web.Request) -> web.Response:
     app = request.app
     status, body = health_report(app[STARTUP], app[MEMORY_GUARD], app[SETTINGS].model_rss_budget_mb)
     return web.json_response(body, status=status)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@routes.get("/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
 
 
 def claim_json(result: ClaimResult) -> dict[str, Any]:

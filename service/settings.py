@@ -29,6 +29,7 @@ class Settings:
     host: str = field(default="0.0.0.0", metadata=_help("interface to listen on"))
     port: int = field(default=8000, metadata=_help("TCP port (Render sets PORT)"))
     log_level: str = field(default="INFO", metadata=_help("logging level: DEBUG, INFO, WARNING, ERROR"))
+    log_format: str = field(default="plain", metadata=_help("plain, or json for one JSON object per line"))
     shutdown_grace_s: float = field(
         default=30.0, metadata=_help("on SIGTERM/SIGINT, how long requests in flight may take to finish")
     )
@@ -84,6 +85,8 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.log_format not in ("plain", "json"):
+            raise ValueError("LOG_FORMAT must be plain or json")
         for name in ("port", "max_tokens", "max_batch_size", "max_queue_texts", "max_claims", "max_body_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")

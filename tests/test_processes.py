@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -39,29 +40,39 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
+async def start_server(tmp_path: Path, **env: str) -> Server:
+    """`python run.py` on a free port, once /health says healthy."""
     port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", MODEL_CACHE_DIR=str(tmp_path / "models"))
+    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", MODEL_CACHE_DIR=str(tmp_path / "models"), **env)
     process = subprocess.Popen(
-        [sys.executable, "run.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        [sys.executable, "run.py"],
+        cwd=ROOT,
+        env=environment,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     server = Server(process, f"http://127.0.0.1:{port}")
-    for _ in range(600):
+    for _ in range(1200):
         if process.poll() is not None:
             raise AssertionError(f"server exited early:\n{process.stderr.read() if process.stderr else ''}")
         try:
             if (await server.health())["status"] == "healthy":
-                break
+                return server
         except aiohttp.ClientError:
             pass
         await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("server did not become healthy within 60s")
+    process.kill()
+    raise AssertionError("server did not become healthy within 120s")
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    server = await start_server(tmp_path)
     yield server
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    if server.process.poll() is None:
+        server.process.kill()
+        server.process.wait()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -108,3 +119,23 @@ async def test_child_exits_when_web_process_is_killed(server: Server) -> None:
     server.process.kill()
     server.process.wait()
     await wait_until(lambda: not pid_exists(child_pid), timeout_s=10, what="the orphaned child to exit")
+
+
+async def test_json_logs_carry_the_request_id(tmp_path: Path) -> None:
+    server = await start_server(tmp_path, LOG_FORMAT="json", GC_EVERY_N_REQUESTS="1")
+    try:
+        async with aiohttp.ClientSession() as session:
+            response = await session.post(
+                f"{server.url}/verify", json={"raw_text": "Rain is wet."}, headers={"X-Request-ID": "trace-7"}
+            )
+            assert response.headers["X-Request-ID"] == "trace-7"
+        server.process.send_signal(signal.SIGTERM)
+        _, stderr = server.process.communicate(timeout=30)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+    records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    cleanup = [r for r in records if r["message"].startswith("Periodic cleanup at request #1:")]
+    assert len(cleanup) == 1 and cleanup[0]["request_id"] == "trace-7"
+    assert {r["process"] for r in records} == {"web", "model"}
+    assert all({"time", "level", "logger", "pid"} <= set(r) for r in records)

@@ -1,0 +1,76 @@
+"""Prometheus metrics for one app, in a registry of its own (tests build many apps in one process).
+
+HTTP traffic is counted as it happens; everything about the model child (queue
+depth, batch sizes, restarts, memory) is read from the live objects when
+Prometheus scrapes, so there is no second copy of that state to keep in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from service.embedder import Embedder
+from service.memory import MIB
+from service.memory_guard import MemoryGuard
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+class Metrics:
+    def __init__(self, embedder: Embedder, guard: MemoryGuard) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests", "HTTP requests answered", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(ModelCollector(embedder, guard))
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class ModelCollector(Collector):
+    def __init__(self, embedder: Embedder, guard: MemoryGuard) -> None:
+        self.embedder = embedder
+        self.guard = guard
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.embedder.stats
+        yield GaugeMetricFamily("model_queue_texts", "Texts waiting for the model", value=self.embedder.queue_depth())
+        yield CounterMetricFamily("model_calls", "Batches the model embedded", value=stats.model_calls)
+        yield CounterMetricFamily("model_texts_embedded", "Texts the model embedded", value=stats.texts_embedded)
+        restarts = CounterMetricFamily("model_restarts", "Model child restarts by reason", labels=["reason"])
+        for reason, count in sorted(stats.restarts.items()):
+            restarts.add_metric([reason], count)
+        yield restarts
+        yield self._batch_sizes()
+        rss = GaugeMetricFamily("process_rss_bytes", "Resident memory per process", labels=["process"])
+        for role, memory in self.guard.processes().items():
+            if memory is not None:
+                rss.add_metric([role], memory.rss_mb * MIB)
+        yield rss
+        yield GaugeMetricFamily("memory_limit_bytes", "The memory limit in force", value=self.guard.limit.mb * MIB)
+
+    def _batch_sizes(self) -> HistogramMetricFamily:
+        sizes = self.embedder.stats.batch_sizes
+        buckets: list[tuple[str, float]] = []
+        for bound in BATCH_SIZE_BUCKETS:
+            buckets.append((str(bound), sum(count for size, count in sizes.items() if size <= bound)))
+        buckets.append(("+Inf", sum(sizes.values())))
+        total = sum(size * count for size, count in sizes.items())
+        return HistogramMetricFamily("model_batch_size", "Texts per model call", buckets=buckets, sum_value=total)
