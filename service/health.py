@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 
 from service.embedder import State
-from service.memory import ProcessMemory
+from service.memory import MIB, MemoryLimit, ProcessMemory
 from service.memory_guard import MemoryGuard
 from service.startup import Startup
 
@@ -42,6 +42,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
         "memory_percent": round(100 * total / limit.mb, 1),
         "memory_limit_mb": round(limit.mb, 1),
         "memory_limit_source": limit.source,
+        "container_usage_mb": container_usage_mb(limit),
         "requests": guard.requests,
         "processes": {
             "web": {
@@ -74,3 +75,9 @@ def memory_fields(memory: ProcessMemory | None) -> dict[str, Any]:
         return {"pid": None, "rss_mb": None, "uss_mb": None}
     uss = round(memory.uss_mb, 1) if memory.uss_mb is not None else None
     return {"pid": memory.pid, "rss_mb": round(memory.rss_mb, 1), "uss_mb": uss}
+
+
+def container_usage_mb(limit: MemoryLimit) -> float | None:
+    """What the cgroup charges (RSS of every process, page cache, kernel memory): what the OOM killer sees."""
+    usage = limit.cgroup.usage_bytes() if limit.cgroup is not None else None
+    return round(usage / MIB, 1) if usage is not None else None

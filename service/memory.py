@@ -29,9 +29,24 @@ class ProcessMemory:
 
 
 @dataclass(frozen=True)
+class Cgroup:
+    """The memory files of one cgroup: its limit and its current usage (page cache included)."""
+
+    limit_file: Path
+    usage_file: Path
+
+    def usage_bytes(self) -> int | None:
+        try:
+            return int(self.usage_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
 class MemoryLimit:
     mb: float
     source: str  # "cgroup", "MEMORY_LIMIT_MB" or "machine"
+    cgroup: Cgroup | None = None  # found even when another limit is lower, for its usage
 
 
 def measure(pid: int, with_uss: bool = False) -> ProcessMemory | None:
@@ -52,49 +67,59 @@ def detect_limit(
     cgroup_root: Path = Path("/sys/fs/cgroup"),
     proc_cgroup: Path = Path("/proc/self/cgroup"),
 ) -> MemoryLimit:
-    candidates = [MemoryLimit(psutil.virtual_memory().total / MIB, "machine")]
-    cgroup_bytes = read_cgroup_limit(cgroup_root, proc_cgroup)
+    cgroup, cgroup_bytes = find_cgroup(cgroup_root, proc_cgroup)
+    candidates = [MemoryLimit(psutil.virtual_memory().total / MIB, "machine", cgroup)]
     if cgroup_bytes is not None:
-        candidates.append(MemoryLimit(cgroup_bytes / MIB, "cgroup"))
+        candidates.append(MemoryLimit(cgroup_bytes / MIB, "cgroup", cgroup))
     if configured_mb is not None:
-        candidates.append(MemoryLimit(configured_mb, "MEMORY_LIMIT_MB"))
+        candidates.append(MemoryLimit(configured_mb, "MEMORY_LIMIT_MB", cgroup))
     return min(candidates, key=lambda limit: limit.mb)
 
 
 def read_cgroup_limit(cgroup_root: Path, proc_cgroup: Path) -> int | None:
     """The memory limit in bytes of this process's cgroup (v2 or v1), or None when unlimited or unreadable."""
-    for limit_file in cgroup_limit_files(cgroup_root, proc_cgroup):
+    return find_cgroup(cgroup_root, proc_cgroup)[1]
+
+
+def find_cgroup(cgroup_root: Path, proc_cgroup: Path) -> tuple[Cgroup | None, int | None]:
+    """The first cgroup whose limit file reads, and that limit in bytes (None: no limit)."""
+    for cgroup in cgroup_candidates(cgroup_root, proc_cgroup):
         try:
-            text = limit_file.read_text().strip()
+            text = cgroup.limit_file.read_text().strip()
         except OSError:
             continue
         if text == "max":
-            return None
+            return cgroup, None
         try:
             value = int(text)
         except ValueError:
             continue
-        return value if value < UNLIMITED_BYTES else None
-    return None
+        return cgroup, value if value < UNLIMITED_BYTES else None
+    return None, None
 
 
-def cgroup_limit_files(cgroup_root: Path, proc_cgroup: Path) -> list[Path]:
-    """Candidate limit files, most specific first: this process's own group, then the namespace root."""
+def cgroup_candidates(cgroup_root: Path, proc_cgroup: Path) -> list[Cgroup]:
+    """This process's own group (v2 or v1) first, then the namespace root, as in a container."""
     try:
         lines = proc_cgroup.read_text().splitlines()
     except OSError:
         lines = []
-    files: list[Path] = []
+    directories: list[tuple[int, Path]] = []
     for line in lines:
         hierarchy, _, rest = line.partition(":")
         controllers, _, group = rest.partition(":")
         group = group.lstrip("/")
         if hierarchy == "0" and controllers == "":
-            files.append(cgroup_root / group / "memory.max")
+            directories.append((2, cgroup_root / group))
         elif "memory" in controllers.split(","):
-            files.append(cgroup_root / "memory" / group / "memory.limit_in_bytes")
-    files += [cgroup_root / "memory.max", cgroup_root / "memory" / "memory.limit_in_bytes"]
-    return files
+            directories.append((1, cgroup_root / "memory" / group))
+    directories += [(2, cgroup_root), (1, cgroup_root / "memory")]
+    return [
+        Cgroup(path / "memory.max", path / "memory.current")
+        if version == 2
+        else Cgroup(path / "memory.limit_in_bytes", path / "memory.usage_in_bytes")
+        for version, path in directories
+    ]
 
 
 def memory_line(context: str, role: str, memory: ProcessMemory, limit: MemoryLimit, total_rss_mb: float) -> str:

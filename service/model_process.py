@@ -51,6 +51,10 @@ class ModelProcess:
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at
 
+    @property
+    def reaped(self) -> bool:
+        return self._reaped
+
     def is_alive(self) -> bool:
         return not self._reaped and self.process.is_alive()
 

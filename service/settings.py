@@ -39,11 +39,11 @@ class Settings:
         metadata=_help(
             "embedding model: the packaged int8 all-MiniLM-L6-v2 (default), "
             "paraphrase-MiniLM-L3-v2 (packaged, lighter), another fastembed model name "
-            "(downloaded into MODEL_CACHE_DIR) or a local directory with model.onnx and tokenizer files"
+            "(downloaded into DATA_DIR/models) or a local directory with model.onnx and tokenizer files"
         ),
     )
-    model_cache_dir: Path = field(
-        default=Path("data/models"), metadata=_help("where the model child assembles its model directory")
+    data_dir: Path = field(
+        default=Path("data"), metadata=_help("where the service keeps its files (DATA_DIR/models: the model files)")
     )
     max_tokens: int = field(default=256, metadata=_help("tokens kept per text; longer texts are truncated"))
     model_threads: int = field(default=0, metadata=_help("onnxruntime threads in the model child (0: its default)"))

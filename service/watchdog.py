@@ -39,7 +39,7 @@ class Watchdog:
         if self.embedder.state is not State.READY or child is None:
             return
         if not child.is_alive():
-            self.embedder.request_restart(f"died: {child.exit_description()} (seen by the watchdog)", graceful=False)
+            self.embedder.on_child_exit(child)
             return
         sample = measure(child.pid, with_uss=True)
         if sample is None:

@@ -21,13 +21,13 @@ Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture
-def settings(model_cache: Path) -> Settings:
-    return Settings(model_cache_dir=model_cache, watchdog_interval_ms=100)
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, watchdog_interval_ms=100)
 
 
 async def start_client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:

@@ -21,9 +21,7 @@ MAX_CLAIMS = 5
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
-    settings = Settings(
-        model_cache_dir=tmp_path_factory.mktemp("models"), max_body_bytes=MAX_BODY, max_claims=MAX_CLAIMS
-    )
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), max_body_bytes=MAX_BODY, max_claims=MAX_CLAIMS)
     async with TestClient(TestServer(create_app(settings))) as client:
         await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
         yield client

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from pytest_aiohttp import AiohttpClient
 from service.embedder import Embedder, State
 from service.errors import ModelCrashed, ModelTimeout, ModelUnavailable
 from service.settings import Settings
+from service.watchdog import Watchdog
 from tests.conftest import Client, embedder_of, pid_exists, start_client, wait_until
 
 LONG_SENTENCE = "The committee reviewed every clause of the long agreement " * 30  # past the 256-token cap
@@ -148,3 +150,23 @@ async def test_stop_resolves_every_pending_request(embedder: Embedder) -> None:
         with pytest.raises(ModelUnavailable, match="shutting down"):
             await request
     assert child is not None and not pid_exists(child.pid)
+
+
+async def test_death_seen_first_by_the_watchdog_is_retried_at_once(settings: Settings) -> None:
+    embedder = Embedder(settings)
+    await embedder.start()
+    try:
+        watchdog = Watchdog(embedder, budget_mb=100_000, interval_ms=60_000)
+        request = asyncio.create_task(embedder.embed([f"{LONG_SENTENCE}{i}" for i in range(32)]))
+        await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")
+        pid = embedder.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.3)  # the event loop is blocked, so the sentinel's callback cannot run first
+        watchdog.check()
+        vectors = await asyncio.wait_for(request, timeout=30)  # not after MODEL_CALL_TIMEOUT_S (60 s)
+        assert vectors.shape == (32, 384)
+        assert embedder.stats.restarts == {"died": 1}
+        assert embedder.stats.last_restart_reason == "died: killed by SIGKILL"
+    finally:
+        await embedder.stop()

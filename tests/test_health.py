@@ -29,6 +29,7 @@ async def test_health_reports_memory_per_process(client: Client) -> None:
     assert abs(body["memory_mb"] - (web["rss_mb"] + model["rss_mb"])) < 0.2
     assert body["memory_percent"] == round(100 * body["memory_mb"] / body["memory_limit_mb"], 1)
     assert body["memory_limit_source"] in {"cgroup", "MEMORY_LIMIT_MB", "machine"}
+    assert body["container_usage_mb"] is None or body["container_usage_mb"] > 0
     assert model["state"] == "ready"
     assert model["budget_mb"] == Settings().model_rss_budget_mb
     assert model["restarts"] == 0 and model["restart_reasons"] == {}

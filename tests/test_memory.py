@@ -27,6 +27,21 @@ def test_cgroup_v2_max_means_unlimited(tmp_path: Path) -> None:
     assert read_cgroup_limit(tmp_path / "cg", proc) is None
 
 
+def test_cgroup_usage_is_read_beside_the_limit(tmp_path: Path) -> None:
+    proc = write(tmp_path / "proc", "0::/web\n")
+    write(tmp_path / "cg" / "web" / "memory.max", f"{512 * MIB}\n")
+    write(tmp_path / "cg" / "web" / "memory.current", f"{300 * MIB}\n")
+    limit = detect_limit(256, tmp_path / "cg", proc)
+    assert limit.source == "MEMORY_LIMIT_MB" and limit.cgroup is not None
+    assert limit.cgroup.usage_bytes() == 300 * MIB
+    v1 = write(tmp_path / "v1proc", "4:memory:/box\n")
+    write(tmp_path / "cg1" / "memory" / "box" / "memory.limit_in_bytes", f"{512 * MIB}\n")
+    write(tmp_path / "cg1" / "memory" / "box" / "memory.usage_in_bytes", f"{100 * MIB}\n")
+    limit = detect_limit(None, tmp_path / "cg1", v1)
+    assert limit == MemoryLimit(512.0, "cgroup", limit.cgroup) and limit.cgroup is not None
+    assert limit.cgroup.usage_bytes() == 100 * MIB
+
+
 def test_cgroup_v1_limit_and_its_unlimited_value(tmp_path: Path) -> None:
     proc = write(tmp_path / "proc", "9:name=systemd:/\n4:memory:/memcap.1\n0::/\n")
     limit_file = write(tmp_path / "cg" / "memory" / "memcap.1" / "memory.limit_in_bytes", f"{256 * MIB}\n")
@@ -44,8 +59,9 @@ def test_namespace_root_is_the_fallback(tmp_path: Path) -> None:
 def test_lowest_limit_wins_and_names_its_source(tmp_path: Path) -> None:
     proc = write(tmp_path / "proc", "0::/\n")
     write(tmp_path / "cg" / "memory.max", f"{512 * MIB}\n")
-    assert detect_limit(None, tmp_path / "cg", proc) == MemoryLimit(512.0, "cgroup")
-    assert detect_limit(400, tmp_path / "cg", proc) == MemoryLimit(400, "MEMORY_LIMIT_MB")
+    limit = detect_limit(None, tmp_path / "cg", proc)
+    assert (limit.mb, limit.source) == (512.0, "cgroup")
+    assert detect_limit(400, tmp_path / "cg", proc).source == "MEMORY_LIMIT_MB"
     assert detect_limit(None, tmp_path / "none", proc).source == "machine"
 
 

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import pid_exists, wait_until
 
 ROOT = Path(__file__).parent.parent
+MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
 
 
 @dataclass
@@ -40,12 +41,12 @@ def free_port() -> int:
         return port
 
 
-async def start_server(tmp_path: Path, **env: str) -> Server:
-    """`python run.py` on a free port, once /health says healthy."""
+async def start_server(tmp_path: Path, *wrapper: str, **env: str) -> Server:
+    """`python run.py` on a free port (inside ``wrapper`` if given), once /health says healthy."""
     port = free_port()
-    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", MODEL_CACHE_DIR=str(tmp_path / "models"), **env)
+    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path / "data"), **env)
     process = subprocess.Popen(
-        [sys.executable, "run.py"],
+        [*wrapper, sys.executable, "run.py"],
         cwd=ROOT,
         env=environment,
         stderr=subprocess.PIPE,
@@ -139,3 +140,17 @@ async def test_json_logs_carry_the_request_id(tmp_path: Path) -> None:
     assert len(cleanup) == 1 and cleanup[0]["request_id"] == "trace-7"
     assert {r["process"] for r in records} == {"web", "model"}
     assert all({"time", "level", "logger", "pid"} <= set(r) for r in records)
+
+
+@pytest.mark.skipif(not MEMCAP.exists() or os.geteuid() != 0, reason="needs ../shared/tools/memcap and root")
+async def test_health_reads_the_container_limit_under_memcap(tmp_path: Path) -> None:
+    server = await start_server(tmp_path, str(MEMCAP), "512", "--")
+    try:
+        body = await server.health()
+        assert (body["memory_limit_mb"], body["memory_limit_source"]) == (512, "cgroup")
+        rss_sum = body["processes"]["web"]["rss_mb"] + body["processes"]["model"]["rss_mb"]
+        assert 100 < body["container_usage_mb"] < 512
+        assert body["memory_mb"] == pytest.approx(rss_sum, abs=0.2)
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.communicate(timeout=30)

@@ -1,0 +1,149 @@
+"""The container recipe, without a Docker engine: the Dockerfile's own steps, run here.
+
+The Dockerfile is parsed, not copied: its build stage's COPY and RUN lines are
+carried out in a temporary directory (with ``$VENV`` pointing there), then its
+runtime stage's ``CMD`` starts the server from that virtual environment, away
+from the source tree and with every proxy pointing nowhere, and its
+``HEALTHCHECK`` command is run against it. A change to the Dockerfile changes
+what this test does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+from dataclasses import fields
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from service.settings import Settings
+from tests.test_processes import free_port
+
+ROOT = Path(__file__).parent.parent
+NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}
+
+
+def stages(dockerfile: Path) -> list[list[tuple[str, str]]]:
+    """(instruction, arguments) per stage, continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
+    result: list[list[tuple[str, str]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        instruction, _, arguments = line.strip().partition(" ")
+        if instruction.upper() == "FROM":
+            result.append([])
+        result[-1].append((instruction.upper(), arguments.strip()))
+    return result
+
+
+def apply_env(arguments: str, env: dict[str, str], rename: dict[str, str]) -> None:
+    for assignment in shlex.split(arguments):
+        key, _, value = assignment.partition("=")
+        for image_path, local_path in rename.items():
+            value = value.replace(image_path, local_path)
+        env[key] = expand(value, env)
+
+
+def expand(value: str, env: dict[str, str]) -> str:
+    return re.sub(r"\$(\w+)", lambda match: env.get(match.group(1), ""), value)
+
+
+def copy(arguments: str, workdir: Path) -> None:
+    *sources, target = shlex.split(arguments)
+    destination = workdir / target
+    for source in sources:
+        path = ROOT / source
+        if path.is_dir():
+            shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            final = destination / path.name if target.endswith("/") else destination
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, final)
+
+
+async def test_dockerfile_recipe_builds_and_serves_offline(tmp_path: Path) -> None:
+    build, runtime = stages(ROOT / "Dockerfile")
+    venv = tmp_path / "venv"
+    rename = {"/opt/venv": str(venv), "/app": str(tmp_path / "app")}
+
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
+    workdir = tmp_path
+    for instruction, arguments in build[1:]:
+        if instruction == "ENV":
+            apply_env(arguments, env, rename)
+        elif instruction == "WORKDIR":
+            workdir = tmp_path / arguments.lstrip("/")
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif instruction == "COPY":
+            copy(arguments, workdir)
+        elif instruction == "RUN":
+            done = subprocess.run(["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, f"RUN {arguments}\n{done.stdout}\n{done.stderr}"
+    assert (venv / "bin" / "python").exists()
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    env.update(NO_NETWORK, PATH=os.environ["PATH"])
+    runtime_steps = dict(runtime[1:])
+    for instruction, arguments in runtime[1:]:
+        if instruction == "ENV":
+            apply_env(arguments, env, rename)
+        elif instruction == "WORKDIR":
+            workdir = tmp_path / arguments.lstrip("/")
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif instruction == "COPY" and not arguments.startswith("--from"):
+            copy(arguments, workdir)
+    port = free_port()
+    env["PORT"] = str(port)
+    command = json.loads(runtime_steps["CMD"])
+    healthcheck = json.loads(runtime_steps["HEALTHCHECK"].split("CMD", 1)[1])
+    assert shutil.which(command[0], path=env["PATH"]) == str(venv / "bin" / command[0])
+
+    server = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(1200):
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                try:
+                    async with session.get(f"{url}/health") as response:
+                        if (await response.json())["status"] == "healthy":
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            async with session.post(f"{url}/verify", json={"raw_text": "Water boils at 100 degrees Celsius."}) as reply:
+                assert reply.status == 200
+                assert (await reply.json())["claims"][0]["verdict"] == "supported"
+        probe = subprocess.run(healthcheck, cwd=workdir, env=env, capture_output=True, timeout=30)
+        assert probe.returncode == 0, probe.stderr
+        assert (tmp_path / "app" / "data" / "models").is_dir()  # DATA_DIR as the image sets it
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_render_blueprint_lists_every_setting() -> None:
+    blueprint = (ROOT / "render.yaml").read_text()
+    keys = set(re.findall(r"^\s+- key: (\w+)$", blueprint, flags=re.M))
+    assert keys == {setting.name.upper() for setting in fields(Settings)}
+    assert re.search(r"^\s+healthCheckPath: /health$", blueprint, flags=re.M)
+    assert re.search(r"^\s+plan: free$", blueprint, flags=re.M)
+    assert re.search(r"^\s+runtime: docker$", blueprint, flags=re.M)
+
+
+@pytest.mark.parametrize("needle", ["USER 10001", "HEALTHCHECK", 'CMD ["python", "run.py"]'])
+def test_runtime_stage_is_a_good_container_citizen(needle: str) -> None:
+    _, runtime = stages(ROOT / "Dockerfile")
+    assert needle in "\n".join(f"{instruction} {arguments}" for instruction, arguments in runtime)
