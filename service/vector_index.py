@@ -10,9 +10,12 @@ each row is kept three times on disk and only memory-mapped:
   candidates a scan keeps, to score them exactly;
 - ``meta.json``: format, dimension and re-rank precision, checked on every open.
 
-A search costs one float32 scratch block of ``chunk_rows`` rows (1.5 MB at 1,024 x 384) plus
-its candidates; the int8 pages it touches are the kernel's page cache (file-backed, reclaimable),
-not the process's heap.
+A search costs one float32 scratch block of ``chunk_rows`` rows (0.75 MB at 512 x 384), a
+window of scores and its candidates. The file pages it reads are released from the process
+(``MADV_DONTNEED``) as soon as they are scanned: they stay in the kernel's page cache (shared,
+reclaimable) but never pile up in this process's RSS, which the service's memory guard
+compares with the container limit; kept mapped, a 1M-row index would add ~370 MB of int8
+pages (and, through fault-around, much of the re-rank file) to the web process's RSS.
 
 Appends are crash-safe: rows are written at the committed row count in all three files, each
 is fsynced, and only then is the count raised. A row is part of the index when all three
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import threading
 from collections.abc import Collection, Sequence
@@ -43,9 +47,10 @@ import numpy.typing as npt
 RerankPrecision = Literal["float16", "float32"]
 
 FORMAT = 1
-# 1,024 x 384 float32 is 1.5 MB: the scratch block stays in L2 while the query is multiplied by it.
-# Measured on the 2-core dev box (100k rows, one query): 1,024 rows ~10 ms, 8,192 rows ~20 ms.
-DEFAULT_CHUNK_ROWS = 1024
+# 512 x 384 float32 is 0.75 MB: the scratch block stays in L2 while the query is multiplied by it.
+# Measured on the 2-core dev box, 100k rows, one query: 512 rows ~11 ms, 1,024 ~12.5 ms, 8,192 ~18 ms
+# (and past ~2,048 rows OpenBLAS starts threading the product, which stalls when the cores are busy).
+DEFAULT_CHUNK_ROWS = 512
 # Scores of this many rows are gathered before one partition; capped at SCAN_WINDOW_BYTES for all queries.
 SCAN_WINDOW_ROWS = 16384
 SCAN_WINDOW_BYTES = 4 * 1024 * 1024
@@ -60,12 +65,18 @@ _RERANK_DTYPES: dict[str, type[np.floating[Any]]] = {"float16": np.float16, "flo
 
 @dataclass(frozen=True)
 class _Maps:
-    """Read-only views of the first ``count`` rows; replaced (never mutated) when rows are added."""
+    """Read-only views of the first ``count`` rows; replaced (never mutated) when rows are added.
+
+    The arrays are plain ndarrays over ``mmap`` objects (slicing a ``np.memmap`` costs
+    microseconds of Python per call, paid per chunk); the mappings are kept for ``madvise``.
+    """
 
     count: int
     quantised: npt.NDArray[np.int8]
     scales: npt.NDArray[np.float32]
     rerank: npt.NDArray[Any]
+    quantised_map: mmap.mmap
+    rerank_map: mmap.mmap
 
 
 class CompactIndex:
@@ -164,11 +175,14 @@ class CompactIndex:
         """The ``k`` rows most similar to each query, best first, and their cosine similarities.
 
         Returns two ``(m, k')`` arrays, ``k' = min(k, rows not excluded)``; equal scores are ordered
-        by lower row. Rows in ``exclude`` (e.g. tombstones) are never returned.
+        by lower row. Rows in ``exclude`` (e.g. tombstones) are never returned. Queries should be
+        unit vectors too (the scores are their dot products with the rows).
         """
         matrix = _as_matrix(queries, self.dim, "queries")
         if k < 1:
             raise ValueError("k must be at least 1")
+        if not np.isfinite(matrix).all():
+            raise ValueError("queries must be finite")
         maps = self._current_maps()
         count = 0 if maps is None else maps.count
         skipped = _sorted_rows(exclude, count)
@@ -187,7 +201,9 @@ class CompactIndex:
             raise IndexError(f"rows must be in [0, {count})")
         if maps is None:
             return np.empty((0, self.dim), np.float32)
-        return np.asarray(maps.rerank[wanted], dtype=np.float32)
+        vectors = np.asarray(maps.rerank[wanted], dtype=np.float32)
+        maps.rerank_map.madvise(mmap.MADV_DONTNEED)
+        return vectors
 
     def _scan(
         self, maps: _Maps, queries: npt.NDArray[np.float32], width: int, skipped: npt.NDArray[np.int64]
@@ -215,6 +231,7 @@ class CompactIndex:
                 np.copyto(block, maps.quantised[low:high], casting="unsafe")
                 np.matmul(queries, block.T, out=scores[:, low - start : high - start])
             scores *= maps.scales[start:stop]
+            _release(maps.quantised_map, start * self.dim, stop * self.dim)
             first, last = np.searchsorted(skipped, (start, stop))
             if last > first:
                 scores[:, skipped[first:last] - start] = -np.inf
@@ -242,6 +259,7 @@ class CompactIndex:
         """Exact scores for the candidates only, from the re-rank copy; best first, lower row on ties."""
         m, width = candidates.shape
         vectors = np.asarray(maps.rerank[candidates.ravel()], dtype=np.float32).reshape(m, width, self.dim)
+        maps.rerank_map.madvise(mmap.MADV_DONTNEED)
         exact = np.matmul(vectors, queries[:, :, None])[:, :, 0]
         # Excluded rows only fill slots when fewer rows than the candidate width remain.
         exact[np.isneginf(approximate)] = -np.inf
@@ -256,13 +274,19 @@ class CompactIndex:
                 return None
             if self._maps is None or self._maps.count != self._count:
                 count = self._count
-                # Plain ndarray views (their base keeps the mapping open): slicing a np.memmap
-                # subclass costs microseconds of Python per call, paid per chunk.
+                quantised, scales, rerank = (
+                    mmap.mmap(fd, count * row_bytes, access=mmap.ACCESS_READ)
+                    for fd, row_bytes in zip(self._fds, self._row_bytes, strict=True)
+                )
+                # Candidates are a few scattered rows: no read-ahead or fault-around of their neighbours.
+                rerank.madvise(mmap.MADV_RANDOM)
                 self._maps = _Maps(
                     count,
-                    np.asarray(np.memmap(self._paths[0], dtype=np.int8, mode="r", shape=(count, self.dim))),
-                    np.asarray(np.memmap(self._paths[1], dtype=np.float32, mode="r", shape=(count,))),
-                    np.asarray(np.memmap(self._paths[2], dtype=self._rerank_dtype, mode="r", shape=(count, self.dim))),
+                    np.frombuffer(quantised, dtype=np.int8).reshape(count, self.dim),
+                    np.frombuffer(scales, dtype=np.float32),
+                    np.frombuffer(rerank, dtype=self._rerank_dtype).reshape(count, self.dim),
+                    quantised,
+                    rerank,
                 )
             return self._maps
 
@@ -327,6 +351,19 @@ def _pwrite_all(fd: int, array: npt.NDArray[Any], offset: int) -> None:
     while data:
         written = os.pwrite(fd, data, offset)
         data, offset = data[written:], offset + written
+
+
+def _release(mapping: mmap.mmap, start: int, stop: int) -> None:
+    """Unmap the pages of bytes ``[start, stop)`` from this process once they have been read.
+
+    They stay in the kernel's page cache, so the next search finds them there, but they stop
+    counting toward this process's RSS, which the service's memory guard watches. A page shared
+    with the next window is released with that window; the last window releases to the end.
+    """
+    low = start - start % mmap.PAGESIZE
+    high = len(mapping) if stop >= len(mapping) else stop - stop % mmap.PAGESIZE
+    if high > low:
+        mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
 
 
 def _fsync_directory(directory: Path) -> None:

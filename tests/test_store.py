@@ -1,0 +1,361 @@
+"""Store on real files: passages, duplicates, tombstones, claim memory, ingest progress, reopening, kill -9."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from service.store import (
+    AddResult,
+    NewClaim,
+    NewPassage,
+    Store,
+    StoreLockedError,
+    content_hash,
+)
+from service.vector_index import CompactIndex
+
+DIM = 32
+REPO = Path(__file__).resolve().parent.parent
+
+
+def unit_vectors(rng: np.random.Generator, count: int, dim: int = DIM) -> npt.NDArray[np.float32]:
+    vectors = rng.standard_normal((count, dim), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    with Store.open(tmp_path / "data", DIM, clock=clock) as opened:
+        yield opened
+
+
+def passages(count: int, prefix: str = "p") -> list[NewPassage]:
+    return [
+        NewPassage(f"{prefix}{i}", f"passage number {i} of {prefix}", f"https://example.org/{prefix}/{i}")
+        for i in range(count)
+    ]
+
+
+def test_layout_on_disk(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "data", DIM):
+        pass
+    names = {path.name for path in (tmp_path / "data").iterdir()}
+    assert {"store.sqlite3", "passages", "claims", "lock"} <= names
+
+
+def test_add_get_delete(store: Store, clock: Clock) -> None:
+    rng = np.random.default_rng(1)
+    item = NewPassage("kb-1", "Water boils at 100 °C at sea level.", "https://example.org/boil", {"topic": "physics"})
+    results = store.add_passages([item, *passages(2)], unit_vectors(rng, 3))
+    assert [r.status for r in results] == ["added"] * 3
+    assert [r.row for r in results] == [0, 1, 2]
+    stored = store.get_passage("kb-1")
+    assert stored is not None
+    assert (stored.id, stored.text, stored.source, stored.metadata) == (
+        item.id,
+        item.text,
+        item.source,
+        {"topic": "physics"},
+    )
+    assert (stored.row, stored.deleted, stored.added_at) == (0, False, clock.now)
+    assert stored.content_hash == content_hash(item.text, item.source)
+    assert store.passage_count() == 3
+    assert store.get_passage("nope") is None
+
+    assert store.delete_passage("kb-1") is True
+    assert store.delete_passage("kb-1") is False
+    assert store.delete_passage("nope") is False
+    assert store.get_passage("kb-1") is None
+    tombstone = store.get_passage("kb-1", include_deleted=True)
+    assert tombstone is not None and tombstone.deleted
+    assert store.passage_count() == 2
+
+
+def test_duplicates_are_stored_once(store: Store) -> None:
+    rng = np.random.default_rng(2)
+    first = NewPassage("a", "The Great Wall is not visible from space.", "src")
+    store.add_passages([first], unit_vectors(rng, 1))
+    batch = [
+        NewPassage("a", first.text, "src"),  # the very same passage again: idempotent re-ingest
+        NewPassage("b", "  The Great  Wall is not visible\nfrom space. ", "src"),  # same text, other whitespace
+        NewPassage("c", "A new passage.", "src"),
+        NewPassage("d", "A new passage.", "src"),  # duplicate of one earlier in the same batch
+        NewPassage("c", "Other text under a taken id.", "src"),
+        NewPassage("e", first.text, "another source"),  # same text, other source: another passage
+    ]
+    results = store.add_passages(batch, unit_vectors(rng, len(batch)))
+    assert results == [
+        AddResult("a", "duplicate", "a", 0),
+        AddResult("b", "duplicate", "a", 0),
+        AddResult("c", "added", "c", 1),
+        AddResult("d", "duplicate", "c", 1),
+        AddResult("c", "id_conflict"),
+        AddResult("e", "added", "e", 2),
+    ]
+    assert store.passage_count() == 3
+    assert len(store.passage_index) == 3  # no vector written for a duplicate
+    assert store.get_passage("b") is None
+
+
+def test_adding_deleted_content_restores_it(store: Store) -> None:
+    rng = np.random.default_rng(3)
+    vectors = unit_vectors(rng, 2)
+    store.add_passages(passages(2), vectors)
+    store.delete_passage("p0")
+    assert [p.id for p, _ in store.search_passages(vectors[:1], 1)[0]] == ["p1"]
+    results = store.add_passages([NewPassage("again", "passage number 0 of p", "https://example.org/p/0")], vectors[:1])
+    assert results == [AddResult("again", "restored", "p0", 0)]
+    assert store.get_passage("p0") is not None
+    assert [p.id for p, _ in store.search_passages(vectors[:1], 1)[0]] == ["p0"]
+    assert len(store.passage_index) == 2
+
+
+def test_search_skips_deleted(store: Store) -> None:
+    rng = np.random.default_rng(4)
+    vectors = unit_vectors(rng, 200)
+    store.add_passages(passages(200), vectors)
+    hits = store.search_passages(vectors[[10, 20]], 3)
+    assert [hits[0][0][0].id, hits[1][0][0].id] == ["p10", "p20"]
+    assert hits[0][0][1] == pytest.approx(1.0, abs=1e-3)
+    assert all(a[1] >= b[1] for line in hits for a, b in itertools.pairwise(line))
+    store.delete_passage("p10")
+    hits = store.search_passages(vectors[[10, 20]], 3)
+    assert "p10" not in {p.id for line in hits for p, _ in line}
+    assert len(hits[0]) == 3
+    assert hits[1][0][0].id == "p20"
+    for i in set(range(200)) - {5, 6}:
+        store.delete_passage(f"p{i}")
+    hits = store.search_passages(vectors[:1], 10)
+    assert sorted(p.id for p, _ in hits[0]) == ["p5", "p6"]
+
+
+def test_claim_memory(store: Store, clock: Clock) -> None:
+    rng = np.random.default_rng(5)
+    vectors = unit_vectors(rng, 5)
+    claims = [NewClaim(f"claim {i}", "supported", 0.5 + i / 10, (f"kb-{i}", "kb-x")) for i in range(4)]
+    stored = store.remember_claims(claims, vectors[:4])
+    assert [c.claim for c in stored] == ["claim 0", "claim 1", "claim 2", "claim 3"]
+    assert stored[2].evidence_ids == ("kb-2", "kb-x")
+    assert (stored[2].first_seen, stored[2].last_seen, stored[2].times_seen) == (clock.now, clock.now, 1)
+    clock.now += 10
+    fifth = store.remember_claim(NewClaim("claim 4", "refuted", 0.9), vectors[4])
+    assert fifth.first_seen == clock.now and fifth.evidence_ids == ()
+
+    near = vectors[[1, 4]] + 0.01 * unit_vectors(rng, 2)
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    far = unit_vectors(rng, 1)
+    matches = store.recall_claims(np.vstack([near, far]), threshold=0.95)
+    assert matches[0] is not None and matches[0].claim.claim == "claim 1"
+    assert matches[0].similarity > 0.95
+    assert matches[1] is not None and matches[1].claim.id == fifth.id
+    assert matches[2] is None
+
+    clock.now += 5
+    touched = store.touch_claim(stored[1].id)
+    assert touched is not None
+    assert (touched.times_seen, touched.first_seen, touched.last_seen) == (2, stored[1].first_seen, clock.now)
+    assert store.get_claim(stored[1].id) == touched
+    assert store.touch_claim(12345) is None
+
+    page, total = store.list_claims(offset=0, limit=2)
+    assert total == 5
+    assert [c.claim for c in page] == ["claim 4", "claim 3"]
+    page, total = store.list_claims(offset=4, limit=2)
+    assert [c.claim for c in page] == ["claim 0"]
+    assert store.list_claims(offset=10, limit=2) == ([], 5)
+
+
+def test_recall_on_empty_memory(store: Store) -> None:
+    assert store.recall_claims(unit_vectors(np.random.default_rng(6), 2), 0.9) == [None, None]
+
+
+def test_progress_round_trip(store: Store, clock: Clock) -> None:
+    assert store.get_progress("kb.jsonl") is None
+    store.set_progress("kb.jsonl", "ab" * 32, 100)
+    clock.now += 1
+    store.set_progress("kb.jsonl", "ab" * 32, 250)
+    progress = store.get_progress("kb.jsonl")
+    assert progress is not None
+    assert (progress.sha256, progress.lines_done, progress.updated_at) == ("ab" * 32, 250, clock.now)
+    with pytest.raises(ValueError):
+        store.set_progress("kb.jsonl", "ab" * 32, -1)
+
+
+def test_reopen_keeps_everything(tmp_path: Path, clock: Clock) -> None:
+    rng = np.random.default_rng(7)
+    vectors = unit_vectors(rng, 50)
+    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+        store.add_passages(passages(50), vectors)
+        store.delete_passage("p3")
+        claim = store.remember_claim(NewClaim("c", "supported", 0.7, ("p1",)), vectors[0])
+        store.touch_claim(claim.id)
+        store.set_progress("kb.jsonl", "cd" * 32, 50)
+        before = store.search_passages(vectors[:5], 4)
+    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+        assert store.passage_count() == 49
+        assert store.get_passage("p3") is None
+        assert store.search_passages(vectors[:5], 4) == before
+        assert "p3" not in {p.id for line in before for p, _ in line}
+        recalled = store.recall_claims(vectors[:1], 0.99)[0]
+        assert recalled is not None and recalled.claim.times_seen == 2
+        progress = store.get_progress("kb.jsonl")
+        assert progress is not None and progress.lines_done == 50
+        assert store.check() == []
+
+
+def test_one_store_per_directory(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data", DIM)
+    with pytest.raises(StoreLockedError):
+        Store.open(tmp_path / "data", DIM)
+    store.close()
+    store.close()
+    Store.open(tmp_path / "data", DIM).close()
+
+
+def test_invalid_input_writes_nothing(store: Store) -> None:
+    rng = np.random.default_rng(8)
+    with pytest.raises(ValueError, match="shape"):
+        store.add_passages(passages(2), unit_vectors(rng, 3))
+    with pytest.raises(ValueError, match="JSON"):
+        store.add_passages([NewPassage("x", "text", "", {"bad": object()})], unit_vectors(rng, 1))
+    with pytest.raises(ValueError, match="empty"):
+        store.add_passages([NewPassage("x", "   ", "")], unit_vectors(rng, 1))
+    with pytest.raises(ValueError, match="normalised"):
+        store.add_passages(passages(1), 3 * unit_vectors(rng, 1))
+    assert store.passage_count() == 0
+    assert len(store.passage_index) == 0
+
+
+def test_orphan_vectors_are_never_returned(tmp_path: Path) -> None:
+    """A crash between the vector append and the commit leaves index rows no passage points at."""
+    rng = np.random.default_rng(9)
+    vectors = unit_vectors(rng, 6)
+    with Store.open(tmp_path / "data", DIM) as store:
+        store.add_passages(passages(3), vectors[:3])
+    with CompactIndex(tmp_path / "data" / "passages", DIM) as index:
+        index.add(vectors[3:5])  # rows 3 and 4: appended, never committed
+    with Store.open(tmp_path / "data", DIM) as store:
+        assert store.check() == []
+        hits = store.search_passages(vectors[3:5], 5)
+        assert all(p.row not in (3, 4) for line in hits for p, _ in line)
+        assert [len(line) for line in hits] == [3, 3]
+        assert store.add_passages([NewPassage("new", "new text")], vectors[5:]) == [AddResult("new", "added", "new", 5)]
+        assert store.search_passages(vectors[5:], 1)[0][0][0].id == "new"
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from service.store import NewPassage, Store
+
+    store = Store.open(Path(sys.argv[1]), int(sys.argv[2]))
+    batch = 0
+    while True:
+        vectors = np.random.default_rng(batch).standard_normal((8, int(sys.argv[2])), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        items = [NewPassage(f"b{batch}-{i}", f"text of passage {i} in batch {batch}", "child") for i in range(8)]
+        store.add_passages(items, vectors)
+        for item in items:
+            print(item.id, flush=True)
+        batch += 1
+    """
+)
+
+
+def expected_vector(passage_id: str) -> npt.NDArray[np.float32]:
+    batch, position = (int(part) for part in passage_id[1:].split("-"))
+    vectors = np.random.default_rng(batch).standard_normal((8, DIM), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vector: npt.NDArray[np.float32] = vectors[position]
+    return vector
+
+
+def test_kill_9_loses_no_acknowledged_passage(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(data_dir), str(DIM)], stdout=subprocess.PIPE, cwd=REPO, env=env, text=True
+    )
+    assert child.stdout is not None
+    acknowledged: list[str] = []
+    try:
+        for line in child.stdout:
+            acknowledged.append(line.strip())
+            if len(acknowledged) >= 203:  # mid-batch: the child is likely between two writes
+                break
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    acknowledged += [line.strip() for line in child.stdout.read().splitlines(keepends=True) if line.endswith("\n")]
+    assert child.returncode == -signal.SIGKILL
+    assert len(acknowledged) >= 203
+
+    with Store.open(data_dir, DIM) as store:
+        assert store.check() == []
+        missing = [i for i in acknowledged if store.get_passage(i) is None]
+        assert missing == []
+        count = store.passage_count()
+        assert len(acknowledged) <= count <= len(store.passage_index)
+        for passage_id in acknowledged:
+            passage = store.get_passage(passage_id)
+            assert passage is not None
+            np.testing.assert_allclose(
+                store.passage_index.reconstruct([passage.row])[0], expected_vector(passage_id), atol=1e-3
+            )
+        sample = acknowledged[:: max(1, len(acknowledged) // 20)]
+        hits = store.search_passages(np.stack([expected_vector(i) for i in sample]), 1)
+        assert [line[0][0].id for line in hits] == sample
+        # Still writable after the crash.
+        rng = np.random.default_rng(10)
+        assert (
+            store.add_passages([NewPassage("after", "written after the crash")], unit_vectors(rng, 1))[0].status
+            == "added"
+        )
+
+
+def test_failed_commit_leaves_only_unreachable_vectors(store: Store) -> None:
+    """Vectors are written before the rows: when the commit fails, they exist but no search returns them."""
+    rng = np.random.default_rng(11)
+    vectors = unit_vectors(rng, 3)
+    store.add_passages(passages(1), vectors[:1])
+    store._db.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON passages BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        store.add_passages([NewPassage("lost", "never committed")], vectors[1:2])
+    assert len(store.passage_index) == 2
+    assert store.get_passage("lost") is None
+    assert [p.id for p, _ in store.search_passages(vectors[1:2], 5)[0]] == ["p0"]
+    store._db.execute("DROP TRIGGER refuse")
+    assert store.add_passages([NewPassage("kept", "committed")], vectors[2:]) == [AddResult("kept", "added", "kept", 2)]
+    assert store.check() == []
