@@ -1,5 +1,7 @@
 """Start the claim-verification service: ``python run.py [--port N] ...`` (see ``--help``).
 
+``python run.py ingest FILE...`` loads evidence files (JSONL, CSV or text) into the store instead.
+
 Heavy imports stay inside :func:`main`: the model child is started with
 ``spawn``, which re-imports this file, and it should not pay for aiohttp.
 """
@@ -7,14 +9,17 @@ Heavy imports stay inside :func:`main`: the model child is started with
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str]) -> None:
     from aiohttp import web
 
     from service.app import create_app
+    from service.ingest_command import ingest_files
     from service.logs import configure_logging
     from service.settings import Settings, parse_value
 
@@ -33,16 +38,20 @@ def main(argv: list[str]) -> None:
             metavar=setting.name.upper(),
             help=f"{setting.metadata['help']} (env {setting.name.upper()}; now {getattr(defaults, setting.name)})",
         )
+    parser.add_argument("command", nargs="?", choices=["serve", "ingest"], default="serve", help="what to do")
+    parser.add_argument("files", nargs="*", type=Path, help="for ingest: JSONL, CSV or plain-text files")
     options = vars(parser.parse_args(argv))
     changes = {}
     for setting in dataclasses.fields(Settings):
-        if options[setting.name] is not None:
+        if options.get(setting.name) is not None:
             try:
                 changes[setting.name] = parse_value(setting, options[setting.name])
             except ValueError as error:
                 parser.error(str(error))
     settings = defaults.replace(**changes)
     configure_logging(settings.log_level, settings.log_format, role="web")
+    if options["command"] == "ingest":
+        sys.exit(asyncio.run(ingest_files(settings, options["files"])))
     web.run_app(
         create_app(settings),
         host=settings.host,

@@ -1,125 +1,65 @@
 """The two agents the pipeline consults; both are built once at start-up and live on the app.
 
-Neither holds a model: they work on vectors the model child computed, so they
-cost the web process only their matrices.
+Neither holds a model: they work on vectors the model child computed. Both keep
+their data in the store (SQLite rows, compact on-disk vectors), so what they know
+survives restarts and costs the web process little memory. Their methods block
+(disk and SQLite): the pipeline calls them from a worker thread.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from service.knowledge import KnowledgeBase, Passage
+from service.store import ClaimMatch, NewClaim, Store, StoredClaim, StoredPassage
 
 
 @dataclass(frozen=True)
 class Evidence:
-    passage: Passage
+    passage: StoredPassage
     similarity: float
 
 
 class RetrievalAgent:
-    """Finds the top-k passages of the knowledge base closest to each claim (exact cosine search)."""
+    """Finds the top-k stored passages closest to each claim."""
 
-    def __init__(self, knowledge: KnowledgeBase) -> None:
-        self.knowledge = knowledge
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def retrieve(self, claim_vectors: np.ndarray, top_k: int) -> list[list[Evidence]]:
-        if len(self.knowledge) == 0:
-            return [[] for _ in claim_vectors]
-        similarities = claim_vectors @ self.knowledge.vectors.T
-        k = min(top_k, similarities.shape[1])
-        top = np.argpartition(-similarities, k - 1, axis=1)[:, :k]
-        results: list[list[Evidence]] = []
-        for row, candidates in zip(similarities, top, strict=True):
-            ranked = candidates[np.argsort(-row[candidates], kind="stable")]
-            results.append([Evidence(self.knowledge.passages[i], float(row[i])) for i in ranked])
-        return results
-
-
-@dataclass
-class Memory:
-    """What the service remembers of a claim it verified."""
-
-    claim: str
-    verdict: str
-    score: float
-    evidence_ids: list[str]
-    first_seen: float
-    last_seen: float
-    times_seen: int = 1
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What the pipeline concluded about one claim, before the memory agent has seen it."""
-
-    claim: str
-    verdict: str
-    score: float
-    evidence_ids: list[str]
+        found = self.store.search_passages(claim_vectors, top_k)
+        return [[Evidence(passage, similarity) for passage, similarity in row] for row in found]
 
 
 @dataclass(frozen=True)
 class Recall:
-    memory: Memory
+    """What memory says of a claim: the claim as stored after this request, and whether it was known."""
+
+    memory: StoredClaim
     similarity: float
     seen_before: bool
 
 
 class MemoryUpdateAgent:
-    """Remembers verified claims; a claim within ``threshold`` cosine of one seen before is the same claim.
+    """Remembers verified claims; a claim within ``threshold`` cosine of one seen before is the same claim."""
 
-    Memory is a fixed-size ring (``capacity`` rows, oldest overwritten), so it
-    cannot grow the web process without bound.
-    """
-
-    def __init__(self, dim: int, capacity: int, threshold: float) -> None:
+    def __init__(self, store: Store, threshold: float) -> None:
+        self.store = store
         self.threshold = threshold
-        self.capacity = capacity
-        self._vectors = np.zeros((capacity, dim), dtype=np.float32)
-        self._memories: list[Memory] = []
-        self._next = 0
 
-    def __len__(self) -> int:
-        return len(self._memories)
+    def recall(self, vectors: np.ndarray) -> list[ClaimMatch | None]:
+        return self.store.recall_claims(vectors, self.threshold)
 
-    def remember(self, vectors: np.ndarray, findings: list[Finding]) -> list[Recall]:
-        """Recall each claim seen in an earlier request, or store it as new; one matrix product for all.
-
-        Claims are compared with the memory as it was before this call, so two copies of a
-        claim within one text are both new.
-        """
-        now = time.time()
-        known = len(self._memories)
-        closest = np.zeros(len(findings), dtype=np.intp)
-        similarity = np.full(len(findings), -1.0, dtype=np.float32)
-        if known:
-            similarities = vectors @ self._vectors[:known].T
-            closest = np.argmax(similarities, axis=1)
-            similarity = similarities[np.arange(len(findings)), closest]
-        # Every hit is resolved before any miss is stored: a store may overwrite a slot of the ring.
-        hits = {
-            position: Recall(self._memories[index], float(match), seen_before=True)
-            for position, (index, match) in enumerate(zip(closest, similarity, strict=True))
-            if match >= self.threshold
+    def update(self, vectors: np.ndarray, findings: list[NewClaim], matches: list[ClaimMatch | None]) -> list[Recall]:
+        """Count a sighting of every known claim and store the new ones, in one batch."""
+        new = [index for index, match in enumerate(matches) if match is None]
+        stored = self.store.remember_claims([findings[index] for index in new], vectors[new])
+        recalls: dict[int, Recall] = {
+            index: Recall(claim, 1.0, seen_before=False) for index, claim in zip(new, stored, strict=True)
         }
-        for recall in hits.values():
-            recall.memory.times_seen += 1
-            recall.memory.last_seen = now
-        return [
-            hits.get(position) or Recall(self._store(vector, finding, now), 1.0, seen_before=False)
-            for position, (vector, finding) in enumerate(zip(vectors, findings, strict=True))
-        ]
-
-    def _store(self, vector: np.ndarray, finding: Finding, now: float) -> Memory:
-        memory = Memory(finding.claim, finding.verdict, finding.score, finding.evidence_ids, now, now)
-        if len(self._memories) < self.capacity:
-            self._memories.append(memory)
-        else:
-            self._memories[self._next] = memory
-        self._vectors[self._next] = vector
-        self._next = (self._next + 1) % self.capacity
-        return memory
+        for index, match in enumerate(matches):
+            if match is not None:
+                touched = self.store.touch_claim(match.claim.id) or match.claim
+                recalls[index] = Recall(touched, match.similarity, seen_before=True)
+        return [recalls[index] for index in range(len(findings))]

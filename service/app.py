@@ -54,6 +54,7 @@ async def model_child(app: web.Application) -> AsyncIterator[None]:
     await stop(starting)
     guard.log("shutdown")
     await app[EMBEDDER].stop()
+    app[STARTUP].close()
 
 
 async def watchdog(app: web.Application) -> AsyncIterator[None]:

@@ -25,25 +25,84 @@ EVIDENCE = {
         "similarity": {"type": "number"},
     },
 }
+MEMORY = {
+    "type": "object",
+    "required": ["id", "claim", "verdict", "score", "evidence_ids", "times_seen", "first_seen", "last_seen"],
+    "properties": {
+        "id": {"type": "integer"},
+        "claim": {"type": "string"},
+        "verdict": {"type": "string"},
+        "score": {"type": "number"},
+        "evidence_ids": {"type": "array", "items": {"type": "string"}},
+        "times_seen": {"type": "integer"},
+        "first_seen": {"type": "number"},
+        "last_seen": {"type": "number"},
+        "similarity": {"type": "number", "description": "in /verify: how close the claim is to this memory"},
+    },
+}
 CLAIM = {
     "type": "object",
-    "required": ["claim", "verdict", "score", "evidence", "memory"],
+    "required": ["claim", "verdict", "score", "from_memory", "evidence", "memory"],
     "properties": {
         "claim": {"type": "string"},
         "verdict": {"enum": ["supported", "refuted", "not_enough_evidence"]},
         "score": {"type": "number", "description": "cosine similarity to the closest passage"},
+        "from_memory": {"type": "boolean", "description": "verdict and score are those given the first time"},
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
-        "memory": {
-            "type": "object",
-            "properties": {
-                "seen_before": {"type": "boolean"},
-                "similarity": {"type": "number"},
-                "times_seen": {"type": "integer"},
-                "first_seen": {"type": "number"},
-                "last_seen": {"type": "number"},
-                "first_verdict": {"type": "string"},
+        "memory": {"$ref": "#/components/schemas/Memory"},
+    },
+}
+NEW_PASSAGES = {
+    "type": "object",
+    "required": ["passages"],
+    "properties": {
+        "passages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {"text": {"type": "string"}, "source": {"type": "string"}, "id": {"type": "string"}},
+                "additionalProperties": True,
             },
-        },
+        }
+    },
+}
+ADDED = {
+    "type": "object",
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"enum": ["added", "duplicate", "restored", "id_conflict"]},
+                    "existing_id": {"type": ["string", "null"]},
+                },
+            },
+        }
+    },
+}
+PASSAGE = {
+    "type": "object",
+    "required": ["id", "text", "source", "metadata", "added_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "text": {"type": "string"},
+        "source": {"type": "string"},
+        "metadata": {"type": "object"},
+        "added_at": {"type": "number"},
+    },
+}
+MEMORY_PAGE = {
+    "type": "object",
+    "required": ["items", "total", "offset", "limit"],
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Memory"}},
+        "total": {"type": "integer"},
+        "offset": {"type": "integer"},
+        "limit": {"type": "integer"},
     },
 }
 VERIFY_REQUEST = {
@@ -110,6 +169,38 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/evidence": {
+                "post": {
+                    "summary": "Add evidence passages (embedded and stored durably before the answer)",
+                    "requestBody": {"required": True, **json_body("NewPassages", "Passages to add")},
+                    "responses": {
+                        "201": json_body("Added", "What happened to each passage"),
+                        "400": error("Invalid JSON or fields"),
+                        "503": error("Starting or the model failed; see Retry-After"),
+                    },
+                }
+            },
+            "/evidence/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {
+                    "summary": "One evidence passage",
+                    "responses": {"200": json_body("Passage", "The passage"), "404": error("No such passage")},
+                },
+                "delete": {
+                    "summary": "Delete an evidence passage",
+                    "responses": {"204": {"description": "Deleted"}, "404": error("No such passage")},
+                },
+            },
+            "/memory": {
+                "get": {
+                    "summary": "Claims verified so far, newest first",
+                    "parameters": [
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                    ],
+                    "responses": {"200": json_body("MemoryPage", "A page of claims"), "400": error("Bad paging")},
+                }
+            },
             "/health": {
                 "get": {
                     "summary": "Status and memory of every process",
@@ -137,6 +228,11 @@ def openapi_document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Evidence": EVIDENCE,
                 "Claim": CLAIM,
+                "Memory": MEMORY,
+                "MemoryPage": MEMORY_PAGE,
+                "NewPassages": NEW_PASSAGES,
+                "Added": ADDED,
+                "Passage": PASSAGE,
                 "VerifyRequest": VERIFY_REQUEST,
                 "VerifyResponse": VERIFY_RESPONSE,
                 "Health": HEALTH,

@@ -1,25 +1,32 @@
-"""The verification pipeline: claims -> embeddings -> evidence -> verdicts -> memory.
+"""The verification pipeline: claims -> embeddings -> memory and evidence -> verdicts.
 
 Built once at start-up (with its agents) and kept on the app; a request only
-calls :meth:`VerificationPipeline.verify`.
+calls :meth:`VerificationPipeline.verify`. A claim that memory knows (see
+:class:`service.agents.MemoryUpdateAgent`) is answered from memory: its verdict
+and score are the ones given the first time, and it is marked ``from_memory``;
+its evidence is retrieved afresh, so passages added since are shown.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 
-from service.agents import Evidence, Finding, MemoryUpdateAgent, Recall, RetrievalAgent
+import numpy as np
+
+from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import split_claims
 from service.embedder import Embedder
 from service.errors import TooManyClaims
-from service.knowledge import KnowledgeBase, load_passages
+from service.store import NewClaim
 from service.verdict import decide
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    finding: Finding
+    claim: str
+    verdict: str
+    score: float
     evidence: list[Evidence]
     recall: Recall
 
@@ -46,23 +53,21 @@ class VerificationPipeline:
         if not claims:
             return []
         vectors = await self.embedder.embed(claims)
+        return await asyncio.to_thread(self._consult, claims, vectors, top_k)
+
+    def _consult(self, claims: list[str], vectors: np.ndarray, top_k: int) -> list[ClaimResult]:
+        """The blocking part (store reads and writes), run in a worker thread."""
+        matches = self.memory.recall(vectors)
         evidence = self.retriever.retrieve(vectors, top_k)
         findings = [self._judge(claim, found) for claim, found in zip(claims, evidence, strict=True)]
-        recalls = self.memory.remember(vectors, findings)
+        recalls = self.memory.update(vectors, findings, matches)
         return [
-            ClaimResult(finding, found, recall)
-            for finding, found, recall in zip(findings, evidence, recalls, strict=True)
+            ClaimResult(claim, recall.memory.verdict, recall.memory.score, found, recall)
+            for claim, found, recall in zip(claims, evidence, recalls, strict=True)
         ]
 
-    def _judge(self, claim: str, evidence: list[Evidence]) -> Finding:
+    def _judge(self, claim: str, evidence: list[Evidence]) -> NewClaim:
         best = evidence[0] if evidence else None
         score = best.similarity if best else 0.0
         verdict = decide(claim, best.passage.text if best else None, score, self.support_threshold)
-        return Finding(claim, verdict, score, [item.passage.id for item in evidence])
-
-
-async def build_knowledge_base(path: Path, embedder: Embedder) -> KnowledgeBase:
-    """Load the passages and embed them through the model child."""
-    passages = load_passages(path)
-    vectors = await embedder.embed([passage.text for passage in passages])
-    return KnowledgeBase(passages, vectors)
+        return NewClaim(claim, verdict, score, tuple(item.passage.id for item in evidence))

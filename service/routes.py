@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -12,7 +13,15 @@ from service.health import health_report
 from service.keys import EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
 from service.openapi import openapi_document
 from service.pipeline import ClaimResult
-from service.schemas import parse_verify_request, read_json_object
+from service.schemas import (
+    MAX_PAGE_SIZE,
+    MAX_PASSAGES_PER_REQUEST,
+    parse_evidence_request,
+    parse_page,
+    parse_verify_request,
+    read_json_object,
+)
+from service.store import StoredClaim, StoredPassage
 
 routes = web.RouteTableDef()
 
@@ -55,12 +64,75 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def claim_json(result: ClaimResult) -> dict[str, Any]:
-    finding, memory = result.finding, result.recall.memory
+@routes.post("/evidence")
+async def add_evidence(request: web.Request) -> web.Response:
+    """Embed and store passages; each is reported as added, duplicate, restored or id_conflict."""
+    app = request.app
+    passages = parse_evidence_request(await read_json_object(request), MAX_PASSAGES_PER_REQUEST)
+    store = app[STARTUP].require_store()
+    vectors = await app[EMBEDDER].embed([passage.text for passage in passages])
+    results = await asyncio.to_thread(store.add_passages, passages, vectors)
+    body = [{"id": r.id, "status": r.status, "existing_id": r.existing_id} for r in results]
+    return web.json_response({"results": body}, status=201)
+
+
+@routes.get("/evidence/{id}")
+async def get_evidence(request: web.Request) -> web.Response:
+    store = request.app[STARTUP].require_store()
+    passage = await asyncio.to_thread(store.get_passage, request.match_info["id"])
+    if passage is None:
+        raise web.HTTPNotFound(text=f"no evidence passage with id {request.match_info['id']!r}")
+    return web.json_response(passage_json(passage))
+
+
+@routes.delete("/evidence/{id}")
+async def delete_evidence(request: web.Request) -> web.Response:
+    store = request.app[STARTUP].require_store()
+    if not await asyncio.to_thread(store.delete_passage, request.match_info["id"]):
+        raise web.HTTPNotFound(text=f"no evidence passage with id {request.match_info['id']!r}")
+    return web.Response(status=204)
+
+
+@routes.get("/memory")
+async def list_memory(request: web.Request) -> web.Response:
+    """What the memory agent has learned, newest first, a page at a time."""
+    offset, limit = parse_page(request.query, MAX_PAGE_SIZE)
+    store = request.app[STARTUP].require_store()
+    claims, total = await asyncio.to_thread(store.list_claims, offset, limit)
+    return web.json_response(
+        {"items": [memory_json(claim) for claim in claims], "total": total, "offset": offset, "limit": limit}
+    )
+
+
+def passage_json(passage: StoredPassage) -> dict[str, Any]:
     return {
-        "claim": finding.claim,
-        "verdict": finding.verdict,
-        "score": round(finding.score, 4),
+        "id": passage.id,
+        "text": passage.text,
+        "source": passage.source,
+        "metadata": dict(passage.metadata),
+        "added_at": passage.added_at,
+    }
+
+
+def memory_json(claim: StoredClaim) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "claim": claim.claim,
+        "verdict": claim.verdict,
+        "score": round(claim.score, 4),
+        "evidence_ids": list(claim.evidence_ids),
+        "times_seen": claim.times_seen,
+        "first_seen": claim.first_seen,
+        "last_seen": claim.last_seen,
+    }
+
+
+def claim_json(result: ClaimResult) -> dict[str, Any]:
+    return {
+        "claim": result.claim,
+        "verdict": result.verdict,
+        "score": round(result.score, 4),
+        "from_memory": result.recall.seen_before,
         "evidence": [
             {
                 "id": item.passage.id,
@@ -70,12 +142,5 @@ def claim_json(result: ClaimResult) -> dict[str, Any]:
             }
             for item in result.evidence
         ],
-        "memory": {
-            "seen_before": result.recall.seen_before,
-            "similarity": round(result.recall.similarity, 4),
-            "times_seen": memory.times_seen,
-            "first_seen": memory.first_seen,
-            "last_seen": memory.last_seen,
-            "first_verdict": memory.verdict,
-        },
+        "memory": {**memory_json(result.recall.memory), "similarity": round(result.recall.similarity, 4)},
     }

@@ -43,7 +43,8 @@ class Settings:
         ),
     )
     data_dir: Path = field(
-        default=Path("data"), metadata=_help("where the service keeps its files (DATA_DIR/models: the model files)")
+        default=Path("data"),
+        metadata=_help("where the service keeps its files: DATA_DIR/store (evidence, claim memory), DATA_DIR/models"),
     )
     max_tokens: int = field(default=256, metadata=_help("tokens kept per text; longer texts are truncated"))
     model_threads: int = field(default=0, metadata=_help("onnxruntime threads in the model child (0: its default)"))
@@ -79,7 +80,6 @@ class Settings:
     memory_match_threshold: float = field(
         default=0.95, metadata=_help("similarity at which a claim counts as one verified before")
     )
-    memory_capacity: int = field(default=10_000, metadata=_help("claims the memory agent keeps (oldest dropped)"))
     knowledge_base: Path = field(
         default=BUILTIN_KNOWLEDGE_BASE, metadata=_help("JSONL file of evidence passages loaded at start")
     )

@@ -1,4 +1,4 @@
-"""Bring the service up in the background: model child, then knowledge base, then pipeline.
+"""Bring the service up in the background: model child, store, built-in knowledge base, pipeline.
 
 The HTTP server answers from its first second (``/health`` says ``starting``),
 so a slow cold start is not killed by the platform's health check, and
@@ -12,9 +12,11 @@ import logging
 from service.agents import MemoryUpdateAgent, RetrievalAgent
 from service.embedder import Embedder
 from service.errors import ModelUnavailable, ServiceError
+from service.ingest import ingest_file
 from service.memory_guard import MemoryGuard
-from service.pipeline import VerificationPipeline, build_knowledge_base
+from service.pipeline import VerificationPipeline
 from service.settings import Settings
+from service.store import Store, StoreLockedError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class Startup:
         self.embedder = embedder
         self.guard = guard
         self.pipeline: VerificationPipeline | None = None
+        self.store: Store | None = None
         self.error = ""
 
     @property
@@ -35,20 +38,30 @@ class Startup:
         settings = self.settings
         try:
             await self.embedder.start()
-            knowledge = await build_knowledge_base(settings.knowledge_base, self.embedder)
-        except (ServiceError, OSError, ValueError) as error:
+            self.store = store = Store.open(settings.data_dir / "store", self.embedder.dim)
+            report = await ingest_file(settings.knowledge_base, store, self.embedder.embed, settings.max_batch_size)
+        except (ServiceError, OSError, ValueError, StoreLockedError) as error:
             self.error = f"start-up failed: {error}"
             log.error("%s", self.error)
             return
-        log.info("Knowledge base: %d passages from %s", len(knowledge), settings.knowledge_base)
+        log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
         self.pipeline = VerificationPipeline(
             self.embedder,
-            RetrievalAgent(knowledge),
-            MemoryUpdateAgent(self.embedder.dim, settings.memory_capacity, settings.memory_match_threshold),
+            RetrievalAgent(store),
+            MemoryUpdateAgent(store, settings.memory_match_threshold),
             support_threshold=settings.support_threshold,
             max_claims=settings.max_claims,
         )
         self.guard.log("startup")
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def require_store(self) -> Store:
+        if self.store is None or self.pipeline is None:
+            raise ModelUnavailable(self.error or "the service is starting; retry shortly")
+        return self.store
 
     def require_pipeline(self) -> VerificationPipeline:
         if self.pipeline is None:

@@ -271,7 +271,7 @@ class Store:
                 elif item.id in taken_ids:
                     plan.append(("id_conflict", None, None, -1))
                 else:
-                    plan.append(("added", item.id, len(new_positions), -1))
+                    plan.append(("added", None, len(new_positions), -1))
                     known[digest] = (item.id, len(new_positions), -1, False)
                     new_positions.append(position)
                     taken_ids.add(item.id)

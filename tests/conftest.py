@@ -20,9 +20,10 @@ from service.settings import Settings
 Client = TestClient[web.Request, web.Application]
 
 
-@pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data")
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh DATA_DIR per test: its own store, so no test sees another's evidence or memory."""
+    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
-"""The agents on hand-made unit vectors: exact top-k order, and a memory that cannot outgrow its ring."""
+"""The agents over a real store, on hand-made unit vectors: ranked evidence, and memory that counts sightings."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterator
+from pathlib import Path
 
-from service.agents import Finding, MemoryUpdateAgent, RetrievalAgent
-from service.knowledge import KnowledgeBase, Passage
+import numpy as np
+import pytest
+
+from service.agents import MemoryUpdateAgent, RetrievalAgent
+from service.store import NewClaim, NewPassage, Store
 
 
 def unit(*values: float) -> np.ndarray:
@@ -13,26 +17,33 @@ def unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def finding(claim: str) -> Finding:
-    return Finding(claim, "supported", 0.9, ["kb-1"])
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "store", dim=3) as store:
+        yield store
 
 
-def test_retrieval_ranks_by_cosine_and_caps_k() -> None:
-    passages = [Passage(f"p{i}", f"text {i}", "src") for i in range(3)]
-    knowledge = KnowledgeBase(passages, np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 0, 1)]))
-    [ranked] = RetrievalAgent(knowledge).retrieve(unit(1, 0.2, 0)[None, :], top_k=10)
+def test_retrieval_ranks_by_cosine_and_caps_k(store: Store) -> None:
+    passages = [NewPassage(f"p{i}", f"text {i}", "src") for i in range(3)]
+    store.add_passages(passages, np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 0, 1)]))
+    [ranked] = RetrievalAgent(store).retrieve(unit(1, 0.2, 0)[None, :], top_k=10)
     assert [item.passage.id for item in ranked] == ["p0", "p1", "p2"]
     assert ranked[0].similarity > ranked[1].similarity > ranked[2].similarity
 
 
-def test_memory_recalls_near_claims_and_drops_the_oldest() -> None:
-    agent = MemoryUpdateAgent(dim=3, capacity=2, threshold=0.95)
-    a, b, c = unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)
-    assert [r.seen_before for r in agent.remember(np.stack([a, b]), [finding("a"), finding("b")])] == [False, False]
-    [again] = agent.remember(unit(1, 0.05, 0)[None, :], [finding("a, reworded")])
-    assert again.seen_before and again.memory.claim == "a" and again.memory.times_seen == 2
-    agent.remember(c[None, :], [finding("c")])  # the ring is full: "a" is overwritten
-    assert len(agent) == 2
-    [forgotten, kept] = agent.remember(np.stack([a, b]), [finding("a"), finding("b")])
-    assert not forgotten.seen_before
-    assert kept.seen_before and kept.memory.claim == "b"
+def test_memory_recognises_near_claims_and_counts_them(store: Store) -> None:
+    agent = MemoryUpdateAgent(store, threshold=0.95)
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0)])
+    findings = [NewClaim("a", "supported", 0.9, ("p1",)), NewClaim("b", "refuted", 0.8, ("p2",))]
+    first = agent.update(vectors, findings, agent.recall(vectors))
+    assert [recall.seen_before for recall in first] == [False, False]
+
+    again = np.stack([unit(1, 0.05, 0), unit(0, 0, 1)])
+    later = [NewClaim("a, reworded", "refuted", 0.1), NewClaim("c", "supported", 0.7)]
+    second = agent.update(again, later, agent.recall(again))
+    assert second[0].seen_before and second[0].memory.claim == "a"
+    assert second[0].memory.verdict == "supported" and second[0].memory.times_seen == 2
+    assert second[0].similarity > 0.95
+    assert not second[1].seen_before and second[1].memory.claim == "c"
+    claims, total = store.list_claims()
+    assert total == 3 and {claim.claim for claim in claims} == {"a", "b", "c"}

@@ -115,10 +115,10 @@ def test_duplicates_are_stored_once(store: Store) -> None:
     assert results == [
         AddResult("a", "duplicate", "a", 0),
         AddResult("b", "duplicate", "a", 0),
-        AddResult("c", "added", "c", 1),
+        AddResult("c", "added", None, 1),
         AddResult("d", "duplicate", "c", 1),
         AddResult("c", "id_conflict"),
-        AddResult("e", "added", "e", 2),
+        AddResult("e", "added", None, 2),
     ]
     assert store.passage_count() == 3
     assert len(store.passage_index) == 3  # no vector written for a duplicate
@@ -267,7 +267,7 @@ def test_orphan_vectors_are_never_returned(tmp_path: Path) -> None:
         hits = store.search_passages(vectors[3:5], 5)
         assert all(p.row not in (3, 4) for line in hits for p, _ in line)
         assert [len(line) for line in hits] == [3, 3]
-        assert store.add_passages([NewPassage("new", "new text")], vectors[5:]) == [AddResult("new", "added", "new", 5)]
+        assert store.add_passages([NewPassage("new", "new text")], vectors[5:]) == [AddResult("new", "added", None, 5)]
         assert store.search_passages(vectors[5:], 1)[0][0][0].id == "new"
 
 
@@ -357,5 +357,5 @@ def test_failed_commit_leaves_only_unreachable_vectors(store: Store) -> None:
     assert store.get_passage("lost") is None
     assert [p.id for p, _ in store.search_passages(vectors[1:2], 5)[0]] == ["p0"]
     store._db.execute("DROP TRIGGER refuse")
-    assert store.add_passages([NewPassage("kept", "committed")], vectors[2:]) == [AddResult("kept", "added", "kept", 2)]
+    assert store.add_passages([NewPassage("kept", "committed")], vectors[2:]) == [AddResult("kept", "added", None, 2)]
     assert store.check() == []

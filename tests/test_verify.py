@@ -48,10 +48,14 @@ async def test_memory_agent_recognises_a_claim_seen_before(client: Client) -> No
     first = (await verify(client, "An adult human has 206 bones in the skeleton."))["claims"][0]
     again = (await verify(client, "An adult human has 206 bones in the skeleton."))["claims"][0]
     reworded = (await verify(client, "An adult human has 206 bones in their skeleton."))["claims"][0]
-    assert first["memory"]["seen_before"] is False and first["memory"]["times_seen"] == 1
-    assert again["memory"]["seen_before"] is True and again["memory"]["times_seen"] == 2
+    assert first["from_memory"] is False and first["memory"]["times_seen"] == 1
+    assert again["from_memory"] is True and again["memory"]["times_seen"] == 2
     assert again["memory"]["first_seen"] == first["memory"]["first_seen"]
-    assert reworded["memory"]["seen_before"] is True and reworded["memory"]["times_seen"] == 3
+    assert again["memory"]["id"] == first["memory"]["id"]
+    assert reworded["from_memory"] is True and reworded["memory"]["times_seen"] == 3
+    assert reworded["verdict"] == first["verdict"] and reworded["score"] == first["score"]
+    memory = await (await client.get("/memory")).json()
+    assert memory["total"] == 1 and memory["items"][0]["times_seen"] == 3
 
 
 async def test_web_process_never_loads_the_model_libraries(client: Client) -> None:

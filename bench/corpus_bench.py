@@ -1,0 +1,127 @@
+"""The whole service under a 512 MiB cap with a large corpus, side by side with the built-in one.
+
+    python bench/corpus_bench.py [--passages 100000] [--requests 200]
+
+For each corpus size it fills a fresh DATA_DIR's store with synthetic passages
+(random unit vectors: the search cost does not depend on what the text says),
+starts ``run.py`` under ``../shared/tools/memcap 512``, sends one-claim /verify
+requests one at a time and prints median and p95 latency, the RSS of each
+process, the cgroup's usage and the store's size on disk. The difference
+between the two medians is what searching the large corpus costs a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.store import NewPassage, Store  # noqa: E402
+
+MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
+CLAIMS = [f"The canal at lock number {i} is {i % 9 + 2} metres deep." for i in range(1000)]
+
+
+def fill_store(data_dir: Path, count: int, dim: int = 384, batch: int = 10_000) -> None:
+    rng = np.random.default_rng(7)
+    with Store.open(data_dir / "store", dim) as store:
+        for start in range(0, count, batch):
+            size = min(batch, count - start)
+            vectors = rng.standard_normal((size, dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            passages = [NewPassage(f"syn-{start + i}", f"Synthetic passage {start + i}.", "bench") for i in range(size)]
+            store.add_passages(passages, vectors)
+            print(f"  stored {start + size:,}/{count:,} passages", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def disk_mb(path: Path) -> float:
+    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 2**20
+
+
+async def measure(data_dir: Path, requests: int) -> dict[str, Any]:
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
+    command = [str(MEMCAP), "512", "--", sys.executable, str(ROOT / "run.py")]
+    server = await asyncio.create_subprocess_exec(*command, env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(1800):
+                try:
+                    async with session.get(f"{url}/health") as response:
+                        if (await response.json())["status"] == "healthy":
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            latencies = []
+            for claim in CLAIMS[:requests]:
+                started = time.perf_counter()
+                async with session.post(f"{url}/verify", json={"raw_text": claim}) as response:
+                    assert response.status == 200, await response.text()
+                    await response.read()
+                latencies.append(1000 * (time.perf_counter() - started))
+            async with session.get(f"{url}/health") as response:
+                health = await response.json()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(server.wait(), timeout=60)
+    return {"latencies": latencies, "health": health, "disk_mb": disk_mb(data_dir / "store")}
+
+
+def row(label: str, result: dict[str, Any]) -> str:
+    latencies, health = result["latencies"], result["health"]
+    web, model = health["processes"]["web"], health["processes"]["model"]
+    p95 = statistics.quantiles(latencies, n=20)[18]
+    return (
+        f"| {label} | {statistics.median(latencies):.1f} | {p95:.1f} | {web['rss_mb']} | {model['rss_mb']} | "
+        f"{health['container_usage_mb']} | {health['memory_limit_mb']:.0f} ({health['memory_limit_source']}) | "
+        f"{result['disk_mb']:.1f} |"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    options = parser.parse_args()
+    if not MEMCAP.exists():
+        sys.exit(f"{MEMCAP} is needed to run under a memory cap")
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, count in (("built-in (320)", 0), (f"+{options.passages:,} synthetic", options.passages)):
+            data_dir = Path(scratch) / f"data-{count}"
+            print(f"{label}: filling the store", flush=True)
+            fill_store(data_dir, count)
+            print(f"{label}: serving under memcap 512, {options.requests} requests", flush=True)
+            rows.append(row(label, await measure(data_dir, options.requests)))
+    columns = ["corpus", "median ms", "p95 ms", "web RSS MB", "model RSS MB", "cgroup MB", "limit MB", "store MB"]
+    print("\n| " + " | ".join(columns) + " |")
+    print("|" + " --- |" * len(columns))
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
