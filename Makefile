@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint
+.PHONY: install run test lint bench
 
 install: $(STAMP)
 
@@ -23,3 +23,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Benchmarks (about 25 minutes): bench/results/report.md and PNG plots.
+bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m bench.run_all

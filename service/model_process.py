@@ -21,6 +21,7 @@ from model_proc.protocol import ModelSpec, Ready, Shutdown, ToChild
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
+REAP_WAIT_S = 1.0
 
 
 class ModelProcess:
@@ -93,10 +94,14 @@ class ModelProcess:
         return True
 
     def reap(self) -> None:
-        """Collect the exit status and close the pipe, so no zombie or descriptor is left behind."""
+        """Collect the exit status and close the pipe, so no zombie or descriptor is left behind.
+
+        A child's pipes close a moment before its exit status can be collected, so a
+        broken pipe or a fired sentinel waits briefly for it (normally well under 1 ms).
+        """
         if self._reaped:
             return
-        self.process.join(timeout=0)
+        self.process.join(timeout=REAP_WAIT_S)
         self.conn.close()
         self.exit_code = self.process.exitcode
         if self.exit_code is not None:

@@ -1,0 +1,457 @@
+"""``make bench``: memory, throughput and faults of three designs, side by side in one run.
+
+    python -m bench.run_all [--requests 10000] [--out bench/results]
+
+Designs, each served under ``../shared/tools/memcap 512`` (a real 512 MiB cgroup):
+  1. before  - the guide's "before": a new model for every request (run only as long as it survives)
+  2. after   - the guide's "after": one in-process model shared by all requests
+  3. service - this service: the model in a child process behind the watchdog
+Measured: RSS per process after requests 1, 10, 20, 100, 1,000 and 10,000 (the guide's table,
+extended), the cgroup's peak, requests per second and latency at concurrency 1, 8 and 32, the raw
+model's texts per second at its best batch size, the service's memory over a 10,000-request soak
+(PNG), and faults under load. Writes ``report.md`` and PNG plots to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+
+from service.claims import split_claims
+
+ROOT = Path(__file__).parent.parent
+MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
+LIMIT_MB = 512
+CHECKPOINTS = (1, 10, 20, 100, 1_000, 10_000)
+SLOW_S = 10.0
+SENTENCES = [json.loads(line)["text"] for line in (ROOT / "service/data/knowledge_base.jsonl").read_text().splitlines()]
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def varied_texts(count: int, seed: int) -> list[str]:
+    """Texts of 1 to 20 sentences (most short), as users send them."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(SENTENCES, k=min(20, int(rng.expovariate(0.4)) + 1))) for _ in range(count)]
+
+
+@dataclass
+class Server:
+    design: str
+    process: asyncio.subprocess.Process
+    url: str
+    report: Path
+
+    async def health(self, session: aiohttp.ClientSession) -> dict[str, Any]:
+        async with session.get(f"{self.url}/health") as response:
+            body: dict[str, Any] = await response.json()
+            return body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def start(design: str, scratch: Path, **env: str) -> Server:
+    port = free_port()
+    data_dir = scratch / f"{design}-{port}"
+    report = scratch / f"{design}-{port}.memcap.json"
+    if design == "service":
+        command = [sys.executable, str(ROOT / "run.py")]
+    else:
+        command = [sys.executable, "-m", "bench.baselines", "--design", design, "--port", str(port)]
+        command += ["--data-dir", str(data_dir)]
+    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(data_dir), LOG_LEVEL="ERROR", **env)
+    process = await asyncio.create_subprocess_exec(
+        str(MEMCAP), str(LIMIT_MB), "--report", str(report), "--", *command,
+        cwd=ROOT, env=environment, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    server = Server(design, process, f"http://127.0.0.1:{port}", report)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(1800):
+            try:
+                if (await server.health(session))["status"] == "healthy":
+                    return server
+            except aiohttp.ClientError:
+                pass
+            if process.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{design} did not start")
+
+
+async def stop(server: Server) -> dict[str, Any]:
+    """SIGTERM to the server inside memcap, so memcap ends normally and writes its report (peak, OOM kills)."""
+    if server.process.returncode is None:
+        for child in psutil.Process(server.process.pid).children():
+            child.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(server.process.wait(), timeout=60)
+    report: dict[str, Any] = json.loads(server.report.read_text()) if server.report.exists() else {}
+    return report
+
+
+def rss_of(health: dict[str, Any]) -> tuple[float, float]:
+    processes = health["processes"]
+    model = processes.get("model", {}).get("rss_mb") or 0.0
+    return float(processes["web"]["rss_mb"]), float(model)
+
+
+@dataclass
+class MemoryRun:
+    rows: dict[int, tuple[float, float]] = field(default_factory=dict)  # request -> (web, model) RSS
+    samples: list[tuple[int, float, float]] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    survived: int = 0
+    seconds: float = 0.0
+
+
+async def memory_run(server: Server, texts: list[str], deadline_s: float) -> MemoryRun:
+    """Sequential requests; RSS read after each checkpoint and every 100 requests, until done or dead."""
+    run = MemoryRun()
+    started = time.monotonic()
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for number, text in enumerate(texts, start=1):
+            try:
+                async with session.post(f"{server.url}/verify", json={"raw_text": text}) as response:
+                    await response.read()
+                    run.statuses[str(response.status)] += 1
+                if number in CHECKPOINTS or number % 100 == 0:
+                    web, model = rss_of(await server.health(session))
+                    run.samples.append((number, web, model))
+                    if number in CHECKPOINTS:
+                        run.rows[number] = (web, model)
+                if number % 1000 == 0:
+                    say(f"  {server.design}: {number}/{len(texts)} requests, {dict(run.statuses)}")
+            except (TimeoutError, aiohttp.ClientError) as error:
+                run.statuses[type(error).__name__] += 1
+                say(f"  {server.design}: died at request {number} ({type(error).__name__})")
+                break
+            run.survived = number
+            if time.monotonic() - started > deadline_s:
+                say(f"  {server.design}: stopped after {number} requests ({deadline_s:.0f}s budget)")
+                break
+    run.seconds = time.monotonic() - started
+    return run
+
+
+@dataclass
+class Load:
+    concurrency: int
+    requests: int
+    seconds: float
+    latencies: list[float]
+    statuses: Counter[str]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100)[p - 1] if len(self.latencies) > 1 else float("nan")
+
+
+async def load(url: str, texts: list[str], concurrency: int, deadline_s: float = 600) -> Load:
+    """``concurrency`` clients sending ``texts`` as fast as answers come back."""
+    pending = list(reversed(texts))
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    timeout = aiohttp.ClientTimeout(total=120)
+    started = time.monotonic()
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while pending and time.monotonic() - started < deadline_s:
+            text = pending.pop()
+            sent = time.monotonic()
+            try:
+                async with session.post(f"{url}/verify", json={"raw_text": text}) as response:
+                    await response.read()
+                    statuses[str(response.status)] += 1
+            except (TimeoutError, aiohttp.ClientError) as error:
+                statuses[type(error).__name__] += 1
+            latencies.append(time.monotonic() - sent)
+
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+    return Load(concurrency, len(latencies), time.monotonic() - started, latencies, statuses)
+
+
+def raw_model_throughput(texts: list[str]) -> tuple[int, float]:
+    """The model alone, in this process, as the child runs it: the best (batch size, texts/s)."""
+    from model_proc.models import load_model
+    from model_proc.protocol import ModelSpec
+    from service.settings import DEFAULT_MODEL
+
+    with tempfile.TemporaryDirectory() as cache:
+        model = load_model(ModelSpec(DEFAULT_MODEL, Path(cache), max_tokens=256, threads=0))
+        results = {}
+        for batch in (1, 8, 16, 32, 64):
+            started = time.perf_counter()
+            list(model.embed(texts, batch_size=batch))
+            results[batch] = len(texts) / (time.perf_counter() - started)
+            say(f"  raw model, batch {batch}: {results[batch]:.0f} texts/s")
+    best = max(results, key=lambda batch: results[batch])
+    return best, results[best]
+
+
+async def faults(scratch: Path, texts: list[str]) -> dict[str, Any]:
+    """kill -9 every few seconds under load; a 1 MB budget; huge and random bodies."""
+    found: dict[str, Any] = {}
+    server = await start("service", scratch)
+    kills: list[float] = []
+    answers: list[float] = []
+    async with aiohttp.ClientSession() as session:
+
+        async def killer() -> None:
+            for _ in range(8):
+                await asyncio.sleep(3)
+                pid = (await server.health(session))["processes"]["model"]["pid"]
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    kills.append(time.monotonic())
+
+        async def watch_answers() -> None:
+            while True:
+                async with session.post(f"{server.url}/verify", json={"raw_text": "Rain is wet."}) as response:
+                    if response.status == 200:
+                        answers.append(time.monotonic())
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.create_task(watch_answers())
+        under_kills, _ = await asyncio.gather(load(server.url, texts[:2000], 8, deadline_s=30), killer())
+        watcher.cancel()
+        recoveries = [min((a for a in answers if a > k), default=float("nan")) - k for k in kills]
+        health = await server.health(session)
+        found["kill"] = (under_kills, len(kills), recoveries, health["processes"]["model"]["restart_reasons"])
+        rng = random.Random(5)
+        abuse: Counter[str] = Counter()
+        for kind in ("50,000 words with sentences", "50,000 words, no punctuation", "random bytes"):
+            for _ in range(5):
+                if kind == "random bytes":
+                    body = bytes(rng.getrandbits(8) for _ in range(4096))
+                else:
+                    words = " ".join(rng.choices(SENTENCES, k=2500)).split()[:50_000]
+                    text = (
+                        " ".join(words)
+                        if kind.startswith("50,000 words with")
+                        else " ".join(w.strip(".") for w in words)
+                    )
+                    body = json.dumps({"raw_text": text}).encode()
+                sent = time.monotonic()
+                async with session.post(f"{server.url}/verify", data=body) as response:
+                    await response.read()
+                    abuse[f"{kind}: {response.status}"] += 1
+                    if time.monotonic() - sent > SLOW_S:
+                        abuse[f"{kind}: slow"] += 1
+        for _ in range(600):  # the last kill's restart may still be under way
+            if (alive := (await server.health(session))["status"]) == "healthy":
+                break
+            await asyncio.sleep(0.1)
+        found["abuse"] = (abuse, alive)
+    await stop(server)
+
+    server = await start("service", scratch, MODEL_RSS_BUDGET_MB="1")
+    budget = await load(server.url, texts[:300], 8)
+    async with aiohttp.ClientSession() as session:
+        found["budget"] = (budget, (await server.health(session))["processes"]["model"]["restart_reasons"])
+
+    await stop(server)
+    return found
+
+
+def plot(path: Path, samples: dict[str, list[tuple[int, float, float]]], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    for design, points in samples.items():
+        if not points:
+            continue
+        numbers = [point[0] for point in points]
+        axes.plot(numbers, [point[1] + point[2] for point in points], label=f"{design}: total")
+        if any(point[2] for point in points):
+            axes.plot(numbers, [point[1] for point in points], linestyle="--", label=f"{design}: web process")
+            axes.plot(numbers, [point[2] for point in points], linestyle=":", label=f"{design}: model child")
+    axes.axhline(LIMIT_MB, color="red", linewidth=1, label=f"limit ({LIMIT_MB} MiB)")
+    axes.set_xlabel("requests served")
+    axes.set_ylabel("RSS (MB)")
+    axes.set_title(title)
+    axes.set_ylim(0, LIMIT_MB * 1.3)
+    axes.legend(loc="upper right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def growth_per_1000(points: list[tuple[int, float, float]]) -> float:
+    """Least-squares slope of total RSS against requests, after the first 1,000 (warm-up)."""
+    tail = [(n, web + model) for n, web, model in points if n >= 1000]
+    if len(tail) < 2:
+        return float("nan")
+    mean_n = statistics.fmean(n for n, _ in tail)
+    mean_m = statistics.fmean(m for _, m in tail)
+    slope = sum((n - mean_n) * (m - mean_m) for n, m in tail) / sum((n - mean_n) ** 2 for n, _ in tail)
+    return slope * 1000
+
+
+def memory_table(runs: dict[str, MemoryRun], peaks: dict[str, dict[str, Any]]) -> list[str]:
+    header = " | ".join(f"after {n:,}" for n in CHECKPOINTS)
+    lines = [f"| design | {header} | cgroup peak MB | OOM kills | requests served |"]
+    lines.append("|" + " --- |" * (len(CHECKPOINTS) + 4))
+    for design, run in runs.items():
+        cells = []
+        for number in CHECKPOINTS:
+            if number not in run.rows:
+                cells.append("-")
+                continue
+            web, model = run.rows[number]
+            cells.append(f"{web:.0f} + {model:.0f} = {web + model:.0f}" if model else f"{web:.0f}")
+        peak = peaks.get(design, {})
+        peak_mb = f"{peak.get('peak_bytes', 0) / 2**20:.0f}" if peak else "-"
+        lines.append(
+            f"| {design} | " + " | ".join(cells) + f" | {peak_mb} | {peak.get('oom_kills', '-')} | {run.survived:,} |"
+        )
+    return lines
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=10_000, help="sequential requests per design")
+    parser.add_argument("--load-requests", type=int, default=300, help="requests per concurrency level")
+    parser.add_argument("--before-seconds", type=float, default=120, help="time budget for the 'before' design")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    options = parser.parse_args()
+    if not MEMCAP.exists():
+        sys.exit(f"{MEMCAP} is needed: every design runs under a real memory cap")
+    options.out.mkdir(parents=True, exist_ok=True)
+    texts = varied_texts(options.requests, seed=1)
+    load_texts = varied_texts(options.load_requests * 3, seed=2)
+    claims = [claim for text in varied_texts(200, seed=3) for claim in split_claims(text)][:1024]
+    began = time.monotonic()
+
+    say("raw model throughput (the physical limit)")
+    best_batch, raw_rate = raw_model_throughput(claims)
+
+    runs: dict[str, MemoryRun] = {}
+    loads: dict[str, list[Load]] = {}
+    peaks: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        for design in ("before", "after", "service"):
+            say(f"{design}: starting under memcap {LIMIT_MB}")
+            server = await start(design, scratch)
+            budget = options.before_seconds if design == "before" else 3600
+            say(f"{design}: {len(texts):,} sequential requests")
+            runs[design] = await memory_run(server, texts, budget)
+            loads[design] = []
+            if server.process.returncode is None and runs[design].survived == len(texts):
+                for concurrency in (1, 8, 32):
+                    say(f"{design}: {options.load_requests} requests at concurrency {concurrency}")
+                    loads[design].append(await load(server.url, load_texts[: options.load_requests], concurrency))
+            peaks[design] = await stop(server)
+        say("faults under load (service)")
+        fault_results = await faults(scratch, load_texts)
+
+    plot(options.out / "memory.png", {d: r.samples for d, r in runs.items()}, "RSS per design, under a 512 MiB cap")
+    plot(options.out / "soak.png", {"service": runs["service"].samples}, "This service: memory over the soak")
+    write_report(options.out, runs, loads, peaks, fault_results, best_batch, raw_rate, time.monotonic() - began)
+    say(f"report: {options.out / 'report.md'}")
+
+
+def write_report(
+    out: Path,
+    runs: dict[str, MemoryRun],
+    loads: dict[str, list[Load]],
+    peaks: dict[str, dict[str, Any]],
+    fault_results: dict[str, Any],
+    best_batch: int,
+    raw_rate: float,
+    seconds: float,
+) -> None:
+    lines = [
+        f"# Benchmark report ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"One run of `make bench` on {os.cpu_count()} cores, {seconds / 60:.1f} minutes; every design served under",
+        f"`memcap {LIMIT_MB}` (a real cgroup). Figures are RSS in MB (web + model child for the service).",
+        "",
+        "## Memory after N requests (the guide's table, extended)",
+        "",
+        *memory_table(runs, peaks),
+        "",
+        "![memory](memory.png)",
+        "",
+        "## Throughput and latency",
+        "",
+        f"Raw model, alone, best batch size {best_batch}: **{raw_rate:.0f} claims/s** (the physical limit).",
+        "",
+        "| design | concurrency | requests/s | claims/s | share of raw model | p50 s | p95 s | p99 s | statuses |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    claims_per_text = statistics.fmean(len(split_claims(text)) for text in varied_texts(300, seed=2))
+    for design, measured in loads.items():
+        for run in measured:
+            claims_rate = run.rps * claims_per_text
+            lines.append(
+                f"| {design} | {run.concurrency} | {run.rps:.1f} | {claims_rate:.0f} | {claims_rate / raw_rate:.0%} | "
+                f"{run.percentile(50):.3f} | {run.percentile(95):.3f} | {run.percentile(99):.3f} | "
+                f"{dict(run.statuses)} |"
+            )
+    service = runs["service"]
+    lines += [
+        "",
+        f"## Soak: {service.survived:,} requests of varied length, this service",
+        "",
+        f"Growth after warm-up: **{growth_per_1000(service.samples):+.2f} MB per 1,000 requests** "
+        f"(least squares over the samples past request 1,000). Statuses: {dict(service.statuses)}.",
+        "",
+        "![soak](soak.png)",
+        "",
+        "## Faults under load (this service)",
+        "",
+    ]
+    kill_load, kills, recoveries, reasons = fault_results["kill"]
+    slow = sum(latency > SLOW_S for latency in kill_load.latencies)
+    finite = [r for r in recoveries if r == r]
+    lines += [
+        f"- **kill -9 of the model child every 3 s**, {kills} kills during {kill_load.requests} requests at "
+        f"concurrency 8: statuses {dict(kill_load.statuses)}, slow (> {SLOW_S:.0f} s) {slow}; restarts {reasons}; "
+        f"time from a death to the next answer: median {statistics.median(finite):.2f} s, "
+        f"max {max(finite):.2f} s."
+        if finite
+        else "- kill -9: no answer after a kill was seen",
+    ]
+    budget_load, budget_reasons = fault_results["budget"]
+    lines.append(
+        f"- **1 MB budget** (a restart after every batch): {budget_load.requests} requests at concurrency 8, "
+        f"statuses {dict(budget_load.statuses)}, restarts {budget_reasons}."
+    )
+    abuse, alive = fault_results["abuse"]
+    lines.append(f"- **Hostile bodies**: {dict(abuse)}; the service afterwards: {alive}.")
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
