@@ -2,10 +2,10 @@
 
     python -m bench.baselines --design before|after --port N --data-dir DIR
 
-Both do the same work per request as the service (split claims, embed, retrieve
-from the same store, decide verdicts) but with the model inside the aiohttp
-process, with fastembed's default options (the CPU arena on), as the guide's
-code had it:
+Both run the service's own pipeline per request (split claims, embed, retrieve
+from the same kind of store, decide verdicts, update the claim memory), but with
+the model inside the aiohttp process, with fastembed's default options (the CPU
+arena on), as the guide's code had it:
 
 - ``before``: a new FastEmbed model for every request (the guide's memory leak).
 - ``after``: one model created at start and shared by all requests (the guide's fix).
@@ -25,16 +25,15 @@ from aiohttp import web
 
 from model_proc.models import locate
 from model_proc.protocol import ModelSpec
-from service.agents import RetrievalAgent
-from service.claims import split_claims
+from service.agents import MemoryUpdateAgent, RetrievalAgent
 from service.ingest import Embed, ingest_file
 from service.memory import measure
+from service.pipeline import VerificationPipeline
+from service.routes import claim_json
 from service.settings import BUILTIN_KNOWLEDGE_BASE, DEFAULT_MODEL
 from service.store import Store
-from service.verdict import decide
 
-STORE = web.AppKey("store", Store)
-EMBED = web.AppKey[Embed]("embed")
+PIPELINE = web.AppKey("pipeline", VerificationPipeline)
 
 
 def new_model(data_dir: Path) -> Any:
@@ -55,19 +54,9 @@ def embedder_for(design: str, data_dir: Path) -> Embed:
 
 
 async def verify(request: web.Request) -> web.Response:
-    body = await request.json()
-    claims = split_claims(body["raw_text"])
-    if not claims:
-        return web.json_response({"claims": []})
-    vectors = await request.app[EMBED](claims)
-    evidence = RetrievalAgent(request.app[STORE]).retrieve(vectors, 5)
-    answers = []
-    for claim, found in zip(claims, evidence, strict=True):
-        best = found[0] if found else None
-        score = best.similarity if best else 0.0
-        verdict = decide(claim, best.passage.text if best else None, score, 0.6)
-        answers.append({"claim": claim, "verdict": verdict, "score": score, "evidence": [e.passage.id for e in found]})
-    return web.json_response({"claims": answers})
+    """The service's own pipeline (memory agent included), only the model lives in this process."""
+    results = await request.app[PIPELINE].verify((await request.json())["raw_text"], 5)
+    return web.json_response({"claims": [claim_json(result) for result in results]})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -82,8 +71,9 @@ async def build(design: str, data_dir: Path) -> web.Application:
     probe = await embed(["probe"])
     store = Store.open(data_dir / "store", probe.shape[1])
     await ingest_file(BUILTIN_KNOWLEDGE_BASE, store, embed, batch_size=32)
-    app[STORE] = store
-    app[EMBED] = embed
+    app[PIPELINE] = VerificationPipeline(
+        embed, RetrievalAgent(store), MemoryUpdateAgent(store, 0.95), support_threshold=0.6, max_claims=200
+    )
     app.router.add_post("/verify", verify)
     app.router.add_get("/health", health)
     return app

@@ -1,6 +1,6 @@
 """The whole service under a 512 MiB cap with a large corpus, side by side with the built-in one.
 
-    python bench/corpus_bench.py [--passages 100000] [--requests 200]
+    python -m bench.corpus_bench [--passages 100000] [--requests 200]
 
 For each corpus size it fills a fresh DATA_DIR's store with synthetic passages
 (random unit vectors: the search cost does not depend on what the text says),
@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,32 +24,22 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-ROOT = Path(__file__).parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.run_all import MEMCAP, start, stop
+from service.store import NewPassage, Store
 
-from service.store import NewPassage, Store  # noqa: E402
-
-MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
 CLAIMS = [f"The canal at lock number {i} is {i % 9 + 2} metres deep." for i in range(1000)]
 
 
 def fill_store(data_dir: Path, count: int, dim: int = 384, batch: int = 10_000) -> None:
     rng = np.random.default_rng(7)
     with Store.open(data_dir / "store", dim) as store:
-        for start in range(0, count, batch):
-            size = min(batch, count - start)
+        for first in range(0, count, batch):
+            size = min(batch, count - first)
             vectors = rng.standard_normal((size, dim)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            passages = [NewPassage(f"syn-{start + i}", f"Synthetic passage {start + i}.", "bench") for i in range(size)]
+            passages = [NewPassage(f"syn-{first + i}", f"Synthetic passage {first + i}.", "bench") for i in range(size)]
             store.add_passages(passages, vectors)
-            print(f"  stored {start + size:,}/{count:,} passages", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+            print(f"  stored {first + size:,}/{count:,} passages", flush=True)
 
 
 def disk_mb(path: Path) -> float:
@@ -61,33 +47,19 @@ def disk_mb(path: Path) -> float:
 
 
 async def measure(data_dir: Path, requests: int) -> dict[str, Any]:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
-    command = [str(MEMCAP), "512", "--", sys.executable, str(ROOT / "run.py")]
-    server = await asyncio.create_subprocess_exec(*command, env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server = await start("service", data_dir.parent, data_dir=data_dir)
     try:
+        latencies = []
         async with aiohttp.ClientSession() as session:
-            for _ in range(1800):
-                try:
-                    async with session.get(f"{url}/health") as response:
-                        if (await response.json())["status"] == "healthy":
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            latencies = []
             for claim in CLAIMS[:requests]:
                 started = time.perf_counter()
-                async with session.post(f"{url}/verify", json={"raw_text": claim}) as response:
+                async with session.post(f"{server.url}/verify", json={"raw_text": claim}) as response:
                     assert response.status == 200, await response.text()
                     await response.read()
                 latencies.append(1000 * (time.perf_counter() - started))
-            async with session.get(f"{url}/health") as response:
-                health = await response.json()
+            health = await server.health(session)
     finally:
-        server.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(server.wait(), timeout=60)
+        await stop(server)
     return {"latencies": latencies, "health": health, "disk_mb": disk_mb(data_dir / "store")}
 
 

@@ -73,9 +73,10 @@ def free_port() -> int:
         return port
 
 
-async def start(design: str, scratch: Path, **env: str) -> Server:
+async def start(design: str, scratch: Path, data_dir: Path | None = None, **env: str) -> Server:
+    """``design`` served under memcap on a free port (its DATA_DIR fresh in ``scratch`` unless given)."""
     port = free_port()
-    data_dir = scratch / f"{design}-{port}"
+    data_dir = data_dir or scratch / f"{design}-{port}"
     report = scratch / f"{design}-{port}.memcap.json"
     if design == "service":
         command = [sys.executable, str(ROOT / "run.py")]

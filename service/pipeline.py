@@ -16,8 +16,8 @@ import numpy as np
 
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import split_claims
-from service.embedder import Embedder
 from service.errors import TooManyClaims
+from service.ingest import Embed
 from service.store import NewClaim
 from service.verdict import decide
 
@@ -34,13 +34,13 @@ class ClaimResult:
 class VerificationPipeline:
     def __init__(
         self,
-        embedder: Embedder,
+        embed: Embed,
         retriever: RetrievalAgent,
         memory: MemoryUpdateAgent,
         support_threshold: float,
         max_claims: int,
     ) -> None:
-        self.embedder = embedder
+        self.embed = embed
         self.retriever = retriever
         self.memory = memory
         self.support_threshold = support_threshold
@@ -52,7 +52,7 @@ class VerificationPipeline:
             raise TooManyClaims(f"the text has {len(claims)} claims; at most {self.max_claims} are checked per request")
         if not claims:
             return []
-        vectors = await self.embedder.embed(claims)
+        vectors = await self.embed(claims)
         return await asyncio.to_thread(self._consult, claims, vectors, top_k)
 
     def _consult(self, claims: list[str], vectors: np.ndarray, top_k: int) -> list[ClaimResult]:

@@ -46,7 +46,7 @@ class Startup:
             return
         log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
         self.pipeline = VerificationPipeline(
-            self.embedder,
+            self.embedder.embed,
             RetrievalAgent(store),
             MemoryUpdateAgent(store, settings.memory_match_threshold),
             support_threshold=settings.support_threshold,

@@ -10,7 +10,6 @@ what this test does.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -25,7 +24,7 @@ import aiohttp
 import pytest
 
 from service.settings import Settings
-from tests.test_processes import free_port
+from tests.test_processes import free_port, launch
 
 ROOT = Path(__file__).parent.parent
 NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}
@@ -108,30 +107,22 @@ async def test_dockerfile_recipe_builds_and_serves_offline(tmp_path: Path) -> No
     healthcheck = json.loads(runtime_steps["HEALTHCHECK"].split("CMD", 1)[1])
     assert shutil.which(command[0], path=env["PATH"]) == str(venv / "bin" / command[0])
 
-    server = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    server = await launch(command, workdir, env, port)
     try:
-        url = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as session:
-            for _ in range(1200):
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                try:
-                    async with session.get(f"{url}/health") as response:
-                        if (await response.json())["status"] == "healthy":
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            async with session.post(f"{url}/verify", json={"raw_text": "Water boils at 100 degrees Celsius."}) as reply:
-                assert reply.status == 200
-                assert (await reply.json())["claims"][0]["verdict"] == "supported"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{server.url}/verify", json={"raw_text": "Water boils at 100 degrees Celsius."}) as reply,
+        ):
+            assert reply.status == 200
+            assert (await reply.json())["claims"][0]["verdict"] == "supported"
         probe = subprocess.run(healthcheck, cwd=workdir, env=env, capture_output=True, timeout=30)
         assert probe.returncode == 0, probe.stderr
         assert (tmp_path / "app" / "data" / "models").is_dir()  # DATA_DIR as the image sets it
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) == 0
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) == 0
     finally:
-        if server.poll() is None:
-            server.kill()
+        if server.process.poll() is None:
+            server.process.kill()
 
 
 def test_render_blueprint_lists_every_setting() -> None:

@@ -41,18 +41,9 @@ def free_port() -> int:
         return port
 
 
-async def start_server(tmp_path: Path, *wrapper: str, **env: str) -> Server:
-    """`python run.py` on a free port (inside ``wrapper`` if given), once /health says healthy."""
-    port = free_port()
-    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path / "data"), **env)
-    process = subprocess.Popen(
-        [*wrapper, sys.executable, "run.py"],
-        cwd=ROOT,
-        env=environment,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
+async def launch(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Server:
+    """Start a server process and return once its /health says healthy (or fail with its stderr)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     server = Server(process, f"http://127.0.0.1:{port}")
     for _ in range(1200):
         if process.poll() is not None:
@@ -65,6 +56,13 @@ async def start_server(tmp_path: Path, *wrapper: str, **env: str) -> Server:
         await asyncio.sleep(0.1)
     process.kill()
     raise AssertionError("server did not become healthy within 120s")
+
+
+async def start_server(tmp_path: Path, *wrapper: str, **env: str) -> Server:
+    """`python run.py` on a free port (inside ``wrapper`` if given), once /health says healthy."""
+    port = free_port()
+    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path / "data"), **env)
+    return await launch([*wrapper, sys.executable, "run.py"], ROOT, environment, port)
 
 
 @pytest.fixture

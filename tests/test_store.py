@@ -260,7 +260,7 @@ def test_orphan_vectors_are_never_returned(tmp_path: Path) -> None:
     vectors = unit_vectors(rng, 6)
     with Store.open(tmp_path / "data", DIM) as store:
         store.add_passages(passages(3), vectors[:3])
-    with CompactIndex(tmp_path / "data" / "passages", DIM) as index:
+    with CompactIndex(tmp_path / "data" / "passages", DIM, rerank="float32") as index:
         index.add(vectors[3:5])  # rows 3 and 4: appended, never committed
     with Store.open(tmp_path / "data", DIM) as store:
         assert store.check() == []
