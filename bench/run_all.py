@@ -125,6 +125,7 @@ class MemoryRun:
     statuses: Counter[str] = field(default_factory=Counter)
     survived: int = 0
     seconds: float = 0.0
+    stopped: str = "served every request"
 
 
 async def memory_run(server: Server, texts: list[str], deadline_s: float) -> MemoryRun:
@@ -147,11 +148,13 @@ async def memory_run(server: Server, texts: list[str], deadline_s: float) -> Mem
                     say(f"  {server.design}: {number}/{len(texts)} requests, {dict(run.statuses)}")
             except (TimeoutError, aiohttp.ClientError) as error:
                 run.statuses[type(error).__name__] += 1
-                say(f"  {server.design}: died at request {number} ({type(error).__name__})")
+                run.stopped = f"died at request {number} ({type(error).__name__})"
+                say(f"  {server.design}: {run.stopped}")
                 break
             run.survived = number
             if time.monotonic() - started > deadline_s:
-                say(f"  {server.design}: stopped after {number} requests ({deadline_s:.0f}s budget)")
+                run.stopped = f"alive, stopped by its time budget ({deadline_s:.0f} s) after {number} requests"
+                say(f"  {server.design}: {run.stopped}")
                 break
     run.seconds = time.monotonic() - started
     return run
@@ -401,6 +404,8 @@ def write_report(
         "## Memory after N requests (the guide's table, extended)",
         "",
         *memory_table(runs, peaks),
+        "",
+        *(f"- {design}: {run.stopped}." for design, run in runs.items()),
         "",
         "![memory](memory.png)",
         "",
