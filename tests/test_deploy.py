@@ -69,38 +69,38 @@ def copy(arguments: str, workdir: Path) -> None:
             shutil.copy(path, final)
 
 
+def carry_out(
+    steps: list[tuple[str, str]], root: Path, env: dict[str, str], rename: dict[str, str], run_steps: bool
+) -> Path:
+    """ENV, WORKDIR and COPY (not --from) under ``root``, and RUN when ``run_steps``; the last workdir."""
+    workdir = root
+    for instruction, arguments in steps:
+        if instruction == "ENV":
+            apply_env(arguments, env, rename)
+        elif instruction == "WORKDIR":
+            workdir = root / arguments.lstrip("/")
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif instruction == "COPY" and not arguments.startswith("--from"):
+            copy(arguments, workdir)
+        elif instruction == "RUN" and run_steps:
+            done = subprocess.run(["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, f"RUN {arguments}\n{done.stdout}\n{done.stderr}"
+    return workdir
+
+
 async def test_dockerfile_recipe_builds_and_serves_offline(tmp_path: Path) -> None:
     build, runtime = stages(ROOT / "Dockerfile")
     venv = tmp_path / "venv"
     rename = {"/opt/venv": str(venv), "/app": str(tmp_path / "app")}
 
-    env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)
-    workdir = tmp_path
-    for instruction, arguments in build[1:]:
-        if instruction == "ENV":
-            apply_env(arguments, env, rename)
-        elif instruction == "WORKDIR":
-            workdir = tmp_path / arguments.lstrip("/")
-            workdir.mkdir(parents=True, exist_ok=True)
-        elif instruction == "COPY":
-            copy(arguments, workdir)
-        elif instruction == "RUN":
-            done = subprocess.run(["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True)
-            assert done.returncode == 0, f"RUN {arguments}\n{done.stdout}\n{done.stderr}"
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    carry_out(build[1:], tmp_path, env, rename, run_steps=True)
     assert (venv / "bin" / "python").exists()
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    env.update(NO_NETWORK, PATH=os.environ["PATH"])
+    env.update(NO_NETWORK)
+    workdir = carry_out(runtime[1:], tmp_path, env, rename, run_steps=False)
     runtime_steps = dict(runtime[1:])
-    for instruction, arguments in runtime[1:]:
-        if instruction == "ENV":
-            apply_env(arguments, env, rename)
-        elif instruction == "WORKDIR":
-            workdir = tmp_path / arguments.lstrip("/")
-            workdir.mkdir(parents=True, exist_ok=True)
-        elif instruction == "COPY" and not arguments.startswith("--from"):
-            copy(arguments, workdir)
     port = free_port()
     env["PORT"] = str(port)
     command = json.loads(runtime_steps["CMD"])
