@@ -58,8 +58,8 @@ class MemoryUpdateAgent:
         recalls: dict[int, Recall] = {
             index: Recall(claim, 1.0, seen_before=False) for index, claim in zip(new, stored, strict=True)
         }
-        for index, match in enumerate(matches):
-            if match is not None:
-                touched = self.store.touch_claim(match.claim.id) or match.claim
-                recalls[index] = Recall(touched, match.similarity, seen_before=True)
+        known = [(index, match) for index, match in enumerate(matches) if match is not None]
+        touched = self.store.touch_claims([match.claim.id for _, match in known])
+        for (index, match), claim in zip(known, touched, strict=True):
+            recalls[index] = Recall(claim or match.claim, match.similarity, seen_before=True)
         return [recalls[index] for index in range(len(findings))]

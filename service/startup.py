@@ -59,8 +59,8 @@ class Startup:
             self.store.close()
 
     def require_store(self) -> Store:
-        if self.store is None or self.pipeline is None:
-            raise ModelUnavailable(self.error or "the service is starting; retry shortly")
+        self.require_pipeline()  # the store is ready once the pipeline is
+        assert self.store is not None
         return self.store
 
     def require_pipeline(self) -> VerificationPipeline:

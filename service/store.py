@@ -409,15 +409,23 @@ class Store:
 
     def touch_claim(self, claim_id: int) -> StoredClaim | None:
         """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
+        return self.touch_claims([claim_id])[0]
+
+    def touch_claims(self, claim_ids: Sequence[int]) -> list[StoredClaim | None]:
+        """``touch_claim`` for each id, in one transaction (one commit, one fsync) for a whole request."""
+        touched: list[StoredClaim | None] = []
         with self._lock:
             self._require_open()
+            now = self._clock()
             with self._transaction():
-                found = self._db.execute(
-                    "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
-                    f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
-                    (self._clock(), claim_id),
-                ).fetchall()
-        return _claim(found[0]) if found else None
+                for claim_id in claim_ids:
+                    found = self._db.execute(
+                        "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
+                        f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                        (now, claim_id),
+                    ).fetchall()
+                    touched.append(_claim(found[0]) if found else None)
+        return touched
 
     def get_claim(self, claim_id: int) -> StoredClaim | None:
         with self._lock:
