@@ -103,6 +103,7 @@ class Embedder:
         self._batch_lock = asyncio.Lock()
         self._batch_ids = itertools.count(1)
         self._in_flight: InFlight | None = None
+        self._last_batch_jobs = 0
         self._handshake: asyncio.Future[Ready] | None = None
         self._batcher: asyncio.Task[None] | None = None
         self._restart_task: asyncio.Task[None] | None = None
@@ -333,14 +334,22 @@ class Embedder:
         while True:
             await self._work.wait()
             await self._ready.wait()
-            if self._queued_texts < self.settings.max_batch_size:
+            if self._should_wait_for_company():
                 await asyncio.sleep(self.settings.max_batch_wait_ms / 1000)
             async with self._batch_lock:
                 if not self._ready.is_set():
                     continue
                 jobs = self._take_batch()
                 if jobs:
+                    self._last_batch_jobs = len(jobs)
                     await self._run_batch(jobs)
+
+    def _should_wait_for_company(self) -> bool:
+        """Wait for a batch to fill only while requests arrive together (the last batch served several).
+
+        A lone caller would pay the wait on every request for nothing.
+        """
+        return self._last_batch_jobs > 1 and self._queued_texts < self.settings.max_batch_size
 
     async def _run_batch(self, jobs: list[Job]) -> None:
         child = self.child

@@ -59,7 +59,9 @@ class Settings:
     )
     request_timeout_s: float = field(default=120.0, metadata=_help("time a request may wait for its embeddings"))
     max_batch_size: int = field(default=32, metadata=_help("texts per model call"))
-    max_batch_wait_ms: float = field(default=5.0, metadata=_help("how long a batch waits to fill up"))
+    max_batch_wait_ms: float = field(
+        default=5.0, metadata=_help("how long a batch waits to fill up while requests arrive together")
+    )
     max_queue_texts: int = field(
         default=4096, metadata=_help("texts waiting for the model past which new requests get 503 Retry-After")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +24,26 @@ async def test_concurrent_embeds_become_full_batches(settings: Settings) -> None
         alone = [await embedder.embed([text]) for text in texts[:4]]
         for mine, reference in zip(together[:4], alone, strict=True):
             np.testing.assert_allclose(mine, reference, atol=2e-3)
+    finally:
+        await embedder.stop()
+
+
+async def test_a_batch_waits_to_fill_only_while_requests_arrive_together(settings: Settings) -> None:
+    wait_s = 5.0
+    embedder = Embedder(replace(settings, max_batch_wait_ms=wait_s * 1000))
+    await embedder.start()
+
+    async def timed_embed(text: str) -> float:
+        started = time.monotonic()
+        await embedder.embed([text])
+        return time.monotonic() - started
+
+    try:
+        lone = [await timed_embed(f"A lone caller asks about topic {i}.") for i in range(3)]
+        assert max(lone) < wait_s  # a sequential caller never pays the wait
+        await asyncio.gather(*(embedder.embed([f"Burst sentence {i}."]) for i in range(8)))
+        assert await timed_embed("The first request after a burst.") >= wait_s  # company was coming: wait for it
+        assert await timed_embed("The next one is alone again.") < wait_s
     finally:
         await embedder.stop()
 
