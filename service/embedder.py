@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
+from service.cpu import model_threads
 from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable
 from service.model_process import ModelProcess
 from service.settings import Settings
@@ -90,7 +91,7 @@ class Embedder:
             name=settings.text_embedding_model,
             cache_dir=settings.data_dir / "models",
             max_tokens=settings.max_tokens,
-            threads=settings.model_threads,
+            threads=model_threads(settings.model_threads),
         )
         self.state = State.STARTING
         self.failure = ""
@@ -173,7 +174,10 @@ class Embedder:
         except (TimeoutError, ChildDied, BootFailedError) as error:
             await self._boot_failed(child, str(error) or "timed out waiting for READY")
             return
-        log.info("Model child pid=%d ready: %s, dim %d", child.pid, child.ready.model, child.ready.dim)
+        ready = child.ready
+        log.info(
+            "Model child pid=%d ready: %s, dim %d, %d threads", child.pid, ready.model, ready.dim, self.spec.threads
+        )
         self.state = State.READY
         self._ready.set()
 

@@ -53,6 +53,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
                 **memory_fields(model),
                 "state": embedder.state.value,
                 "model": embedder.spec.name,
+                "threads": embedder.spec.threads,
                 "budget_mb": budget_mb,
                 "uptime_s": round(child.uptime_s(), 1) if child is not None else None,
                 "batches_served": child.batches_served if child is not None else 0,

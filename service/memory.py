@@ -13,6 +13,8 @@ from pathlib import Path
 
 import psutil
 
+from service.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
+
 MIB = 1024 * 1024
 # cgroup v1 writes a page-aligned 2**63 when there is no limit; anything this big means "none".
 UNLIMITED_BYTES = 1 << 60
@@ -64,8 +66,8 @@ def measure(pid: int, with_uss: bool = False) -> ProcessMemory | None:
 
 def detect_limit(
     configured_mb: float | None,
-    cgroup_root: Path = Path("/sys/fs/cgroup"),
-    proc_cgroup: Path = Path("/proc/self/cgroup"),
+    cgroup_root: Path = CGROUP_ROOT,
+    proc_cgroup: Path = PROC_CGROUP,
 ) -> MemoryLimit:
     cgroup, cgroup_bytes = find_cgroup(cgroup_root, proc_cgroup)
     candidates = [MemoryLimit(psutil.virtual_memory().total / MIB, "machine", cgroup)]
@@ -99,26 +101,12 @@ def find_cgroup(cgroup_root: Path, proc_cgroup: Path) -> tuple[Cgroup | None, in
 
 
 def cgroup_candidates(cgroup_root: Path, proc_cgroup: Path) -> list[Cgroup]:
-    """This process's own group (v2 or v1) first, then the namespace root, as in a container."""
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        lines = []
-    directories: list[tuple[int, Path]] = []
-    for line in lines:
-        hierarchy, _, rest = line.partition(":")
-        controllers, _, group = rest.partition(":")
-        group = group.lstrip("/")
-        if hierarchy == "0" and controllers == "":
-            directories.append((2, cgroup_root / group))
-        elif "memory" in controllers.split(","):
-            directories.append((1, cgroup_root / "memory" / group))
-    directories += [(2, cgroup_root), (1, cgroup_root / "memory")]
+    """The memory files of each directory that may hold this process's cgroup, most specific first."""
     return [
-        Cgroup(path / "memory.max", path / "memory.current")
-        if version == 2
-        else Cgroup(path / "memory.limit_in_bytes", path / "memory.usage_in_bytes")
-        for version, path in directories
+        Cgroup(directory.path / "memory.max", directory.path / "memory.current")
+        if directory.version == 2
+        else Cgroup(directory.path / "memory.limit_in_bytes", directory.path / "memory.usage_in_bytes")
+        for directory in cgroup_dirs("memory", cgroup_root, proc_cgroup)
     ]
 
 

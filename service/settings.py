@@ -47,7 +47,9 @@ class Settings:
         metadata=_help("where the service keeps its files: DATA_DIR/store (evidence, claim memory), DATA_DIR/models"),
     )
     max_tokens: int = field(default=256, metadata=_help("tokens kept per text; longer texts are truncated"))
-    model_threads: int = field(default=0, metadata=_help("onnxruntime threads in the model child (0: its default)"))
+    model_threads: int = field(
+        default=0, metadata=_help("onnxruntime threads in the model child (0: one per whole CPU of the CPU quota)")
+    )
 
     model_rss_budget_mb: float = field(
         default=380.0, metadata=_help("model child RSS above which the watchdog restarts it")

@@ -10,6 +10,7 @@ from pathlib import Path
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
+from service.cpu import model_threads
 from service.embedder import State
 from service.keys import STARTUP
 from service.settings import Settings
@@ -32,6 +33,7 @@ async def test_health_reports_memory_per_process(client: Client) -> None:
     assert body["container_usage_mb"] is None or body["container_usage_mb"] > 0
     assert model["state"] == "ready"
     assert model["budget_mb"] == Settings().model_rss_budget_mb
+    assert model["threads"] == model_threads(0) >= 1  # from the CPU quota, as MODEL_THREADS is unset
     assert model["restarts"] == 0 and model["restart_reasons"] == {}
     assert model["uptime_s"] > 0 and web["uptime_s"] >= model["uptime_s"]
 
