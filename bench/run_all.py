@@ -202,21 +202,32 @@ async def load(url: str, texts: list[str], concurrency: int, deadline_s: float =
     return Load(concurrency, len(latencies), time.monotonic() - started, latencies, statuses)
 
 
-def raw_model_throughput(texts: list[str]) -> tuple[int, float]:
-    """The model alone, in this process, as the child runs it: the best (batch size, texts/s)."""
-    from model_proc.models import load_model
-    from model_proc.protocol import ModelSpec
-    from service.settings import DEFAULT_MODEL
+def raw_model_throughput(texts: list[str]) -> tuple[str, float]:
+    """The model alone, in this process: the best way to call it (and its texts/s).
 
+    Plain calls of 1 to 64 texts in arrival order, and the child's own way: messages of
+    MAX_BATCH_SIZE texts, each embedded in length-sorted calls.
+    """
+    from model_proc.models import INFERENCE_BATCH_SIZE, embed_in_length_order, load_model
+    from model_proc.protocol import ModelSpec
+    from service.settings import DEFAULT_MODEL, Settings
+
+    message_size = Settings().max_batch_size
     with tempfile.TemporaryDirectory() as cache:
         model = load_model(ModelSpec(DEFAULT_MODEL, Path(cache), max_tokens=256, threads=0))
         results = {}
         for batch in (1, 8, 16, 32, 64):
             started = time.perf_counter()
             list(model.embed(texts, batch_size=batch))
-            results[batch] = len(texts) / (time.perf_counter() - started)
-            say(f"  raw model, batch {batch}: {results[batch]:.0f} texts/s")
-    best = max(results, key=lambda batch: results[batch])
+            results[f"calls of {batch} in arrival order"] = len(texts) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        for first in range(0, len(texts), message_size):
+            embed_in_length_order(model, texts[first : first + message_size])
+        child_way = f"length-sorted calls of {INFERENCE_BATCH_SIZE} per message of {message_size}, as the child runs it"
+        results[child_way] = len(texts) / (time.perf_counter() - started)
+    for way, rate in results.items():
+        say(f"  raw model, {way}: {rate:.0f} texts/s")
+    best = max(results, key=lambda way: results[way])
     return best, results[best]
 
 
@@ -358,7 +369,7 @@ async def main() -> None:
     began = time.monotonic()
 
     say("raw model throughput (the physical limit)")
-    best_batch, raw_rate = raw_model_throughput(claims)
+    best_way, raw_rate = raw_model_throughput(claims)
 
     runs: dict[str, MemoryRun] = {}
     loads: dict[str, list[Load]] = {}
@@ -385,7 +396,7 @@ async def main() -> None:
 
     plot(options.out / "memory.png", {d: r.samples for d, r in runs.items()}, "RSS per design, under a 512 MiB cap")
     plot(options.out / "soak.png", {"service": runs["service"].samples}, "This service: memory over the soak")
-    write_report(options.out, runs, loads, peaks, fault_results, best_batch, raw_rate, time.monotonic() - began)
+    write_report(options.out, runs, loads, peaks, fault_results, best_way, raw_rate, time.monotonic() - began)
     say(f"report: {options.out / 'report.md'}")
 
 
@@ -395,7 +406,7 @@ def write_report(
     loads: dict[str, list[Load]],
     peaks: dict[str, dict[str, Any]],
     fault_results: dict[str, Any],
-    best_batch: int,
+    best_way: str,
     raw_rate: float,
     seconds: float,
 ) -> None:
@@ -415,7 +426,7 @@ def write_report(
         "",
         "## Throughput and latency",
         "",
-        f"Raw model, alone, best batch size {best_batch}: **{raw_rate:.0f} claims/s** (the physical limit).",
+        f"Raw model, alone, at its best ({best_way}): **{raw_rate:.0f} claims/s** (the physical limit).",
         "",
         "| design | concurrency | requests/s | claims/s | share of raw model | p50 s | p95 s | p99 s | statuses |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -18,8 +18,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from model_proc.models import embed_in_length_order
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, ModelSpec, Ready, Shutdown
 
 if TYPE_CHECKING:
@@ -107,8 +106,7 @@ def serve(conn: Connection, model: TextEmbedding, parent_pid: int) -> None:
 
 def embed(model: TextEmbedding, batch: EmbedBatch) -> Embeddings | BatchFailed:
     try:
-        rows = list(model.embed(batch.texts, batch_size=max(1, len(batch.texts))))
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(batch.texts), -1)
+        vectors = embed_in_length_order(model, batch.texts)
     except Exception as error:
         log.exception("batch %d failed", batch.batch_id)
         return BatchFailed(batch.batch_id, f"{type(error).__name__}: {error}", traceback.format_exc())

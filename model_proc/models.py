@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model_proc.protocol import ModelSpec
 
 if TYPE_CHECKING:
     from fastembed import TextEmbedding
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json")
+# Texts per onnxruntime call. On this 2-core machine, 640 claims of 3 to 60 words in messages of
+# 32 ran at 120 texts/s as one call of 32 in arrival order, 129 sorted, 190 sorted in calls of 8
+# and 198 in calls of 4; on 4 to 10 words, sorted calls of 4 to 12 were level with one call of 32.
+INFERENCE_BATCH_SIZE = 8
 
 
 class ModelFileError(RuntimeError):
@@ -88,6 +94,20 @@ def load_model(spec: ModelSpec) -> TextEmbedding:
         threads=spec.threads or None,
         enable_cpu_mem_arena=False,
     )
+
+
+def embed_in_length_order(model: TextEmbedding, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts`` (rows in their order), computed in length-sorted calls of INFERENCE_BATCH_SIZE.
+
+    A call pads every text to its longest, so sorting keeps padding small; small calls keep the
+    activations in the CPU's caches (and the child's peak memory low).
+    """
+    order = np.argsort([len(text) for text in texts], kind="stable")
+    rows = list(model.embed([texts[i] for i in order], batch_size=INFERENCE_BATCH_SIZE))
+    in_length_order = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
+    vectors = np.empty_like(in_length_order)
+    vectors[order] = in_length_order
+    return vectors
 
 
 def locate(spec: ModelSpec) -> tuple[str, Path | None]:

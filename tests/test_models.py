@@ -55,6 +55,15 @@ async def test_texts_are_cut_at_max_tokens(default_embedder: Embedder) -> None:
     assert not np.allclose(vectors[0], vectors[2], atol=1e-3)
 
 
+async def test_rows_come_back_in_the_callers_order(default_embedder: Embedder) -> None:
+    """The child embeds in length-sorted groups; each row must still belong to its own text."""
+    topics = ["volcanoes", "violins", "tax law", "penguins", "bread", "satellites", "chess", "rivers", "glass"]
+    texts = [f"{'A remarkably long and winding sentence about ' * (i % 4)}{topic}." for i, topic in enumerate(topics)]
+    together = await default_embedder.embed(texts * 2)  # 18 texts: more than one group of 8
+    alone = np.concatenate([await default_embedder.embed([text]) for text in texts])
+    np.testing.assert_allclose(together, np.concatenate([alone, alone]), atol=2e-3)
+
+
 @pytest.mark.parametrize("name", ["paraphrase-MiniLM-L3-v2", "sentence-transformers/paraphrase-MiniLM-L3-v2"])
 async def test_lighter_packaged_model(settings: Settings, name: str) -> None:
     embedder = await started(replace(settings, text_embedding_model=name))
