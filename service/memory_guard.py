@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import time
 from collections.abc import Callable
 
 from service.errors import MemoryLimitExceeded
@@ -52,11 +53,26 @@ class MemoryGuard:
             log.warning("Memory limit exceeded: RSS=%.1fMB > %.0fMB (%s)", total, self.limit.mb, self.limit.source)
             raise MemoryLimitExceeded(f"memory in use {total:.0f}MB is over the limit of {self.limit.mb:.0f}MB")
 
+    def freeze_startup_objects(self) -> None:
+        """Move what start-up built (modules, app, store, pipeline) out of the collector's sight.
+
+        Those objects live as long as the process, yet every periodic full collection walked
+        them all: about 50 ms with the event loop blocked, to collect nothing. Afterwards a
+        collection only walks what requests created.
+        """
+        gc.collect()
+        gc.freeze()
+        log.info("Garbage collector: %d start-up objects frozen", gc.get_freeze_count())
+
     def count_request(self) -> None:
         self.requests += 1
         if self.requests % self.gc_every == 0:
+            started = time.perf_counter()
             collected = gc.collect()
-            log.info("Periodic cleanup at request #%d: %d objects collected", self.requests, collected)
+            took_ms = (time.perf_counter() - started) * 1000
+            log.info(
+                "Periodic cleanup at request #%d: %d objects collected in %.1fms", self.requests, collected, took_ms
+            )
         if self.requests % self.log_every == 0:
             self.log(f"after request #{self.requests}")
 

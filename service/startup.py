@@ -53,6 +53,7 @@ class Startup:
             max_claims=settings.max_claims,
         )
         self.guard.log("startup")
+        self.guard.freeze_startup_objects()
 
     def close(self) -> None:
         if self.store is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import re
 from dataclasses import replace
 
 import pytest
@@ -43,3 +45,6 @@ async def test_periodic_gc_and_memory_logs(
     assert len(after) == 2
     assert any("(web pid=" in message for message in after) and any("(model pid=" in message for message in after)
     assert sum(message.startswith("Memory [startup]: RSS=") for message in messages) == 2
+    # start-up's objects are frozen, so the periodic collections walk only what requests create
+    assert any(re.fullmatch(r"Garbage collector: \d+ start-up objects frozen", message) for message in messages)
+    assert gc.get_freeze_count() > 0
