@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from typing import Any
 import aiohttp
 import psutil
 
+from bench.servers import free_port, wait_until_healthy
 from service.claims import split_claims
 
 ROOT = Path(__file__).parent.parent
@@ -67,13 +67,6 @@ class Server:
             return body
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def start(design: str, scratch: Path, data_dir: Path | None = None, **env: str) -> Server:
     """``design`` served under memcap on a free port (its DATA_DIR fresh in ``scratch`` unless given)."""
     port = free_port()
@@ -90,17 +83,9 @@ async def start(design: str, scratch: Path, data_dir: Path | None = None, **env:
         cwd=ROOT, env=environment, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     server = Server(design, process, f"http://127.0.0.1:{port}", report)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(1800):
-            try:
-                if (await server.health(session))["status"] == "healthy":
-                    return server
-            except aiohttp.ClientError:
-                pass
-            if process.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{design} did not start")
+    if not await wait_until_healthy(server.url, lambda: process.returncode is not None, timeout_s=180):
+        raise RuntimeError(f"{design} exited before it was healthy")
+    return server
 
 
 async def stop(server: Server) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bench.servers import free_port
 from service.settings import Settings
-from tests.test_processes import free_port, launch
+from tests.test_processes import launch
 
 ROOT = Path(__file__).parent.parent
 NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}

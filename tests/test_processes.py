@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bench.servers import free_port, wait_until_healthy
 from tests.conftest import pid_exists, wait_until
 
 ROOT = Path(__file__).parent.parent
@@ -34,28 +34,18 @@ class Server:
             return body
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def launch(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Server:
     """Start a server process and return once its /health says healthy (or fail with its stderr)."""
     process = subprocess.Popen(command, cwd=cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     server = Server(process, f"http://127.0.0.1:{port}")
-    for _ in range(1200):
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early:\n{process.stderr.read() if process.stderr else ''}")
-        try:
-            if (await server.health())["status"] == "healthy":
-                return server
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not become healthy within 120s")
+    try:
+        healthy = await wait_until_healthy(server.url, lambda: process.poll() is not None, timeout_s=120)
+    except TimeoutError:
+        process.kill()
+        raise
+    if not healthy:
+        raise AssertionError(f"server exited early:\n{process.stderr.read() if process.stderr else ''}")
+    return server
 
 
 async def start_server(tmp_path: Path, *wrapper: str, **env: str) -> Server:
