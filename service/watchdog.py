@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from service.embedder import Embedder, State
-from service.memory import ProcessMemory, measure
+from service.memory import measure
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,6 @@ class Watchdog:
         self.embedder = embedder
         self.budget_mb = budget_mb
         self.interval_s = interval_ms / 1000
-        self.last_sample: ProcessMemory | None = None
         self._warned_pid: int | None = None
 
     async def run(self) -> None:
@@ -41,11 +40,8 @@ class Watchdog:
         if not child.is_alive():
             self.embedder.on_child_exit(child)
             return
-        sample = measure(child.pid, with_uss=True)
-        if sample is None:
-            return
-        self.last_sample = sample
-        if sample.rss_mb <= self.budget_mb:
+        sample = measure(child.pid)  # RSS only: USS means walking every mapping, too dear twice a second
+        if sample is None or sample.rss_mb <= self.budget_mb:
             return
         if child.batches_served == 0:
             if self._warned_pid != child.pid:
@@ -58,7 +54,8 @@ class Watchdog:
                     self.budget_mb,
                 )
             return
+        detailed = measure(child.pid, with_uss=True) or sample
         self.embedder.request_restart(
-            f"budget: RSS={sample.rss_mb:.1f}MB (USS={sample.uss_mb or 0:.1f}MB) over {self.budget_mb:.0f}MB",
+            f"budget: RSS={detailed.rss_mb:.1f}MB (USS={detailed.uss_mb or 0:.1f}MB) over {self.budget_mb:.0f}MB",
             graceful=True,
         )
