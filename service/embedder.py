@@ -176,7 +176,11 @@ class Embedder:
             return
         ready = child.ready
         log.info(
-            "Model child pid=%d ready: %s, dim %d, %d threads", child.pid, ready.model, ready.dim, self.spec.threads
+            "Model child pid=%d ready: %s, dim %d, onnxruntime threads %d",
+            child.pid,
+            ready.model,
+            ready.dim,
+            self.spec.threads,
         )
         self.state = State.READY
         self._ready.set()
