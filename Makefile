@@ -24,7 +24,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# Benchmarks (about 25 minutes): bench/results/report.md and PNG plots.
+# Benchmarks (about 22 minutes on 2 cores): bench/results/report.md and PNG plots.
 bench: install
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m bench.run_all

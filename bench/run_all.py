@@ -32,11 +32,10 @@ from typing import Any
 import aiohttp
 import psutil
 
-from bench.servers import free_port, wait_until_healthy
+from bench.servers import MEMCAP, free_port, wait_until_healthy
 from service.claims import split_claims
 
 ROOT = Path(__file__).parent.parent
-MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
 LIMIT_MB = 512
 CHECKPOINTS = (1, 10, 20, 100, 1_000, 10_000)
 SLOW_S = 10.0

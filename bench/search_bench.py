@@ -14,7 +14,6 @@ The machine may be shared: the load average and OPENBLAS_NUM_THREADS are printed
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import os
 import statistics
@@ -27,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import psutil
 
+from model_proc.child import release_free_memory
 from service.vector_index import CompactIndex, RerankPrecision
 
 MIB = 1024 * 1024
@@ -42,21 +42,13 @@ def batches(rows: int, dim: int, seed: int) -> Iterator[npt.NDArray[np.float32]]
         yield vectors
 
 
-def trim_heap() -> bool:
-    """Return freed heap to the OS (glibc only), so RSS shows live memory, not the allocator's leftovers.
-
-    Without it, the build's 10,000-row batches leave ~15 MB of freed heap in RSS.
-    """
-    try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0) >= 0)
-    except (OSError, AttributeError):
-        return False
-
-
 def memory() -> tuple[float, float, float]:
-    """RSS, its anonymous part and its file-backed part, in MiB, after a collection and a heap trim."""
+    """RSS, its anonymous part and its file-backed part, in MiB, after a collection and a heap trim.
+
+    Without the trim, the build's 10,000-row batches leave ~15 MB of freed heap in RSS.
+    """
     gc.collect()
-    trim_heap()
+    release_free_memory()
     info = psutil.Process().memory_info()
     return info.rss / MIB, (info.rss - info.shared) / MIB, info.shared / MIB
 
@@ -128,7 +120,7 @@ def main() -> None:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
     print(f"index: built in {build_s:.1f} s, {disk_mb:.1f} MB on disk (int8 + scales + {rerank} re-rank copy)")
-    trimmed = "glibc heap trimmed before each figure" if trim_heap() else "heap not trimmed (no glibc)"
+    trimmed = "glibc heap trimmed before each figure" if release_free_memory() else "heap not trimmed (no glibc)"
     print(f"RSS at start (before any vectors): {at_start[0]:.1f} MB ({at_start[1]:.1f} MB anon); {trimmed}")
     print()
     header = (

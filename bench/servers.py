@@ -6,8 +6,12 @@ import asyncio
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
+
+# Runs a command under a real memory cgroup; it lives beside the project, not in it.
+MEMCAP = Path(__file__).parent.parent.parent / "shared" / "tools" / "memcap"
 
 
 def free_port() -> int:

@@ -56,14 +56,16 @@ def exit_with_parent() -> None:
         log.debug("prctl unavailable; relying on the parent check")
 
 
-def release_free_memory() -> None:
-    """Give freed heap pages back to the OS (glibc keeps them otherwise).
+def release_free_memory() -> bool:
+    """Give freed heap pages back to the OS (glibc keeps them otherwise); False where there is no glibc.
 
     Measured on 60 batches of long texts: RSS ends at 209 MB with this after every
     batch, 326 MB without, at the same speed.
     """
-    if MALLOC_TRIM is not None:
-        MALLOC_TRIM(0)
+    if MALLOC_TRIM is None:
+        return False
+    MALLOC_TRIM(0)
+    return True
 
 
 def boot(conn: Connection, spec: ModelSpec) -> TextEmbedding | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.schemas import MAX_PAGE_SIZE
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -196,7 +198,11 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Claims verified so far, newest first",
                     "parameters": [
                         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                        },
                     ],
                     "responses": {"200": json_body("MemoryPage", "A page of claims"), "400": error("Bad paging")},
                 }

@@ -390,7 +390,7 @@ class Store:
     def recall_claims(self, vectors: npt.ArrayLike, threshold: float) -> list[ClaimMatch | None]:
         """For each vector, the closest remembered claim when its cosine is at least ``threshold``, else None.
 
-        Recalling changes nothing; call ``touch_claim`` for a claim seen again.
+        Recalling changes nothing; call ``touch_claims`` for the claims seen again.
         """
         with self._lock:
             self._require_open()

@@ -16,11 +16,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bench.servers import free_port, wait_until_healthy
+from bench.servers import MEMCAP, free_port, wait_until_healthy
 from tests.conftest import pid_exists, wait_until
 
 ROOT = Path(__file__).parent.parent
-MEMCAP = ROOT.parent / "shared" / "tools" / "memcap"
 
 
 @dataclass
