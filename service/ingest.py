@@ -171,7 +171,8 @@ async def ingest_file(
     async def store_batch() -> None:
         passages = [line.passage for line in batch if line.passage is not None]
         vectors = await embed([passage.text for passage in passages])
-        for result in store.add_passages(passages, vectors):
+        # The store's writes fsync: off the event loop, which keeps answering /health meanwhile.
+        for result in await asyncio.to_thread(store.add_passages, passages, vectors):
             if result.status in ("added", "restored"):
                 report.added += 1
             elif result.status == "duplicate":
@@ -179,7 +180,7 @@ async def ingest_file(
             else:
                 report.conflicts += 1
                 log.warning("%s: id %r already holds other content; skipped", path, result.id)
-        store.set_progress(key, sha256, batch[-1].number)
+        await asyncio.to_thread(store.set_progress, key, sha256, batch[-1].number)
         if on_progress is not None:
             on_progress(batch[-1].number)
         batch.clear()
