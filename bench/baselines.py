@@ -26,11 +26,12 @@ from aiohttp import web
 from model_proc.models import locate
 from model_proc.protocol import ModelSpec
 from service.agents import MemoryUpdateAgent, RetrievalAgent
+from service.embedder import Embedding
 from service.ingest import Embed, ingest_file
 from service.memory import measure
 from service.pipeline import VerificationPipeline
 from service.routes import claim_json
-from service.settings import BUILTIN_KNOWLEDGE_BASE, DEFAULT_MODEL
+from service.settings import BUILTIN_KNOWLEDGE_BASE, DEFAULT_MODEL, Settings
 from service.store import Store
 
 PIPELINE = web.AppKey("pipeline", VerificationPipeline)
@@ -71,8 +72,18 @@ async def build(design: str, data_dir: Path) -> web.Application:
     probe = await embed(["probe"])
     store = Store.open(data_dir / "store", probe.shape[1])
     await ingest_file(BUILTIN_KNOWLEDGE_BASE, store, embed, batch_size=32)
+    settings = Settings()
+
+    async def embed_claims(texts: list[str]) -> Embedding:
+        return Embedding(await embed(texts), np.zeros(len(texts), dtype=bool))
+
     app[PIPELINE] = VerificationPipeline(
-        embed, RetrievalAgent(store), MemoryUpdateAgent(store, 0.95), support_threshold=0.6, max_claims=200
+        embed_claims,
+        RetrievalAgent(store),
+        MemoryUpdateAgent(store, settings.memory_match_threshold),
+        support_threshold=settings.support_threshold,
+        max_claims=settings.max_claims,
+        max_claim_chars=settings.max_claim_chars,
     )
     app.router.add_post("/verify", verify)
     app.router.add_get("/health", health)

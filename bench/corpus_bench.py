@@ -24,8 +24,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from bench.run_all import start, stop
-from bench.servers import MEMCAP
+from bench.servers import MEMCAP, start, stop
 from service.store import NewPassage, Store
 
 CLAIMS = [f"The canal at lock number {i} is {i % 9 + 2} metres deep." for i in range(1000)]

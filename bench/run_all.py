@@ -30,16 +30,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psutil
 
-from bench.servers import MEMCAP, free_port, wait_until_healthy
+from bench.long_texts import LongTextRun, long_text_rounds
+from bench.long_texts import table as long_text_table
+from bench.servers import LIMIT_MB, MEMCAP, ROOT, Server, start, stop
 from service.claims import split_claims
+from service.settings import Settings
 
-ROOT = Path(__file__).parent.parent
-LIMIT_MB = 512
 CHECKPOINTS = (1, 10, 20, 100, 1_000, 10_000)
 SLOW_S = 10.0
 BEFORE_LOAD_REQUESTS = 40
+CLAIM_CHARS = Settings().max_claim_chars
+# Text pasted from PDFs and transcripts: rounds of concurrent 2,000-word texts without punctuation.
+LONG_TEXT_ROUNDS, LONG_TEXT_CONCURRENCY, LONG_TEXT_WORDS = 3, 40, 2000
 SENTENCES = [json.loads(line)["text"] for line in (ROOT / "service/data/knowledge_base.jsonl").read_text().splitlines()]
 
 
@@ -51,50 +54,6 @@ def varied_texts(count: int, seed: int) -> list[str]:
     """Texts of 1 to 20 sentences (most short), as users send them."""
     rng = random.Random(seed)
     return [" ".join(rng.choices(SENTENCES, k=min(20, int(rng.expovariate(0.4)) + 1))) for _ in range(count)]
-
-
-@dataclass
-class Server:
-    design: str
-    process: asyncio.subprocess.Process
-    url: str
-    report: Path
-
-    async def health(self, session: aiohttp.ClientSession) -> dict[str, Any]:
-        async with session.get(f"{self.url}/health") as response:
-            body: dict[str, Any] = await response.json()
-            return body
-
-
-async def start(design: str, scratch: Path, data_dir: Path | None = None, **env: str) -> Server:
-    """``design`` served under memcap on a free port (its DATA_DIR fresh in ``scratch`` unless given)."""
-    port = free_port()
-    data_dir = data_dir or scratch / f"{design}-{port}"
-    report = scratch / f"{design}-{port}.memcap.json"
-    if design == "service":
-        command = [sys.executable, str(ROOT / "run.py")]
-    else:
-        command = [sys.executable, "-m", "bench.baselines", "--design", design, "--port", str(port)]
-        command += ["--data-dir", str(data_dir)]
-    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(data_dir), LOG_LEVEL="ERROR", **env)
-    process = await asyncio.create_subprocess_exec(
-        str(MEMCAP), str(LIMIT_MB), "--report", str(report), "--", *command,
-        cwd=ROOT, env=environment, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    server = Server(design, process, f"http://127.0.0.1:{port}", report)
-    if not await wait_until_healthy(server.url, lambda: process.returncode is not None, timeout_s=180):
-        raise RuntimeError(f"{design} exited before it was healthy")
-    return server
-
-
-async def stop(server: Server) -> dict[str, Any]:
-    """SIGTERM to the server inside memcap, so memcap ends normally and writes its report (peak, OOM kills)."""
-    if server.process.returncode is None:
-        for child in psutil.Process(server.process.pid).children():
-            child.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(server.process.wait(), timeout=60)
-    report: dict[str, Any] = json.loads(server.report.read_text()) if server.report.exists() else {}
-    return report
 
 
 def rss_of(health: dict[str, Any]) -> tuple[float, float]:
@@ -192,11 +151,12 @@ def raw_model_throughput(texts: list[str]) -> tuple[str, float]:
     Plain calls of 1 to 64 texts in arrival order, and the child's own way: messages of
     MAX_BATCH_SIZE texts, each embedded in length-sorted calls.
     """
-    from model_proc.models import INFERENCE_BATCH_SIZE, embed_in_length_order, load_model
+    from model_proc.models import MAX_TEXTS_PER_CALL, embed_within_budget, load_model
     from model_proc.protocol import ModelSpec
     from service.settings import DEFAULT_MODEL, Settings
 
-    message_size = Settings().max_batch_size
+    settings = Settings()
+    message_size = settings.max_batch_size
     with tempfile.TemporaryDirectory() as cache:
         model = load_model(ModelSpec(DEFAULT_MODEL, Path(cache), max_tokens=256, threads=0))
         results = {}
@@ -206,8 +166,13 @@ def raw_model_throughput(texts: list[str]) -> tuple[str, float]:
             results[f"calls of {batch} in arrival order"] = len(texts) / (time.perf_counter() - started)
         started = time.perf_counter()
         for first in range(0, len(texts), message_size):
-            embed_in_length_order(model, texts[first : first + message_size])
-        child_way = f"length-sorted calls of {INFERENCE_BATCH_SIZE} per message of {message_size}, as the child runs it"
+            embed_within_budget(
+                model, texts[first : first + message_size], MAX_TEXTS_PER_CALL, settings.model_call_budget_mb
+            )
+        child_way = (
+            f"length-sorted calls of up to {MAX_TEXTS_PER_CALL} within a {settings.model_call_budget_mb:g} MiB budget "
+            f"per message of {message_size}, as the child runs it"
+        )
         results[child_way] = len(texts) / (time.perf_counter() - started)
     for way, rate in results.items():
         say(f"  raw model, {way}: {rate:.0f} texts/s")
@@ -349,7 +314,7 @@ async def main() -> None:
     options.out.mkdir(parents=True, exist_ok=True)
     texts = varied_texts(options.requests, seed=1)
     load_texts = varied_texts(options.load_requests * 3, seed=2)
-    claims = [claim for text in varied_texts(200, seed=3) for claim in split_claims(text)][:1024]
+    claims = [claim.text for text in varied_texts(200, seed=3) for claim in split_claims(text, CLAIM_CHARS)][:1024]
     began = time.monotonic()
 
     say("raw model throughput (the physical limit)")
@@ -377,10 +342,12 @@ async def main() -> None:
             peaks[design] = await stop(server)
         say("faults under load (service)")
         fault_results = await faults(scratch, load_texts)
+        say("long unpunctuated texts under the cap (service)")
+        long_run = await long_text_rounds(ROOT, scratch, LONG_TEXT_ROUNDS, LONG_TEXT_CONCURRENCY, LONG_TEXT_WORDS)
 
     plot(options.out / "memory.png", {d: r.samples for d, r in runs.items()}, "RSS per design, under a 512 MiB cap")
     plot(options.out / "soak.png", {"service": runs["service"].samples}, "This service: memory over the soak")
-    write_report(options.out, runs, loads, peaks, fault_results, best_way, raw_rate, time.monotonic() - began)
+    write_report(options.out, runs, loads, peaks, fault_results, long_run, best_way, raw_rate, time.monotonic() - began)
     say(f"report: {options.out / 'report.md'}")
 
 
@@ -390,6 +357,7 @@ def write_report(
     loads: dict[str, list[Load]],
     peaks: dict[str, dict[str, Any]],
     fault_results: dict[str, Any],
+    long_run: LongTextRun,
     best_way: str,
     raw_rate: float,
     seconds: float,
@@ -415,7 +383,7 @@ def write_report(
         "| design | concurrency | requests/s | claims/s | share of raw model | p50 s | p95 s | p99 s | statuses |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    claims_per_text = statistics.fmean(len(split_claims(text)) for text in varied_texts(300, seed=2))
+    claims_per_text = statistics.fmean(len(list(split_claims(text, CLAIM_CHARS))) for text in varied_texts(300, seed=2))
     for design, measured in loads.items():
         for run in measured:
             claims_rate = run.rps * claims_per_text
@@ -455,6 +423,8 @@ def write_report(
     )
     abuse, alive = fault_results["abuse"]
     lines.append(f"- **Hostile bodies**: {dict(abuse)}; the service afterwards: {alive}.")
+    lines += ["", "## Long unpunctuated texts (this service)", ""]
+    lines += long_text_table([long_run], LONG_TEXT_ROUNDS, LONG_TEXT_CONCURRENCY, LONG_TEXT_WORDS)
     (out / "report.md").write_text("\n".join(lines) + "\n")
 
 

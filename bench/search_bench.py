@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import psutil
 
-from model_proc.child import release_free_memory
+from service.heap import release_free_memory
 from service.vector_index import CompactIndex, RerankPrecision
 
 MIB = 1024 * 1024

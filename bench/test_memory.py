@@ -16,7 +16,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bench.run_all import ROOT, growth_per_1000, memory_run, memory_table, plot, say, start, stop, varied_texts
+from bench.run_all import growth_per_1000, memory_run, memory_table, plot, say, varied_texts
+from bench.servers import ROOT, start, stop
 
 
 async def main() -> None:

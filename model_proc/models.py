@@ -21,17 +21,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model_proc.calls import CALL_COST, plan_calls
 from model_proc.protocol import ModelSpec
 
 if TYPE_CHECKING:
     from fastembed import TextEmbedding
+    from tokenizers import Tokenizer
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json")
-# Texts per onnxruntime call. On this 2-core machine, 640 claims of 3 to 60 words in messages of 32
+# Most texts per onnxruntime call. On this 2-core machine, 640 claims of 3 to 60 words in messages of 32
 # (medians of 3 rounds, two runs): one call of 32 in arrival order 120 and 132 texts/s, sorted 129,
 # sorted calls of 8 188 and 190, of 4 198; on 4 to 10 words, sorted calls of 4 to 12 were level
 # with one call of 32. In make bench: 174 texts/s this way, 111 for one call of 32.
-INFERENCE_BATCH_SIZE = 8
+MAX_TEXTS_PER_CALL = 8
 
 
 class ModelFileError(RuntimeError):
@@ -97,18 +99,39 @@ def load_model(spec: ModelSpec) -> TextEmbedding:
     )
 
 
-def embed_in_length_order(model: TextEmbedding, texts: list[str]) -> np.ndarray:
-    """Embeddings of ``texts`` (rows in their order), computed in length-sorted calls of INFERENCE_BATCH_SIZE.
+@dataclass(frozen=True)
+class Embedded:
+    vectors: np.ndarray  # (len(texts), dim) float32, rows in the caller's order
+    truncated: tuple[int, ...]  # indices of the texts cut at the token cap
+    calls: int
 
-    A call pads every text to its longest, so sorting keeps padding small; small calls keep the
-    activations in the CPU's caches (and the child's peak memory low).
+
+def embed_within_budget(model: TextEmbedding, texts: list[str], max_texts: int, budget_mb: float) -> Embedded:
+    """Embeddings of ``texts``, computed in calls planned by :func:`model_proc.calls.plan_calls`.
+
+    Calls of a few texts of similar length pad little and keep the activations in the
+    CPU's caches; the token budget keeps each call's transient memory bounded.
     """
-    order = np.argsort([len(text) for text in texts], kind="stable")
-    rows = list(model.embed([texts[i] for i in order], batch_size=INFERENCE_BATCH_SIZE))
-    in_length_order = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
-    vectors = np.empty_like(in_length_order)
-    vectors[order] = in_length_order
-    return vectors
+    encodings = tokenizer_of(model).encode_batch(texts)
+    token_counts = [sum(encoding.attention_mask) for encoding in encodings]
+    truncated = tuple(index for index, encoding in enumerate(encodings) if encoding.overflowing)
+    calls = plan_calls(token_counts, max_texts, budget_mb, CALL_COST)
+    vectors: np.ndarray | None = None
+    for call in calls:
+        rows = np.asarray(list(model.embed([texts[index] for index in call], batch_size=len(call))), dtype=np.float32)
+        if vectors is None:
+            vectors = np.empty((len(texts), rows.shape[1]), dtype=np.float32)
+        vectors[call] = rows
+    assert vectors is not None, "an empty batch is never sent"
+    return Embedded(vectors, truncated, len(calls))
+
+
+def tokenizer_of(model: TextEmbedding) -> Tokenizer:
+    """The tokenizer fastembed set up for ``model`` (with its truncation at the token cap and its padding)."""
+    tokenizer: Tokenizer | None = getattr(model.model, "tokenizer", None)
+    if tokenizer is None:
+        raise ModelFileError("the model has no tokenizer loaded")
+    return tokenizer
 
 
 def locate(spec: ModelSpec) -> tuple[str, Path | None]:

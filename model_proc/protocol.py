@@ -8,6 +8,7 @@ Nothing in here imports numpy's heavy friends or the model libraries.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class ModelSpec:
     cache_dir: Path
     max_tokens: int
     threads: int
+    call_budget_mb: float = math.inf  # predicted transient peak one onnxruntime call may have
 
 
 # --- web process -> child ---
@@ -63,6 +65,9 @@ class BootFailed:
 class Embeddings:
     batch_id: int
     vectors: np.ndarray  # (len(texts), dim) float32, L2-normalised
+    truncated: tuple[int, ...]  # indices of the texts cut at the token cap
+    calls: int  # onnxruntime calls the batch took
+    peak_rss_mb: float | None  # the child's high-water mark while embedding it (None: not on Linux)
 
 
 @dataclass(frozen=True)

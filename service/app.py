@@ -14,8 +14,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from service.admission import BodyAdmission
 from service.embedder import Embedder
-from service.keys import EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP, WATCHDOG
+from service.heap import cap_malloc_arenas
+from service.keys import BODY_ADMISSION, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP, WATCHDOG
 from service.memory import detect_limit
 from service.memory_guard import MemoryGuard
 from service.metrics import Metrics
@@ -25,8 +27,12 @@ from service.settings import Settings
 from service.startup import Startup
 from service.watchdog import Watchdog
 
+# Two malloc arenas: the event loop's and one shared by the worker threads (store reads and writes).
+WEB_MALLOC_ARENAS = 2
+
 
 def create_app(settings: Settings) -> web.Application:
+    cap_malloc_arenas(WEB_MALLOC_ARENAS)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=MIDDLEWARES)
     embedder = Embedder(settings)
     guard = MemoryGuard(
@@ -36,6 +42,7 @@ def create_app(settings: Settings) -> web.Application:
         log_every_n_requests=settings.log_memory_every_n_requests,
     )
     app[SETTINGS] = settings
+    app[BODY_ADMISSION] = BodyAdmission(settings.max_body_bytes, settings.max_body_bytes_in_flight)
     app[EMBEDDER] = embedder
     app[MEMORY_GUARD] = guard
     app[METRICS] = Metrics(embedder, guard)

@@ -1,29 +1,93 @@
-"""Split raw text into claims: declarative sentences long enough to check.
+"""Split raw text into claims: declarative sentences long enough to check, each no longer than the model reads.
 
 Questions, fragments under ``MIN_WORDS`` words and lines without letters are not
 claims. The splitter is a regular expression on sentence punctuation followed
 by a capital or a digit, which keeps "3.5 km" and "e.g. this" in one piece.
+
+Text pasted from a PDF, a transcript, a list or a log often has no sentence
+punctuation at all: one "sentence" of thousands of words. A sentence longer than
+``max_chars`` is cut into pieces of at most ``max_chars`` characters, at the
+strongest clause boundary near an even split (``;`` or ``:``, then ``,`` or a dash,
+then a space), so every part of the text is checked and no piece is a stub.
+Each claim keeps the span of the input it came from, so a client can highlight it.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 MIN_WORDS = 3
 SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+")
+LINE = re.compile(r"[^\r\n]+")
 WHITESPACE = re.compile(r"\s+")
+# Places a long sentence may be cut, strongest first; each pattern matches the gap the cut falls in.
+CLAUSE_BREAKS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"(?<=,)\s+|\s+[-\u2013\u2014]+\s+"), re.compile(r"\s+"))
 
 
-def split_claims(text: str) -> list[str]:
-    claims: list[str] = []
-    for line in text.splitlines():
-        line = BULLET.sub("", line)
-        for sentence in SENTENCE_BOUNDARY.split(line):
-            sentence = WHITESPACE.sub(" ", sentence).strip()
-            if is_claim(sentence):
-                claims.append(sentence)
-    return claims
+@dataclass(frozen=True)
+class Claim:
+    """A claim's text (white space folded) and the span ``[start, end)`` of the raw text it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_claims(text: str, max_chars: int) -> Iterator[Claim]:
+    """The claims of ``text`` in order; a caller that needs only the first N stops the scan there."""
+    for line in LINE.finditer(text):
+        bullet = BULLET.match(line.group())
+        line_start = line.start() + (bullet.end() if bullet else 0)
+        body = text[line_start : line.end()]
+        sentence_start = 0
+        for boundary in [*SENTENCE_BOUNDARY.finditer(body), None]:
+            sentence_end = boundary.start() if boundary else len(body)
+            for start, end in pieces(body, sentence_start, sentence_end, max_chars):
+                claim = WHITESPACE.sub(" ", body[start:end])
+                if is_claim(claim):
+                    yield Claim(claim, line_start + start, line_start + end)
+            sentence_start = boundary.end() if boundary else len(body)
+
+
+def pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Spans of ``text[start:end]`` with the white space at their ends left out, each at most ``max_chars`` long.
+
+    A span too long is cut into ``ceil(length / max_chars)`` near-even pieces, each cut
+    at the strongest break close to where an even split would fall.
+    """
+    start, end = strip_span(text, start, end)
+    while end - start > max_chars:
+        target = math.ceil((end - start) / math.ceil((end - start) / max_chars))
+        cut_start, cut_end = best_break(text, start, start + max_chars + 1, target)
+        yield strip_span(text, start, cut_start)
+        start, end = strip_span(text, cut_end, end)
+    if end > start:
+        yield start, end
+
+
+def best_break(text: str, start: int, limit: int, target: int) -> tuple[int, int]:
+    """The gap ``(begin, end)`` in ``text[start:limit]`` to cut at: the strongest kind of break past a third
+    of ``target`` (so no piece is a stub), the one closest to ``start + target``; a hard cut if there is none."""
+    earliest = start + max(1, target // 3)
+    for pattern in CLAUSE_BREAKS:
+        gaps = [gap for gap in pattern.finditer(text, earliest, limit) if gap.start() > start]
+        if gaps:
+            gap = min(gaps, key=lambda found: abs(found.start() - (start + target)))
+            return gap.start(), gap.end()
+    cut = start + target
+    return cut, cut
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def is_claim(sentence: str) -> bool:

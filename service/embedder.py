@@ -53,10 +53,18 @@ class BootFailedError(Exception):
     """Internal: the child reported that the model could not load."""
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """Rows of vectors for a request's texts, and which texts the model read only up to the token cap."""
+
+    vectors: np.ndarray
+    truncated: np.ndarray  # bool, one per text
+
+
 @dataclass(eq=False)
 class Job:
     texts: list[str]
-    future: asyncio.Future[np.ndarray]
+    future: asyncio.Future[Embedding]
     attempts: int = 0
     last_error: str = ""
 
@@ -73,7 +81,9 @@ class EmbedderStats:
     model_calls: int = 0
     texts_embedded: int = 0
     late_replies_dropped: int = 0
-    batch_sizes: Counter[int] = field(default_factory=Counter)  # texts per model call -> calls
+    onnx_calls: int = 0  # each batch takes one or more, planned under MODEL_CALL_BUDGET_MB
+    batch_sizes: Counter[int] = field(default_factory=Counter)  # texts per batch -> batches
+    last_batch_peak_mb: float | None = None  # the child's high-water mark during its last batch
     restarts: Counter[str] = field(default_factory=Counter)
     last_restart_reason: str = ""
     last_restart_seconds: float | None = None
@@ -92,6 +102,7 @@ class Embedder:
             cache_dir=settings.data_dir / "models",
             max_tokens=settings.max_tokens,
             threads=model_threads(settings.model_threads),
+            call_budget_mb=settings.model_call_budget_mb,
         )
         self.state = State.STARTING
         self.failure = ""
@@ -260,8 +271,12 @@ class Embedder:
 
     async def embed(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings, one row per text, in order."""
+        return (await self.embed_texts(texts)).vectors
+
+    async def embed_texts(self, texts: list[str]) -> Embedding:
+        """Embeddings, and which texts were cut at the token cap (so a caller can say what was not read)."""
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return Embedding(np.zeros((0, self.dim), dtype=np.float32), np.zeros(0, dtype=bool))
         if self.state in (State.FAILED, State.STOPPED):
             raise ModelUnavailable(self.failure or "the model is not running")
         if self._queued_texts >= self.settings.max_queue_texts:  # a request is admitted whole or not at all
@@ -282,7 +297,9 @@ class Embedder:
                     job.future.cancel()  # the batcher skips it, or ignores its result
                 elif not job.future.cancelled():
                     job.future.exception()  # mark a second failure as seen
-        return np.concatenate(parts)
+        return Embedding(
+            np.concatenate([part.vectors for part in parts]), np.concatenate([part.truncated for part in parts])
+        )
 
     @property
     def dim(self) -> int:
@@ -390,17 +407,23 @@ class Embedder:
             self._retry(jobs, reply.error)
             return
         assert isinstance(reply, Embeddings)
-        self._deliver(child, jobs, reply.vectors)
+        self._deliver(child, jobs, reply)
 
-    def _deliver(self, child: ModelProcess, jobs: list[Job], vectors: np.ndarray) -> None:
-        child.batches_served += 1
+    def _deliver(self, child: ModelProcess, jobs: list[Job], reply: Embeddings) -> None:
+        vectors = reply.vectors
+        child.record_batch(reply.peak_rss_mb)
         self.stats.model_calls += 1
+        self.stats.onnx_calls += reply.calls
         self.stats.texts_embedded += len(vectors)
         self.stats.batch_sizes[len(vectors)] += 1
+        self.stats.last_batch_peak_mb = reply.peak_rss_mb
+        truncated = np.zeros(len(vectors), dtype=bool)
+        truncated[list(reply.truncated)] = True
         offset = 0
         for job in jobs:
             if not job.future.done():
-                job.future.set_result(vectors[offset : offset + len(job.texts)])
+                end = offset + len(job.texts)
+                job.future.set_result(Embedding(vectors[offset:end], truncated[offset:end]))
             offset += len(job.texts)
 
     def _retry(self, jobs: list[Job], error: str) -> None:

@@ -17,6 +17,18 @@ class BadInput(ServiceError):
     """The request body is not what /verify accepts."""
 
 
+class BodyTooLarge(ServiceError):
+    """The declared Content-Length is over MAX_BODY_BYTES: refused before a byte of the body is read."""
+
+
+class BodyTimeout(ServiceError):
+    """The body did not arrive within BODY_READ_TIMEOUT_S: a stalled upload must not hold memory or a slot."""
+
+
+class Busy(ServiceError):
+    """Admitting this body would put more than MAX_BODY_BYTES_IN_FLIGHT of bodies in memory at once."""
+
+
 class TooManyClaims(ServiceError):
     """The text splits into more claims than one request may carry."""
 
@@ -50,10 +62,17 @@ class HttpMapping:
     status: int
     code: str
     retry_after_s: int | None = None
+    # The body was not (fully) read, so the connection cannot carry another request: answer with
+    # "Connection: close" (aiohttp still reads and drops what the client goes on sending, for a while,
+    # so that the client gets the answer rather than a reset).
+    close_connection: bool = False
 
 
 HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     BadInput: HttpMapping(400, "bad_input"),
+    BodyTimeout: HttpMapping(408, "body_timeout", close_connection=True),
+    BodyTooLarge: HttpMapping(413, "request_entity_too_large", close_connection=True),
+    Busy: HttpMapping(503, "busy", retry_after_s=1, close_connection=True),
     TooManyClaims: HttpMapping(422, "too_many_claims"),
     MemoryLimitExceeded: HttpMapping(503, "memory_limit_exceeded", retry_after_s=5),
     ModelUnavailable: HttpMapping(503, "model_unavailable", retry_after_s=10),

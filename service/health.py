@@ -9,6 +9,7 @@ process itself is over the limit, start-up failed or the model cannot load.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -43,6 +44,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
         "memory_limit_mb": round(limit.mb, 1),
         "memory_limit_source": limit.source,
         "container_usage_mb": container_usage_mb(limit),
+        "container_oom_kills": limit.cgroup.oom_kills() if limit.cgroup is not None else None,
         "requests": guard.requests,
         "processes": {
             "web": {
@@ -55,6 +57,10 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
                 "model": embedder.spec.name,
                 "threads": embedder.spec.threads,
                 "budget_mb": budget_mb,
+                "call_budget_mb": embedder.spec.call_budget_mb,
+                "peak_rss_mb": round(child.peak_rss_mb, 1) if child is not None and child.peak_rss_mb else None,
+                "last_batch_peak_mb": round(stats.last_batch_peak_mb, 1) if stats.last_batch_peak_mb else None,
+                "oom_score_adj": oom_score_adj(child.pid) if child is not None else None,
                 "uptime_s": round(child.uptime_s(), 1) if child is not None else None,
                 "batches_served": child.batches_served if child is not None else 0,
                 "restarts": sum(stats.restarts.values()),
@@ -63,6 +69,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
                 "last_restart_seconds": round(stats.last_restart_seconds, 2) if stats.last_restart_seconds else None,
                 "queue_texts": embedder.queue_depth(),
                 "model_calls": stats.model_calls,
+                "onnx_calls": stats.onnx_calls,
             },
         },
     }
@@ -82,3 +89,11 @@ def container_usage_mb(limit: MemoryLimit) -> float | None:
     """What the cgroup charges (RSS of every process, page cache, kernel memory): what the OOM killer sees."""
     usage = limit.cgroup.usage_bytes() if limit.cgroup is not None else None
     return round(usage / MIB, 1) if usage is not None else None
+
+
+def oom_score_adj(pid: int) -> int | None:
+    """How eagerly the kernel's OOM killer picks ``pid`` (1000: first); the model child raises its own."""
+    try:
+        return int(Path(f"/proc/{pid}/oom_score_adj").read_text())
+    except (OSError, ValueError):
+        return None

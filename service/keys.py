@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from service.admission import BodyAdmission
 from service.embedder import Embedder
 from service.memory_guard import MemoryGuard
 from service.metrics import Metrics
@@ -17,3 +18,4 @@ WATCHDOG = web.AppKey("watchdog", Watchdog)
 MEMORY_GUARD = web.AppKey("memory_guard", MemoryGuard)
 METRICS = web.AppKey("metrics", Metrics)
 STARTUP = web.AppKey("startup", Startup)
+BODY_ADMISSION = web.AppKey("body_admission", BodyAdmission)

@@ -32,16 +32,29 @@ class ProcessMemory:
 
 @dataclass(frozen=True)
 class Cgroup:
-    """The memory files of one cgroup: its limit and its current usage (page cache included)."""
+    """The memory files of one cgroup: its limit, its current usage (page cache included) and its OOM events."""
 
     limit_file: Path
     usage_file: Path
+    events_file: Path  # v2 memory.events, v1 memory.oom_control: both have an "oom_kill N" line
 
     def usage_bytes(self) -> int | None:
         try:
             return int(self.usage_file.read_text())
         except (OSError, ValueError):
             return None
+
+    def oom_kills(self) -> int | None:
+        """Processes the kernel's OOM killer has ended in this cgroup (None: the kernel does not count them)."""
+        try:
+            lines = self.events_file.read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+        return None
 
 
 @dataclass(frozen=True)
@@ -103,9 +116,13 @@ def find_cgroup(cgroup_root: Path, proc_cgroup: Path) -> tuple[Cgroup | None, in
 def cgroup_candidates(cgroup_root: Path, proc_cgroup: Path) -> list[Cgroup]:
     """The memory files of each directory that may hold this process's cgroup, most specific first."""
     return [
-        Cgroup(directory.path / "memory.max", directory.path / "memory.current")
+        Cgroup(directory.path / "memory.max", directory.path / "memory.current", directory.path / "memory.events")
         if directory.version == 2
-        else Cgroup(directory.path / "memory.limit_in_bytes", directory.path / "memory.usage_in_bytes")
+        else Cgroup(
+            directory.path / "memory.limit_in_bytes",
+            directory.path / "memory.usage_in_bytes",
+            directory.path / "memory.oom_control",
+        )
         for directory in cgroup_dirs("memory", cgroup_root, proc_cgroup)
     ]
 

@@ -64,6 +64,16 @@ class ModelCollector(Collector):
             if memory is not None:
                 rss.add_metric([role], memory.rss_mb * MIB)
         yield rss
+        child = self.embedder.child
+        if child is not None and child.peak_rss_mb is not None:
+            yield GaugeMetricFamily(
+                "model_peak_rss_bytes",
+                "The model child's highest RSS while embedding, since it started (kernel high-water mark)",
+                value=child.peak_rss_mb * MIB,
+            )
+        yield CounterMetricFamily(
+            "model_onnx_calls", "onnxruntime calls, planned under MODEL_CALL_BUDGET_MB", value=stats.onnx_calls
+        )
         yield GaugeMetricFamily("memory_limit_bytes", "The memory limit in force", value=self.guard.limit.mb * MIB)
 
     def _batch_sizes(self) -> HistogramMetricFamily:

@@ -1,9 +1,10 @@
-"""The middleware chain, outermost first: request ids, metrics, JSON errors.
+"""The middleware chain, outermost first: request ids, metrics, JSON errors, body admission.
 
 Every error leaves as JSON: ``{"error": {"code": ..., "message": ...}}``.
 Service errors get the status from :data:`service.errors.HTTP_STATUS`; aiohttp's
 own (404, 405, 413) keep theirs; anything unexpected is logged and answered
-500, as JSON still.
+500, as JSON still. Body admission is innermost so that its refusals (413, 503 busy) leave
+as JSON with the request id, and its reservation lasts exactly as long as the handler.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service.errors import ServiceError, http_mapping
-from service.keys import METRICS
+from service.keys import BODY_ADMISSION, METRICS
 from service.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return response
     except ServiceError as error:
         mapping = http_mapping(error)
-        return error_response(mapping.status, mapping.code, str(error), mapping.retry_after_s)
+        response = error_response(mapping.status, mapping.code, str(error), mapping.retry_after_s)
+        if mapping.close_connection:
+            response.force_close()
+        return response
     except Exception:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
@@ -77,4 +81,13 @@ async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-MIDDLEWARES = (request_ids, metrics, json_errors)
+@web.middleware
+async def body_admission(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reserve the body's declared size before a byte of it is read; release it when the handler is done."""
+    admission = request.app[BODY_ADMISSION]
+    size = admission.size_to_reserve(request.content_length, request.body_exists)
+    with admission.reserve(size):
+        return await handler(request)
+
+
+MIDDLEWARES = (request_ids, metrics, json_errors, body_admission)

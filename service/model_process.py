@@ -42,6 +42,7 @@ class ModelProcess:
         self.started_at = time.monotonic()
         self.ready: Ready | None = None
         self.batches_served = 0
+        self.peak_rss_mb: float | None = None  # highest high-water mark of any batch since it started
         self.exit_code: int | None = None
         self._reaped = False
 
@@ -58,6 +59,11 @@ class ModelProcess:
 
     def is_alive(self) -> bool:
         return not self._reaped and self.process.is_alive()
+
+    def record_batch(self, peak_rss_mb: float | None) -> None:
+        self.batches_served += 1
+        if peak_rss_mb is not None:
+            self.peak_rss_mb = max(self.peak_rss_mb or 0.0, peak_rss_mb)
 
     def send(self, message: ToChild) -> None:
         self.conn.send(message)

@@ -44,12 +44,22 @@ MEMORY = {
 }
 CLAIM = {
     "type": "object",
-    "required": ["claim", "verdict", "score", "from_memory", "evidence", "memory"],
+    "required": ["claim", "span", "verdict", "score", "from_memory", "truncated", "evidence", "memory"],
     "properties": {
-        "claim": {"type": "string"},
+        "claim": {"type": "string", "description": "the claim's text, white space folded"},
+        "span": {
+            "type": "object",
+            "required": ["start", "end"],
+            "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}},
+            "description": "where the claim stands in raw_text: raw_text[start:end], in code points",
+        },
         "verdict": {"enum": ["supported", "refuted", "not_enough_evidence"]},
         "score": {"type": "number", "description": "cosine similarity to the closest passage"},
         "from_memory": {"type": "boolean", "description": "verdict and score are those given the first time"},
+        "truncated": {
+            "type": "boolean",
+            "description": "the model read the claim only up to MAX_TOKENS (never with the packaged tokenizer)",
+        },
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
         "memory": {"$ref": "#/components/schemas/Memory"},
     },

@@ -10,60 +10,64 @@ its evidence is retrieved afresh, so passages added since are shown.
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
-from service.claims import split_claims
+from service.claims import Claim, split_claims
+from service.embedder import Embedding
 from service.errors import TooManyClaims
-from service.ingest import Embed
 from service.store import NewClaim
 from service.verdict import decide
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    claim: str
+    claim: Claim
     verdict: str
     score: float
     evidence: list[Evidence]
     recall: Recall
+    truncated: bool  # the model read the claim only up to MAX_TOKENS
 
 
 class VerificationPipeline:
     def __init__(
         self,
-        embed: Embed,
+        embed: Callable[[list[str]], Awaitable[Embedding]],
         retriever: RetrievalAgent,
         memory: MemoryUpdateAgent,
         support_threshold: float,
         max_claims: int,
+        max_claim_chars: int,
     ) -> None:
         self.embed = embed
         self.retriever = retriever
         self.memory = memory
         self.support_threshold = support_threshold
         self.max_claims = max_claims
+        self.max_claim_chars = max_claim_chars
 
     async def verify(self, raw_text: str, top_k: int) -> list[ClaimResult]:
-        claims = split_claims(raw_text)
+        claims = list(itertools.islice(split_claims(raw_text, self.max_claim_chars), self.max_claims + 1))
         if len(claims) > self.max_claims:
-            raise TooManyClaims(f"the text has {len(claims)} claims; at most {self.max_claims} are checked per request")
+            raise TooManyClaims(f"the text has more than {self.max_claims} claims; at most that many are checked")
         if not claims:
             return []
-        vectors = await self.embed(claims)
-        return await asyncio.to_thread(self._consult, claims, vectors, top_k)
+        embedding = await self.embed([claim.text for claim in claims])
+        return await asyncio.to_thread(self._consult, claims, embedding, top_k)
 
-    def _consult(self, claims: list[str], vectors: np.ndarray, top_k: int) -> list[ClaimResult]:
+    def _consult(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[ClaimResult]:
         """The blocking part (store reads and writes), run in a worker thread."""
+        vectors = embedding.vectors
         matches = self.memory.recall(vectors)
         evidence = self.retriever.retrieve(vectors, top_k)
-        findings = [self._judge(claim, found) for claim, found in zip(claims, evidence, strict=True)]
+        findings = [self._judge(claim.text, found) for claim, found in zip(claims, evidence, strict=True)]
         recalls = self.memory.update(vectors, findings, matches)
         return [
-            ClaimResult(claim, recall.memory.verdict, recall.memory.score, found, recall)
-            for claim, found, recall in zip(claims, evidence, recalls, strict=True)
+            ClaimResult(claim, recall.memory.verdict, recall.memory.score, found, recall, bool(truncated))
+            for claim, found, recall, truncated in zip(claims, evidence, recalls, embedding.truncated, strict=True)
         ]
 
     def _judge(self, claim: str, evidence: list[Evidence]) -> NewClaim:

@@ -16,6 +16,7 @@ from service.pipeline import ClaimResult
 from service.schemas import (
     MAX_PAGE_SIZE,
     MAX_PASSAGES_PER_REQUEST,
+    dumps_utf8,
     parse_evidence_request,
     parse_page,
     parse_verify_request,
@@ -95,12 +96,16 @@ async def delete_evidence(request: web.Request) -> web.Response:
 
 @routes.get("/memory")
 async def list_memory(request: web.Request) -> web.Response:
-    """What the memory agent has learned, newest first, a page at a time."""
+    """What the memory agent has learned, newest first, a page at a time, bounded in bytes (see list_claims).
+
+    UTF-8 rather than ASCII escapes keeps that bound: an escaped emoji would take 12 bytes.
+    """
     offset, limit = parse_page(request.query, MAX_PAGE_SIZE)
     store = request.app[STARTUP].require_store()
     claims, total = await asyncio.to_thread(store.list_claims, offset, limit)
     return web.json_response(
-        {"items": [memory_json(claim) for claim in claims], "total": total, "offset": offset, "limit": limit}
+        {"items": [memory_json(claim) for claim in claims], "total": total, "offset": offset, "limit": limit},
+        dumps=dumps_utf8,
     )
 
 
@@ -129,10 +134,12 @@ def memory_json(claim: StoredClaim) -> dict[str, Any]:
 
 def claim_json(result: ClaimResult) -> dict[str, Any]:
     return {
-        "claim": result.claim,
+        "claim": result.claim.text,
+        "span": {"start": result.claim.start, "end": result.claim.end},
         "verdict": result.verdict,
         "score": round(result.score, 4),
         "from_memory": result.recall.seen_before,
+        "truncated": result.truncated,
         "evidence": [
             {
                 "id": item.passage.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from service.errors import BadInput
+from service.errors import BadInput, BodyTimeout
 from service.ingest import passage_from
+from service.keys import SETTINGS
 from service.store import NewPassage
 
 MAX_PASSAGES_PER_REQUEST = 256
@@ -24,8 +26,19 @@ class VerifyRequest:
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object; 413 comes from aiohttp when it is over ``client_max_size``."""
-    raw = await request.read()
+    """The body as a JSON object: the one place bodies are read, so the read timeout applies to all.
+
+    The whole body must arrive within ``BODY_READ_TIMEOUT_S`` (408 otherwise): a stalled upload would
+    otherwise hold its admission reservation and what it sent so far forever. A declared length over
+    ``MAX_BODY_BYTES`` was refused before reading; a chunked body over it gets 413 from aiohttp
+    (``client_max_size``).
+    """
+    timeout_s = request.app[SETTINGS].body_read_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            raw = await request.read()
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {timeout_s:g}s") from None
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
@@ -33,6 +46,12 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
     return body
+
+
+def dumps_utf8(value: Any) -> str:
+    """JSON with characters as UTF-8, not ASCII escapes: at most 6 bytes per character (an escaped control
+    character) where ``\\uXXXX`` pairs would take 12, so a page bounded in characters is bounded in bytes."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def parse_verify_request(body: dict[str, Any], default_top_k: int, max_top_k: int) -> VerifyRequest:

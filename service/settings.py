@@ -51,6 +51,15 @@ class Settings:
         default=0, metadata=_help("onnxruntime threads in the model child (0: one per whole CPU of the CPU quota)")
     )
 
+    # 64 MiB: ordinary claims (8 per call, up to 128 tokens: 57 MiB predicted) are never split further,
+    # while at 512 MiB it leaves over 100 MiB between the container's resting use and its limit.
+    model_call_budget_mb: float = field(
+        default=64.0,
+        metadata=_help(
+            "transient memory one onnxruntime call may take over the child's resting size; "
+            "the child packs texts into calls whose predicted peak stays under it"
+        ),
+    )
     model_rss_budget_mb: float = field(
         default=380.0, metadata=_help("model child RSS above which the watchdog restarts it")
     )
@@ -77,6 +86,22 @@ class Settings:
     default_top_k: int = field(default=5, metadata=_help("evidence passages per claim when top_k is not given"))
     max_top_k: int = field(default=50, metadata=_help("largest top_k a request may ask for"))
     max_body_bytes: int = field(default=1_048_576, metadata=_help("largest request body (413 above)"))
+    # Request bodies: how many bytes of them the web process admits at once, and how long one may take.
+    # 8 MiB: in 512 MiB the model child may use up to MODEL_RSS_BUDGET_MB (380) and the idle web process
+    # about 60, leaving about 70 MB; a body costs a few times its size while it is read, parsed, split
+    # into claims and answered (8 concurrent 1 MiB /verify bodies: web RSS +36 MB at peak), so 8 MiB of
+    # bodies stays inside that. It must be at least MAX_BODY_BYTES.
+    max_body_bytes_in_flight: int = field(
+        default=8 * 1_048_576,
+        metadata=_help(
+            "request-body bytes admitted at once (declared Content-Length, MAX_BODY_BYTES when chunked); "
+            "past it a request gets 503 busy with Retry-After before its body is read; at least MAX_BODY_BYTES"
+        ),
+    )
+    body_read_timeout_s: float = field(
+        default=10.0,
+        metadata=_help("time a request body may take to arrive (408 after it): MAX_BODY_BYTES in 10 s is 100 KiB/s"),
+    )
     max_claims: int = field(default=200, metadata=_help("most claims in one text (422 above)"))
     support_threshold: float = field(
         default=0.6, metadata=_help("similarity to the best evidence needed for a verdict")
@@ -91,7 +116,11 @@ class Settings:
     def __post_init__(self) -> None:
         if self.log_format not in ("plain", "json"):
             raise ValueError("LOG_FORMAT must be plain or json")
-        for name in ("port", "max_tokens", "max_batch_size", "max_queue_texts", "max_claims", "max_body_bytes"):
+        if self.max_tokens < 16:
+            raise ValueError("MAX_TOKENS must be at least 16")
+        if self.model_call_budget_mb <= 0:
+            raise ValueError("MODEL_CALL_BUDGET_MB must be positive")
+        for name in ("port", "max_batch_size", "max_queue_texts", "max_claims", "max_body_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")
         if not 1 <= self.default_top_k <= self.max_top_k:
@@ -107,6 +136,15 @@ class Settings:
             if raw:
                 values[setting.name] = parse_value(setting, raw)
         return cls(**values)
+
+    @property
+    def max_claim_chars(self) -> int:
+        """The longest claim the splitter makes: it always fits in MAX_TOKENS, so no claim is cut short.
+
+        A WordPiece token covers at least one character, so ``max_tokens - 2`` characters
+        (the two special tokens aside) never tokenize past the cap.
+        """
+        return self.max_tokens - 2
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -46,11 +46,12 @@ class Startup:
             return
         log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
         self.pipeline = VerificationPipeline(
-            self.embedder.embed,
+            self.embedder.embed_texts,
             RetrievalAgent(store),
             MemoryUpdateAgent(store, settings.memory_match_threshold),
             support_threshold=settings.support_threshold,
             max_claims=settings.max_claims,
+            max_claim_chars=settings.max_claim_chars,
         )
         self.guard.log("startup")
         self.guard.freeze_startup_objects()

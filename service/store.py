@@ -24,6 +24,7 @@ kernel releases when the process dies, so a killed process never blocks the next
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -45,6 +46,12 @@ from service.vector_index import CompactIndex, RerankPrecision
 SCHEMA_VERSION = 1
 # Stay well under SQLite's limit on bound parameters in one statement.
 MAX_PARAMETERS = 500
+# What the claim memory keeps of each claim, so that a /memory page is bounded in bytes (see list_claims).
+# The model reads at most MAX_TOKENS (256) tokens of a claim, about 1,000 characters of English, and the
+# splitter makes claims shorter still; a longer claim is stored cut at this length. Evidence ids are kept
+# whole, in order, while their JSON list fits in its bound (50 ids of 30 characters do); later ones are dropped.
+MAX_STORED_CLAIM_CHARS = 1_000
+MAX_STORED_EVIDENCE_IDS_CHARS = 2_000
 
 SCHEMA = (
     """CREATE TABLE passages (
@@ -377,7 +384,15 @@ class Store:
                             self._db.execute(
                                 "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen,"
                                 f" times_seen, row) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING {CLAIM_COLUMNS}",
-                                (c.claim, c.verdict, float(c.score), json.dumps(list(c.evidence_ids)), now, now, row),
+                                (
+                                    c.claim[:MAX_STORED_CLAIM_CHARS],
+                                    c.verdict,
+                                    float(c.score),
+                                    _bounded_evidence_ids(c.evidence_ids),
+                                    now,
+                                    now,
+                                    row,
+                                ),
                             ).fetchall()[0]
                         )
                         for c, row in zip(claims, rows, strict=True)
@@ -435,16 +450,26 @@ class Store:
 
     def list_claims(self, offset: int = 0, limit: int = 50) -> tuple[list[StoredClaim], int]:
         """One page of remembered claims, newest first (by id, so pages do not shift when claims are touched),
-        and how many there are in all."""
+        and how many there are in all.
+
+        Bounded in bytes: at most ``MAX_STORED_CLAIM_CHARS`` of a claim's text and ``MAX_STORED_EVIDENCE_IDS_CHARS``
+        of its evidence-id list are read, even from rows written before those bounds (SQL ``substr``; a cut id
+        list keeps its whole ids). In JSON a character takes at most 6 bytes (an escaped control character; the
+        ids are stored escaped already), so a row is at most 1,000 x 6 + 2,000 + about 250 bytes of numbers and
+        verdict, about 8.3 kB, and a page of ``schemas.MAX_PAGE_SIZE`` (500) rows at most about 4.1 MB
+        (about 0.6 MB for 500 claims of 1,000 ASCII characters with 5 evidence ids).
+        """
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative")
         with self._lock:
             self._require_open()
             page = self._db.execute(
-                f"SELECT {CLAIM_COLUMNS} FROM claims ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+                "SELECT id, substr(claim, 1, ?), verdict, score, substr(evidence_ids, 1, ?), first_seen, last_seen,"
+                " times_seen, row FROM claims ORDER BY id DESC LIMIT ? OFFSET ?",
+                (MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, limit, offset),
             ).fetchall()
             total = int(self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0])
-        return [_claim(found) for found in page], total
+        return [_bounded_claim(found) for found in page], total
 
     # Ingest progress
 
@@ -575,6 +600,43 @@ def _passage(found: tuple[Any, ...]) -> StoredPassage:
     return StoredPassage(
         str(id_), str(text), str(source), json.loads(metadata), str(digest), int(row), bool(deleted), float(added_at)
     )
+
+
+def _bounded_evidence_ids(ids: Sequence[str]) -> str:
+    """The JSON list of the leading ids that fit in ``MAX_STORED_EVIDENCE_IDS_CHARS``; an id is never cut."""
+    kept: list[str] = []
+    size = len("[]")
+    for id_ in ids:
+        size += len(json.dumps(id_)) + (len(", ") if kept else 0)
+        if size > MAX_STORED_EVIDENCE_IDS_CHARS:
+            break
+        kept.append(id_)
+    return json.dumps(kept)
+
+
+def _leading_ids(cut_json: str) -> tuple[str, ...]:
+    """The complete ids at the start of a JSON list of strings that ``substr`` cut short."""
+    decoder = json.JSONDecoder()
+    ids: list[str] = []
+    position = cut_json.find("[") + 1
+    while position:
+        while cut_json[position : position + 1] in (",", " "):
+            position += 1
+        try:
+            value, position = decoder.raw_decode(cut_json, position)
+        except ValueError:
+            break
+        ids.append(str(value))
+    return tuple(ids)
+
+
+def _bounded_claim(found: tuple[Any, ...]) -> StoredClaim:
+    """A claim read with its columns cut by ``list_claims``: a cut evidence-id list keeps its whole ids."""
+    try:
+        return _claim(found)
+    except ValueError:  # the id list was longer than its bound (a row written before the bound): cut mid-way
+        claim = _claim((*found[:4], "[]", *found[5:]))
+        return dataclasses.replace(claim, evidence_ids=_leading_ids(str(found[4])))
 
 
 def _claim(found: tuple[Any, ...]) -> StoredClaim:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from dataclasses import replace
 
@@ -61,14 +63,21 @@ async def test_concurrent_http_requests_share_model_calls(client: Client) -> Non
 async def test_full_queue_answers_503_with_retry_after(aiohttp_client: AiohttpClient, settings: Settings) -> None:
     client = await start_client(aiohttp_client, replace(settings, max_queue_texts=40))
     embedder = embedder_of(client)
-    long_text = " ".join(f"{'The survey of the old harbour walls found cracks ' * 25}{i}." for i in range(32))
-    busy = asyncio.create_task(client.post("/verify", json={"raw_text": long_text}))
-    await wait_until(lambda: embedder.in_flight_batch is not None, what="the long batch")
-    three_claims = "The bridge is old. The river is wide. The town is small."
-    responses = await asyncio.gather(*(client.post("/verify", json={"raw_text": three_claims}) for _ in range(20)))
+    child = embedder.pid
+    assert child is not None
+    os.kill(child, signal.SIGSTOP)  # the next batch stays in flight, and the queue behind it fills
+    try:
+        busy = asyncio.create_task(client.post("/verify", json={"raw_text": "The harbour walls have cracks."}))
+        await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")
+        three_claims = "The bridge is old. The river is wide. The town is small."
+        requests = [asyncio.create_task(client.post("/verify", json={"raw_text": three_claims})) for _ in range(20)]
+        await wait_until(lambda: sum(request.done() for request in requests) == 6, what="the requests past the limit")
+        assert embedder.queue_depth() == 42  # 14 requests of 3 claims: admitted while under 40 waiting
+    finally:
+        os.kill(child, signal.SIGCONT)
+    responses = await asyncio.gather(*requests)
     statuses = [response.status for response in responses]
-    assert statuses.count(200) >= 13 and statuses.count(503) >= 1
-    assert set(statuses) == {200, 503}
+    assert statuses.count(200) == 14 and statuses.count(503) == 6
     for response in responses:
         if response.status == 503:
             assert response.headers["Retry-After"] == "1"

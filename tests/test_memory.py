@@ -42,6 +42,21 @@ def test_cgroup_usage_is_read_beside_the_limit(tmp_path: Path) -> None:
     assert limit.cgroup.usage_bytes() == 100 * MIB
 
 
+def test_oom_kills_are_read_from_v2_events_and_v1_oom_control(tmp_path: Path) -> None:
+    proc = write(tmp_path / "proc", "0::/web\n")
+    write(tmp_path / "cg" / "web" / "memory.max", f"{512 * MIB}\n")
+    events = write(tmp_path / "cg" / "web" / "memory.events", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n")
+    v2 = detect_limit(None, tmp_path / "cg", proc).cgroup
+    assert v2 is not None and v2.oom_kills() == 2
+    events.write_text("low 0\n")  # an older kernel: no count
+    assert v2.oom_kills() is None
+    v1proc = write(tmp_path / "v1proc", "4:memory:/box\n")
+    write(tmp_path / "cg1" / "memory" / "box" / "memory.limit_in_bytes", f"{512 * MIB}\n")
+    write(tmp_path / "cg1" / "memory" / "box" / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n")
+    v1 = detect_limit(None, tmp_path / "cg1", v1proc).cgroup
+    assert v1 is not None and v1.oom_kills() == 5
+
+
 def test_cgroup_v1_limit_and_its_unlimited_value(tmp_path: Path) -> None:
     proc = write(tmp_path / "proc", "9:name=systemd:/\n4:memory:/memcap.1\n0::/\n")
     limit_file = write(tmp_path / "cg" / "memory" / "memcap.1" / "memory.limit_in_bytes", f"{256 * MIB}\n")
