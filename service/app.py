@@ -16,7 +16,7 @@ from aiohttp import web
 
 from service.admission import BodyAdmission
 from service.embedder import Embedder
-from service.heap import cap_malloc_arenas
+from service.heap import cap_malloc_arenas, fix_mmap_threshold
 from service.keys import BODY_ADMISSION, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP, WATCHDOG
 from service.memory import detect_limit
 from service.memory_guard import MemoryGuard
@@ -29,10 +29,14 @@ from service.watchdog import Watchdog
 
 # Two malloc arenas: the event loop's and one shared by the worker threads (store reads and writes).
 WEB_MALLOC_ARENAS = 2
+# Request bodies and answers of 128 KiB or more get their own mmap, returned to the OS when freed, so
+# a burst of long requests does not leave the heap at its high-water mark (see service.heap).
+WEB_MMAP_THRESHOLD_BYTES = 128 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
     cap_malloc_arenas(WEB_MALLOC_ARENAS)
+    fix_mmap_threshold(WEB_MMAP_THRESHOLD_BYTES)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=MIDDLEWARES)
     embedder = Embedder(settings)
     guard = MemoryGuard(

@@ -6,13 +6,16 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from service.errors import MemoryLimitExceeded
 from service.heap import release_free_memory
 from service.memory import MemoryLimit, ProcessMemory, measure, memory_line
 
 log = logging.getLogger(__name__)
+# A burst's last request cleans up at most this often, so steady one-at-a-time traffic rarely pays for it.
+IDLE_CLEANUP_INTERVAL_S = 1.0
 
 
 class MemoryGuard:
@@ -22,12 +25,16 @@ class MemoryGuard:
         model_pid: Callable[[], int | None],
         gc_every_n_requests: int,
         log_every_n_requests: int,
+        idle_cleanup_interval_s: float = IDLE_CLEANUP_INTERVAL_S,
     ) -> None:
         self.limit = limit
         self.model_pid = model_pid
         self.gc_every = max(1, gc_every_n_requests)
         self.log_every = max(1, log_every_n_requests)
         self.requests = 0
+        self.in_flight = 0
+        self.idle_cleanup_interval_s = idle_cleanup_interval_s
+        self._last_cleanup = time.monotonic()
 
     def log_limit(self) -> None:
         log.info("Memory limit %.0fMB (from %s)", self.limit.mb, self.limit.source)
@@ -65,29 +72,47 @@ class MemoryGuard:
         gc.freeze()
         log.info("Garbage collector: %d start-up objects frozen", gc.get_freeze_count())
 
-    def count_request(self) -> None:
-        """Count a request; every ``gc_every`` requests collect garbage, then hand freed heap back to the OS.
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Admit a request against the limit, count it when done, and clean up after the last of a burst."""
+        self.admit()
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.count_request()
 
-        Without the trim glibc keeps the pages that long requests' bodies and answers freed, and the
-        web process stays at its high-water mark after a burst.
+    def count_request(self) -> None:
+        """Count a request; every ``gc_every`` requests, and when the last request in flight ends, clean up.
+
+        Without the clean-up at the end of a burst the web process stayed at its high-water mark:
+        the periodic one ran while other requests of the burst still held their memory.
         """
         self.requests += 1
         if self.requests % self.gc_every == 0:
-            started = time.perf_counter()
-            collected = gc.collect()
-            collected_ms = (time.perf_counter() - started) * 1000
-            trimmed = release_free_memory()
-            took_ms = (time.perf_counter() - started) * 1000
-            log.info(
-                "Periodic cleanup at request #%d: %d objects collected in %.1fms, heap %s in %.1fms",
-                self.requests,
-                collected,
-                collected_ms,
-                "trimmed" if trimmed else "not trimmed (no glibc)",
-                took_ms - collected_ms,
-            )
+            self.clean_up(f"Periodic cleanup at request #{self.requests}")
+        elif self.in_flight == 0 and time.monotonic() - self._last_cleanup >= self.idle_cleanup_interval_s:
+            self.clean_up(f"Cleanup after the last request in flight (#{self.requests})")
         if self.requests % self.log_every == 0:
             self.log(f"after request #{self.requests}")
+
+    def clean_up(self, context: str) -> None:
+        """Collect garbage, then hand freed heap back to the OS (glibc keeps it otherwise)."""
+        started = time.perf_counter()
+        collected = gc.collect()
+        collected_ms = (time.perf_counter() - started) * 1000
+        trimmed = release_free_memory()
+        took_ms = (time.perf_counter() - started) * 1000
+        self._last_cleanup = time.monotonic()
+        log.info(
+            "%s: %d objects collected in %.1fms, heap %s in %.1fms",
+            context,
+            collected,
+            collected_ms,
+            "trimmed" if trimmed else "not trimmed (no glibc)",
+            took_ms - collected_ms,
+        )
 
     def log(self, context: str) -> None:
         processes = self.processes()

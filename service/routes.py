@@ -34,11 +34,8 @@ async def verify(request: web.Request) -> web.Response:
     guard = app[MEMORY_GUARD]
     started = time.perf_counter()
     query = parse_verify_request(await read_json_object(request), settings.default_top_k, settings.max_top_k)
-    guard.admit()
-    try:
+    with guard.serving():
         results = await app[STARTUP].require_pipeline().verify(query.raw_text, query.top_k)
-    finally:
-        guard.count_request()
     return web.json_response(
         {
             "claims": [claim_json(result) for result in results],

@@ -10,6 +10,8 @@ from dataclasses import replace
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from service.memory import MemoryLimit
+from service.memory_guard import MemoryGuard
 from service.settings import Settings
 from tests.conftest import start_client
 
@@ -48,3 +50,20 @@ async def test_periodic_gc_and_memory_logs(
     # start-up's objects are frozen, so the periodic collections walk only what requests create
     assert any(re.fullmatch(r"Garbage collector: \d+ start-up objects frozen", message) for message in messages)
     assert gc.get_freeze_count() > 0
+
+
+def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:
+    guard = MemoryGuard(
+        MemoryLimit(1_000_000, "machine"),
+        model_pid=lambda: None,
+        gc_every_n_requests=1000,
+        log_every_n_requests=1000,
+        idle_cleanup_interval_s=0,
+    )
+    caplog.set_level(logging.INFO)
+    with guard.serving(), guard.serving(), guard.serving():  # three requests in flight, leaving one by one
+        pass
+    cleanups = [record.getMessage() for record in caplog.records if "Cleanup after" in record.getMessage()]
+    assert len(cleanups) == 1
+    assert cleanups[0].startswith("Cleanup after the last request in flight (#3): ")
+    assert guard.in_flight == 0 and guard.requests == 3
