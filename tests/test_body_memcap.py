@@ -11,12 +11,15 @@ import asyncio
 import collections
 import os
 import signal
+import sqlite3
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bench.servers import MEMCAP
+from service.schemas import MAX_PAGE_SIZE
+from service.store import MAX_STORED_CLAIM_CHARS
 from tests.test_processes import start_server
 
 CONNECTIONS = 300
@@ -84,6 +87,31 @@ async def test_300_stalled_uploads_do_not_kill_the_web_process_under_memcap(tmp_
             f"outcomes {dict(outcomes)}; web RSS {before['processes']['web']['rss_mb']} MB before, "
             f"{after['processes']['web']['rss_mb']} MB after; container {after['container_usage_mb']} MB"
         )
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.communicate(timeout=30)
+
+
+@pytest.mark.skipif(not MEMCAP.exists() or os.geteuid() != 0, reason="needs ../shared/tools/memcap and root")
+async def test_the_largest_memory_page_of_huge_old_claims_does_not_kill_the_web_process(tmp_path: Path) -> None:
+    """300 claims of 1 MiB each, as an older version stored them: one page of them once built a 312 MB answer."""
+    server = await start_server(tmp_path, str(MEMCAP), "512", "--")
+    try:
+        web_pid = (await server.health())["processes"]["web"]["pid"]
+        with sqlite3.connect(tmp_path / "data" / "store" / "store.sqlite3") as db:
+            db.executemany(
+                "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row)"
+                " VALUES (?, 'supported', 0.9, '[]', 1.0, 1.0, 1, ?)",
+                ((f"{n} " + "x" * MIB, 1_000_000 + n) for n in range(300)),
+            )
+        async with aiohttp.ClientSession() as session:
+            response = await session.get(f"{server.url}/memory", params={"limit": str(MAX_PAGE_SIZE)})
+            assert response.status == 200
+            page = await response.json()
+        assert page["total"] == 300 and len(page["items"]) == 300
+        assert all(len(item["claim"]) == MAX_STORED_CLAIM_CHARS for item in page["items"])
+        health = await server.health()
+        assert health["status"] == "healthy" and health["processes"]["web"]["pid"] == web_pid
     finally:
         server.process.send_signal(signal.SIGTERM)
         server.process.communicate(timeout=30)
