@@ -84,6 +84,7 @@ async def build(design: str, data_dir: Path) -> web.Application:
         support_threshold=settings.support_threshold,
         max_claims=settings.max_claims,
         max_claim_chars=settings.max_claim_chars,
+        max_evidence=settings.max_evidence_per_request,
     )
     app.router.add_post("/verify", verify)
     app.router.add_get("/health", health)

@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 
 from service.claims import SENTENCE_BOUNDARY
-from service.store import NewPassage, Store, content_hash
+from service.store import (
+    MAX_METADATA_CHARS,
+    MAX_PASSAGE_CHARS,
+    MAX_PASSAGE_ID_CHARS,
+    MAX_SOURCE_CHARS,
+    NewPassage,
+    Store,
+    content_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,15 @@ def passage_from(fields: dict[str, Any], default_source: str = "") -> NewPassage
     metadata = {key: value for key, value in fields.items() if key not in ("text", "source", "id")}
     text = " ".join(text.split())
     passage_id = str(given_id).strip() if given_id is not None else f"p-{content_hash(text, source)[:16]}"
+    for name, value, bound in (
+        ("text", text, MAX_PASSAGE_CHARS),
+        ("source", source, MAX_SOURCE_CHARS),
+        ("id", passage_id, MAX_PASSAGE_ID_CHARS),
+        ("metadata", json.dumps(metadata), MAX_METADATA_CHARS),
+    ):
+        if len(value) > bound:
+            hint = ": split long documents into passages" if name == "text" else ""
+            raise ValueError(f"'{name}' has {len(value):,} characters; at most {bound:,}{hint}")
     return NewPassage(passage_id, text, source, metadata)
 
 

@@ -41,6 +41,7 @@ class VerificationPipeline:
         support_threshold: float,
         max_claims: int,
         max_claim_chars: int,
+        max_evidence: int,
     ) -> None:
         self.embed = embed
         self.retriever = retriever
@@ -48,11 +49,17 @@ class VerificationPipeline:
         self.support_threshold = support_threshold
         self.max_claims = max_claims
         self.max_claim_chars = max_claim_chars
+        self.max_evidence = max_evidence
 
     async def verify(self, raw_text: str, top_k: int) -> list[ClaimResult]:
         claims = list(itertools.islice(split_claims(raw_text, self.max_claim_chars), self.max_claims + 1))
         if len(claims) > self.max_claims:
             raise TooManyClaims(f"the text has more than {self.max_claims} claims; at most that many are checked")
+        if len(claims) * top_k > self.max_evidence:
+            raise TooManyClaims(
+                f"{len(claims)} claims x top_k {top_k} would be {len(claims) * top_k} evidence passages; "
+                f"at most {self.max_evidence} per request: lower top_k or send fewer claims"
+            )
         if not claims:
             return []
         embedding = await self.embed([claim.text for claim in claims])

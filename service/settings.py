@@ -103,6 +103,10 @@ class Settings:
         metadata=_help("time a request body may take to arrive (408 after it): MAX_BODY_BYTES in 10 s is 100 KiB/s"),
     )
     max_claims: int = field(default=200, metadata=_help("most claims in one text (422 above)"))
+    max_evidence_per_request: int = field(
+        default=1000,
+        metadata=_help("most evidence passages one /verify answer may carry: claims x top_k (422 above)"),
+    )
     support_threshold: float = field(
         default=0.6, metadata=_help("similarity to the best evidence needed for a verdict")
     )
@@ -125,6 +129,8 @@ class Settings:
                 raise ValueError(f"{name.upper()} must be at least 1")
         if not 1 <= self.default_top_k <= self.max_top_k:
             raise ValueError("DEFAULT_TOP_K must be between 1 and MAX_TOP_K")
+        if self.max_evidence_per_request < self.max_top_k:
+            raise ValueError("MAX_EVIDENCE_PER_REQUEST must be at least MAX_TOP_K")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

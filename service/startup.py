@@ -52,6 +52,7 @@ class Startup:
             support_threshold=settings.support_threshold,
             max_claims=settings.max_claims,
             max_claim_chars=settings.max_claim_chars,
+            max_evidence=settings.max_evidence_per_request,
         )
         self.guard.log("startup")
         self.guard.freeze_startup_objects()

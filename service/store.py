@@ -84,6 +84,18 @@ SCHEMA = (
 )
 
 PASSAGE_COLUMNS = "id, text, source, metadata, content_hash, row, deleted, added_at"
+# What a passage may hold (checked by ingest.passage_from). The model reads a passage's first MAX_TOKENS
+# tokens, about 1,000 characters of English; the rest is only for people reading the evidence. A /verify
+# answer shows at most MAX_EVIDENCE_PER_REQUEST passages, so these bound its bytes too.
+MAX_PASSAGE_CHARS = 2_000
+MAX_SOURCE_CHARS = 500
+MAX_PASSAGE_ID_CHARS = 200
+MAX_METADATA_CHARS = 2_000  # of its JSON
+# Passages as read back: text and source cut at their bounds even in rows stored before the bounds.
+PASSAGE_READ_COLUMNS = (
+    f"id, substr(text, 1, {MAX_PASSAGE_CHARS}), substr(source, 1, {MAX_SOURCE_CHARS}),"
+    " metadata, content_hash, row, deleted, added_at"
+)
 CLAIM_COLUMNS = "id, claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row"
 
 
@@ -314,7 +326,9 @@ class Store:
         """The passage ``passage_id``; a deleted one only when ``include_deleted``."""
         with self._lock:
             self._require_open()
-            found = self._db.execute(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id = ?", (passage_id,)).fetchone()
+            found = self._db.execute(
+                f"SELECT {PASSAGE_READ_COLUMNS} FROM passages WHERE id = ?", (passage_id,)
+            ).fetchone()
         passage = None if found is None else _passage(found)
         return passage if passage is None or include_deleted or not passage.deleted else None
 
@@ -341,7 +355,7 @@ class Store:
                 for passage in map(
                     _passage,
                     self._select_in(
-                        f"SELECT {PASSAGE_COLUMNS} FROM passages", "row", np.unique(rows).tolist(), "deleted = 0"
+                        f"SELECT {PASSAGE_READ_COLUMNS} FROM passages", "row", np.unique(rows).tolist(), "deleted = 0"
                     ),
                 )
             }

@@ -17,11 +17,17 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 MAX_BODY = 4096
 MAX_CLAIMS = 5
+MAX_EVIDENCE = 60  # claims x top_k
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), max_body_bytes=MAX_BODY, max_claims=MAX_CLAIMS)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        max_body_bytes=MAX_BODY,
+        max_claims=MAX_CLAIMS,
+        max_evidence_per_request=MAX_EVIDENCE,
+    )
     async with TestClient(TestServer(create_app(settings))) as client:
         await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
         yield client
@@ -48,6 +54,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         (b'{"raw_text": "The sky is blue.", "top_k": 2.5}', 400, "bad_input"),
         (b'{"raw_text": "The sky is blue.", "top_k": true}', 400, "bad_input"),
         (b'{"raw_text": "' + b"The sky is blue. " * 6 + b'"}', 422, "too_many_claims"),
+        (b'{"raw_text": "The sky is blue. The sea is wide.", "top_k": 31}', 422, "too_many_claims"),
         (b'{"raw_text": "' + b"x" * MAX_BODY + b'"}', 413, "request_entity_too_large"),
     ],
 )
@@ -74,3 +81,26 @@ async def test_service_still_answers_after_bad_input(shared: Client) -> None:
     response = await shared.post("/verify", json={"raw_text": "The sky is blue on a clear day."})
     assert response.status == 200
     assert len((await response.json())["claims"]) == 1
+
+
+async def test_evidence_within_the_top_k_and_claims_bound_is_answered(shared: Client) -> None:
+    response = await shared.post("/verify", json={"raw_text": "The sky is blue. The sea is wide.", "top_k": 30})
+    assert response.status == 200
+    assert all(len(claim["evidence"]) == 30 for claim in (await response.json())["claims"])
+
+
+@pytest.mark.parametrize(
+    ("passage", "field"),
+    [
+        ({"text": "word " * 500}, "'text' has 2,499 characters; at most 2,000: split long documents"),
+        ({"text": "A short passage.", "source": "s" * 501}, "'source' has 501 characters"),
+        ({"text": "A short passage.", "id": "i" * 201}, "'id' has 201 characters"),
+        ({"text": "A short passage.", "notes": "n" * 2000}, "'metadata' has 2,013 characters"),
+    ],
+)
+async def test_a_passage_over_its_bounds_is_refused_naming_the_field(
+    shared: Client, passage: dict[str, str], field: str
+) -> None:
+    response = await shared.post("/evidence", json={"passages": [passage]})
+    assert response.status == 400
+    assert field in (await response.json())["error"]["message"]

@@ -17,6 +17,8 @@ import numpy.typing as npt
 import pytest
 
 from service.store import (
+    MAX_PASSAGE_CHARS,
+    MAX_SOURCE_CHARS,
     AddResult,
     NewClaim,
     NewPassage,
@@ -155,6 +157,18 @@ def test_search_skips_deleted(store: Store) -> None:
         store.delete_passage(f"p{i}")
     hits = store.search_passages(vectors[:1], 10)
     assert sorted(p.id for p, _ in hits[0]) == ["p5", "p6"]
+
+
+def test_passages_stored_before_the_bounds_are_read_cut_to_them(store: Store) -> None:
+    """An older version stored passages of any length; what is read back, and shown, is bounded."""
+    rng = np.random.default_rng(5)
+    vectors = unit_vectors(rng, 1)
+    store.add_passages([NewPassage("long", "word " * 10_000, "s" * 5_000, {})], vectors)
+    fetched = store.get_passage("long")
+    assert fetched is not None
+    assert (len(fetched.text), len(fetched.source)) == (MAX_PASSAGE_CHARS, MAX_SOURCE_CHARS)
+    [[(found, _)]] = store.search_passages(vectors, 1)
+    assert (len(found.text), len(found.source)) == (MAX_PASSAGE_CHARS, MAX_SOURCE_CHARS)
 
 
 def test_claim_memory(store: Store, clock: Clock) -> None:
