@@ -98,7 +98,7 @@ def embed(model: TextEmbedding, spec: ModelSpec, batch: EmbedBatch) -> Embedding
     reset_high_water_mark()
     try:
         done = embed_within_budget(model, batch.texts, MAX_TEXTS_PER_CALL, spec.call_budget_mb)
-    except Exception as error:
-        log.exception("batch %d failed", batch.batch_id)
+    except Exception as error:  # one line here; the web process logs the traceback at DEBUG
+        log.error("batch %d failed: %s: %s", batch.batch_id, type(error).__name__, error)
         return BatchFailed(batch.batch_id, f"{type(error).__name__}: {error}", traceback.format_exc())
     return Embeddings(batch.batch_id, done.vectors, done.truncated, done.calls, high_water_mark_mb())

@@ -27,7 +27,7 @@ import numpy as np
 
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
 from service.cpu import model_threads
-from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable
+from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable, TextRejected
 from service.model_process import ModelProcess
 from service.settings import Settings
 
@@ -67,6 +67,7 @@ class Job:
     future: asyncio.Future[Embedding]
     attempts: int = 0
     last_error: str = ""
+    alone: bool = False  # in a batch of its own, since a batch it was in failed
 
 
 @dataclass(eq=False)
@@ -335,7 +336,7 @@ class Embedder:
                 self._queue.popleft()
                 self._queued_texts -= len(job.texts)
                 continue
-            if batch and count + len(job.texts) > self.settings.max_batch_size:
+            if batch and (job.alone or batch[0].alone or count + len(job.texts) > self.settings.max_batch_size):
                 break
             self._queue.popleft()
             self._queued_texts -= len(job.texts)
@@ -403,8 +404,8 @@ class Embedder:
         finally:
             self._in_flight = None
         if isinstance(reply, BatchFailed):
-            log.error("Model child failed batch %d: %s\n%s", flight.batch_id, reply.error, reply.traceback)
-            self._retry(jobs, reply.error)
+            log.debug("Model child's traceback for batch %d:\n%s", flight.batch_id, reply.traceback)
+            self._isolate(flight.batch_id, jobs, reply.error)
             return
         assert isinstance(reply, Embeddings)
         self._deliver(child, jobs, reply)
@@ -425,6 +426,21 @@ class Embedder:
                 end = offset + len(job.texts)
                 job.future.set_result(Embedding(vectors[offset:end], truncated[offset:end]))
             offset += len(job.texts)
+
+    def _isolate(self, batch_id: int, jobs: list[Job], error: str) -> None:
+        """The model raised on this batch: try each request's texts alone, so only the one at fault fails.
+
+        A request that fails alone is rejected (not retried: the same texts fail the same way).
+        """
+        live = [job for job in jobs if not job.future.done()]
+        if len(live) == 1 and live[0].alone:
+            log.error("Model failed on a request's texts alone (batch %d): %s", batch_id, error)
+            live[0].future.set_exception(TextRejected(f"the model could not embed this text: {error}"))
+            return
+        log.warning("Model failed batch %d (%s); retrying its %d requests one by one", batch_id, error, len(live))
+        for job in reversed(live):
+            job.alone = True
+            self._enqueue(job, front=True)
 
     def _retry(self, jobs: list[Job], error: str) -> None:
         """Put lost jobs back at the front, in order; a job lost twice fails instead."""

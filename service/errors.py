@@ -57,6 +57,10 @@ class ModelOverloaded(ModelError):
     """The queue in front of the model is full."""
 
 
+class TextRejected(ServiceError):
+    """The model fails on this request's texts alone (a batch that failed was split to find them): not retryable."""
+
+
 @dataclass(frozen=True)
 class HttpMapping:
     status: int
@@ -79,6 +83,7 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     ModelCrashed: HttpMapping(503, "model_crashed", retry_after_s=2),
     ModelTimeout: HttpMapping(504, "model_timeout"),
     ModelOverloaded: HttpMapping(503, "model_overloaded", retry_after_s=1),
+    TextRejected: HttpMapping(422, "text_rejected"),
 }
 
 

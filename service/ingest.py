@@ -88,6 +88,7 @@ def passage_from(fields: dict[str, Any], default_source: str = "") -> NewPassage
         ("id", passage_id, MAX_PASSAGE_ID_CHARS),
         ("metadata", json.dumps(metadata), MAX_METADATA_CHARS),
     ):
+        value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError: refused like the rest
         if len(value) > bound:
             hint = ": split long documents into passages" if name == "text" else ""
             raise ValueError(f"'{name}' has {len(value):,} characters; at most {bound:,}{hint}")

@@ -62,10 +62,21 @@ def parse_verify_request(body: dict[str, Any], default_top_k: int, max_top_k: in
         raise BadInput("'raw_text' must be a string")
     if not raw_text.strip():
         raise BadInput("'raw_text' is empty")
+    require_unicode("raw_text", raw_text)
     top_k = body.get("top_k", default_top_k)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= max_top_k:
         raise BadInput(f"'top_k' must be an integer from 1 to {max_top_k}")
     return VerifyRequest(raw_text, top_k)
+
+
+def require_unicode(name: str, text: str) -> None:
+    """Refuse a lone surrogate (JSON can carry one, UTF-8 and the tokenizer cannot) before it is queued."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadInput(
+            f"'{name}' is not valid Unicode: a lone surrogate {text[error.start]!r} at position {error.start}"
+        ) from None
 
 
 def parse_evidence_request(body: dict[str, Any], max_passages: int) -> list[NewPassage]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -53,6 +54,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         (b'{"raw_text": "The sky is blue.", "top_k": "5"}', 400, "bad_input"),
         (b'{"raw_text": "The sky is blue.", "top_k": 2.5}', 400, "bad_input"),
         (b'{"raw_text": "The sky is blue.", "top_k": true}', 400, "bad_input"),
+        (b'{"raw_text": "The sky \\ud800 is blue today."}', 400, "bad_input"),
         (b'{"raw_text": "' + b"The sky is blue. " * 6 + b'"}', 422, "too_many_claims"),
         (b'{"raw_text": "The sky is blue. The sea is wide.", "top_k": 31}', 422, "too_many_claims"),
         (b'{"raw_text": "' + b"x" * MAX_BODY + b'"}', 413, "request_entity_too_large"),
@@ -104,3 +106,13 @@ async def test_a_passage_over_its_bounds_is_refused_naming_the_field(
     response = await shared.post("/evidence", json={"passages": [passage]})
     assert response.status == 400
     assert field in (await response.json())["error"]["message"]
+
+
+async def test_a_poison_text_among_concurrent_requests_fails_alone(shared: Client) -> None:
+    bodies = [{"raw_text": f"The harbour wall number {i} is made of stone."} for i in range(30)]
+    bodies[11] = {"raw_text": "The harbour \ud800 wall is made of stone."}
+    responses = await asyncio.gather(*(shared.post("/verify", json=body) for body in bodies))
+    statuses = [response.status for response in responses]
+    assert statuses[11] == 400
+    assert statuses[:11] + statuses[12:] == [200] * 29
+    assert "lone surrogate" in (await responses[11].json())["error"]["message"]

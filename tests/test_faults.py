@@ -16,7 +16,7 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from service.embedder import Embedder, State
-from service.errors import ModelCrashed, ModelTimeout, ModelUnavailable
+from service.errors import ModelTimeout, ModelUnavailable, TextRejected
 from service.keys import WATCHDOG
 from service.settings import Settings
 from service.watchdog import Watchdog
@@ -97,12 +97,27 @@ async def test_failed_batch_is_reported_with_traceback_and_child_survives(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
     pid = embedder.pid
-    with caplog.at_level(logging.ERROR), pytest.raises(ModelCrashed, match="failed twice"):
+    with caplog.at_level(logging.DEBUG), pytest.raises(TextRejected, match="could not embed"):
         await embedder.embed([12345])  # type: ignore[list-item]
     assert "Traceback (most recent call last)" in caplog.text
     assert embedder.pid == pid and embedder.stats.restarts == {}
     vectors = await embedder.embed(["A man is eating food.", "A man is eating a piece of bread."])
     assert vectors.shape == (2, 384)
+
+
+async def test_a_text_the_model_fails_on_fails_alone_among_concurrent_requests(
+    embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    texts = [[f"Innocent claim number {i} about the harbour."] for i in range(30)]
+    texts[17] = [12345]  # type: ignore[list-item]
+    with caplog.at_level(logging.WARNING):
+        outcomes = await asyncio.gather(*(embedder.embed(request) for request in texts), return_exceptions=True)
+    assert [type(outcome) for outcome in outcomes].count(TextRejected) == 1
+    assert isinstance(outcomes[17], TextRejected)
+    assert all(getattr(outcome, "shape", None) == (1, 384) for i, outcome in enumerate(outcomes) if i != 17)
+    assert embedder.stats.restarts == {}
+    rejected = [record for record in caplog.records if "alone" in record.getMessage()]
+    assert len(rejected) == 1 and "\n" not in rejected[0].getMessage()  # one line per failure
 
 
 async def test_reply_after_timeout_is_not_taken_for_the_next_answer(embedder: Embedder) -> None:
