@@ -9,6 +9,7 @@ left waiting on it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -53,8 +54,17 @@ def create_app(settings: Settings) -> web.Application:
     app[STARTUP] = Startup(settings, embedder, guard)
     app[WATCHDOG] = Watchdog(embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms)
     app.add_routes(routes)
-    app.cleanup_ctx.extend([model_child, watchdog])
+    app.cleanup_ctx.extend([worker_thread, model_child, watchdog])
     return app
+
+
+async def worker_thread(app: web.Application) -> AsyncIterator[None]:
+    """One thread for asyncio.to_thread: the store's lock lets only one of them work at a time anyway,
+    and each further thread kept its own stack and numpy buffers after a burst."""
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+    asyncio.get_running_loop().set_default_executor(executor)
+    yield
+    executor.shutdown(wait=True)
 
 
 async def model_child(app: web.Application) -> AsyncIterator[None]:

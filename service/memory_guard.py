@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -14,8 +15,9 @@ from service.heap import release_free_memory
 from service.memory import MemoryLimit, ProcessMemory, measure, memory_line
 
 log = logging.getLogger(__name__)
-# A burst's last request cleans up at most this often, so steady one-at-a-time traffic rarely pays for it.
-IDLE_CLEANUP_INTERVAL_S = 1.0
+# How long after the last request in flight has ended the web process cleans up, if none has come since:
+# by then its answer is sent and its connection's buffers are freed too.
+IDLE_CLEANUP_DELAY_S = 1.0
 
 
 class MemoryGuard:
@@ -25,7 +27,7 @@ class MemoryGuard:
         model_pid: Callable[[], int | None],
         gc_every_n_requests: int,
         log_every_n_requests: int,
-        idle_cleanup_interval_s: float = IDLE_CLEANUP_INTERVAL_S,
+        idle_cleanup_delay_s: float = IDLE_CLEANUP_DELAY_S,
     ) -> None:
         self.limit = limit
         self.model_pid = model_pid
@@ -33,8 +35,8 @@ class MemoryGuard:
         self.log_every = max(1, log_every_n_requests)
         self.requests = 0
         self.in_flight = 0
-        self.idle_cleanup_interval_s = idle_cleanup_interval_s
-        self._last_cleanup = time.monotonic()
+        self.idle_cleanup_delay_s = idle_cleanup_delay_s
+        self._idle_cleanup: asyncio.TimerHandle | None = None
 
     def log_limit(self) -> None:
         log.info("Memory limit %.0fMB (from %s)", self.limit.mb, self.limit.source)
@@ -92,10 +94,17 @@ class MemoryGuard:
         self.requests += 1
         if self.requests % self.gc_every == 0:
             self.clean_up(f"Periodic cleanup at request #{self.requests}")
-        elif self.in_flight == 0 and time.monotonic() - self._last_cleanup >= self.idle_cleanup_interval_s:
-            self.clean_up(f"Cleanup after the last request in flight (#{self.requests})")
+        elif self.in_flight == 0 and self._idle_cleanup is None:
+            self._idle_cleanup = asyncio.get_running_loop().call_later(
+                self.idle_cleanup_delay_s, self._clean_up_if_idle
+            )
         if self.requests % self.log_every == 0:
             self.log(f"after request #{self.requests}")
+
+    def _clean_up_if_idle(self) -> None:
+        self._idle_cleanup = None
+        if self.in_flight == 0:
+            self.clean_up(f"Cleanup after the last request in flight (#{self.requests})")
 
     def clean_up(self, context: str) -> None:
         """Collect garbage, then hand freed heap back to the OS (glibc keeps it otherwise)."""
@@ -104,7 +113,6 @@ class MemoryGuard:
         collected_ms = (time.perf_counter() - started) * 1000
         trimmed = release_free_memory()
         took_ms = (time.perf_counter() - started) * 1000
-        self._last_cleanup = time.monotonic()
         log.info(
             "%s: %d objects collected in %.1fms, heap %s in %.1fms",
             context,

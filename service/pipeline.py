@@ -51,6 +51,13 @@ class VerificationPipeline:
         self.max_claim_chars = max_claim_chars
         self.max_evidence = max_evidence
 
+    async def warm_up(self) -> None:
+        """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS
+        buffers, SQLite's statements) is part of start-up, not of the first request."""
+        embedding = await self.embed(["The service checks its own retrieval path at start-up."])
+        await asyncio.to_thread(self.memory.recall, embedding.vectors)
+        await asyncio.to_thread(self.retriever.retrieve, embedding.vectors, 1)
+
     async def verify(self, raw_text: str, top_k: int) -> list[ClaimResult]:
         claims = list(itertools.islice(split_claims(raw_text, self.max_claim_chars), self.max_claims + 1))
         if len(claims) > self.max_claims:

@@ -40,20 +40,22 @@ class Startup:
             await self.embedder.start()
             self.store = store = Store.open(settings.data_dir / "store", self.embedder.dim)
             report = await ingest_file(settings.knowledge_base, store, self.embedder.embed, settings.max_batch_size)
+            log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
+            pipeline = VerificationPipeline(
+                self.embedder.embed_texts,
+                RetrievalAgent(store),
+                MemoryUpdateAgent(store, settings.memory_match_threshold),
+                support_threshold=settings.support_threshold,
+                max_claims=settings.max_claims,
+                max_claim_chars=settings.max_claim_chars,
+                max_evidence=settings.max_evidence_per_request,
+            )
+            await pipeline.warm_up()
         except (ServiceError, OSError, ValueError, StoreLockedError) as error:
             self.error = f"start-up failed: {error}"
             log.error("%s", self.error)
             return
-        log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
-        self.pipeline = VerificationPipeline(
-            self.embedder.embed_texts,
-            RetrievalAgent(store),
-            MemoryUpdateAgent(store, settings.memory_match_threshold),
-            support_threshold=settings.support_threshold,
-            max_claims=settings.max_claims,
-            max_claim_chars=settings.max_claim_chars,
-            max_evidence=settings.max_evidence_per_request,
-        )
+        self.pipeline = pipeline
         self.guard.log("startup")
         self.guard.freeze_startup_objects()
 

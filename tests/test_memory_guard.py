@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
@@ -13,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 from service.memory import MemoryLimit
 from service.memory_guard import MemoryGuard
 from service.settings import Settings
-from tests.conftest import start_client
+from tests.conftest import start_client, wait_until
 
 
 async def test_over_the_limit_answers_503_and_health_says_unhealthy(
@@ -52,18 +53,26 @@ async def test_periodic_gc_and_memory_logs(
     assert gc.get_freeze_count() > 0
 
 
-def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:
     guard = MemoryGuard(
         MemoryLimit(1_000_000, "machine"),
         model_pid=lambda: None,
         gc_every_n_requests=1000,
         log_every_n_requests=1000,
-        idle_cleanup_interval_s=0,
+        idle_cleanup_delay_s=0,
     )
     caplog.set_level(logging.INFO)
     with guard.serving(), guard.serving(), guard.serving():  # three requests in flight, leaving one by one
         pass
-    cleanups = [record.getMessage() for record in caplog.records if "Cleanup after" in record.getMessage()]
+    with guard.serving():  # a fourth arrives before the clean-up runs: it is still the one clean-up
+        pass
+
+    def cleanups_logged() -> list[str]:
+        return [record.getMessage() for record in caplog.records if "Cleanup after" in record.getMessage()]
+
+    await wait_until(lambda: bool(cleanups_logged()), timeout_s=10, what="the clean-up")
+    await asyncio.sleep(0.05)  # a second one, if any were scheduled, would have run by now
+    cleanups = cleanups_logged()
     assert len(cleanups) == 1
-    assert cleanups[0].startswith("Cleanup after the last request in flight (#3): ")
-    assert guard.in_flight == 0 and guard.requests == 3
+    assert cleanups[0].startswith("Cleanup after the last request in flight (#4): ")
+    assert guard.in_flight == 0 and guard.requests == 4
