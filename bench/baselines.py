@@ -25,7 +25,6 @@ from aiohttp import web
 
 from model_proc.models import locate
 from model_proc.protocol import ModelSpec
-from service.agents import MemoryUpdateAgent, RetrievalAgent
 from service.embedder import Embedding
 from service.ingest import Embed, ingest_file
 from service.memory import measure
@@ -72,20 +71,11 @@ async def build(design: str, data_dir: Path) -> web.Application:
     probe = await embed(["probe"])
     store = Store.open(data_dir / "store", probe.shape[1])
     await ingest_file(BUILTIN_KNOWLEDGE_BASE, store, embed, batch_size=32)
-    settings = Settings()
 
     async def embed_claims(texts: list[str]) -> Embedding:
         return Embedding(await embed(texts), np.zeros(len(texts), dtype=bool))
 
-    app[PIPELINE] = VerificationPipeline(
-        embed_claims,
-        RetrievalAgent(store),
-        MemoryUpdateAgent(store, settings.memory_match_threshold),
-        support_threshold=settings.support_threshold,
-        max_claims=settings.max_claims,
-        max_claim_chars=settings.max_claim_chars,
-        max_evidence=settings.max_evidence_per_request,
-    )
+    app[PIPELINE] = VerificationPipeline.build(embed_claims, store, Settings())
     app.router.add_post("/verify", verify)
     app.router.add_get("/health", health)
     return app

@@ -80,7 +80,8 @@ async def long_text_rounds(root: Path, scratch: Path, rounds: int, concurrency: 
         seconds = time.monotonic() - began
         figures = await stop(server)
     peak_mib = figures.get("peak_bytes", 0) / 2**20
-    return LongTextRun(str(root), statuses, claims, seconds, peak_mib, int(figures.get("oom_kills", -1)), restarts)
+    checkout = "this checkout" if root == ROOT else str(root)
+    return LongTextRun(checkout, statuses, claims, seconds, peak_mib, int(figures.get("oom_kills", -1)), restarts)
 
 
 def table(runs: list[LongTextRun], rounds: int, concurrency: int, words: int) -> list[str]:

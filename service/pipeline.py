@@ -13,12 +13,14 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Self
 
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import Claim, split_claims
 from service.embedder import Embedding
 from service.errors import TooManyClaims
-from service.store import NewClaim
+from service.settings import Settings
+from service.store import NewClaim, Store
 from service.verdict import decide
 
 
@@ -50,6 +52,19 @@ class VerificationPipeline:
         self.max_claims = max_claims
         self.max_claim_chars = max_claim_chars
         self.max_evidence = max_evidence
+
+    @classmethod
+    def build(cls, embed: Callable[[list[str]], Awaitable[Embedding]], store: Store, settings: Settings) -> Self:
+        """The pipeline and its two agents over ``store``, as ``settings`` configure them."""
+        return cls(
+            embed,
+            RetrievalAgent(store),
+            MemoryUpdateAgent(store, settings.memory_match_threshold),
+            support_threshold=settings.support_threshold,
+            max_claims=settings.max_claims,
+            max_claim_chars=settings.max_claim_chars,
+            max_evidence=settings.max_evidence_per_request,
+        )
 
     async def warm_up(self) -> None:
         """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS

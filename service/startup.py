@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from service.agents import MemoryUpdateAgent, RetrievalAgent
 from service.embedder import Embedder
 from service.errors import ModelUnavailable, ServiceError
 from service.ingest import ingest_file
@@ -41,15 +40,7 @@ class Startup:
             self.store = store = Store.open(settings.data_dir / "store", self.embedder.dim)
             report = await ingest_file(settings.knowledge_base, store, self.embedder.embed, settings.max_batch_size)
             log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
-            pipeline = VerificationPipeline(
-                self.embedder.embed_texts,
-                RetrievalAgent(store),
-                MemoryUpdateAgent(store, settings.memory_match_threshold),
-                support_threshold=settings.support_threshold,
-                max_claims=settings.max_claims,
-                max_claim_chars=settings.max_claim_chars,
-                max_evidence=settings.max_evidence_per_request,
-            )
+            pipeline = VerificationPipeline.build(self.embedder.embed_texts, store, settings)
             await pipeline.warm_up()
         except (ServiceError, OSError, ValueError, StoreLockedError) as error:
             self.error = f"start-up failed: {error}"
