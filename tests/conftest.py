@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
@@ -41,6 +42,14 @@ async def start_client(aiohttp_client: AiohttpClient, settings: Settings) -> Cli
 @pytest.fixture
 async def client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
     return await start_client(aiohttp_client, settings)
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[Client]:
+    """A client of a new app on a real server, once start-up is done: for fixtures shared by a module."""
+    async with TestClient(TestServer(create_app(settings))) as client:
+        await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
+        yield client
 
 
 def embedder_of(client: Client) -> Embedder:

@@ -7,12 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 
-from service.app import create_app
-from service.keys import STARTUP
 from service.settings import Settings
-from tests.conftest import Client, wait_until
+from tests.conftest import Client, running_app
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,8 +26,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         max_claims=MAX_CLAIMS,
         max_evidence_per_request=MAX_EVIDENCE,
     )
-    async with TestClient(TestServer(create_app(settings))) as client:
-        await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
+    async with running_app(settings) as client:
         yield client
 
 

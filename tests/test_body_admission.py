@@ -16,12 +16,10 @@ from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 
-from service.app import create_app
-from service.keys import BODY_ADMISSION, STARTUP
+from service.keys import BODY_ADMISSION
 from service.settings import Settings
-from tests.conftest import Client, wait_until
+from tests.conftest import Client, running_app, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -37,8 +35,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         max_body_bytes=MAX_BODY,
         max_body_bytes_in_flight=MAX_BODY,
     )
-    async with TestClient(TestServer(create_app(settings))) as client:
-        await wait_until(lambda: client.app[STARTUP].done, timeout_s=120, what="start-up")
+    async with running_app(settings) as client:
         yield client
 
 
