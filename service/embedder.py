@@ -7,9 +7,12 @@ time; the reply comes back with the batch id and is split among the jobs.
 The child is watched through its pipe *and* its sentinel, so a death is seen at
 once. When it dies, the in-flight jobs go back to the front of the queue and are
 re-sent to a new child; a job whose batch was lost twice fails with
-``ModelCrashed``. No future is ever left pending: shutdown and boot failure fail
-every waiting job with ``ModelUnavailable``. Only one model runs at a time,
-because two would not fit in a 512 MiB container.
+``ModelCrashed``. When the model raises on a batch instead (the child stays up),
+each of its jobs is retried in a batch of its own, and a job that fails alone fails
+with ``TextRejected``: one bad text never fails the requests batched with it. No
+future is ever left pending: shutdown and boot failure fail every waiting job with
+``ModelUnavailable``. Only one model runs at a time, because two would not fit in a
+512 MiB container.
 """
 
 from __future__ import annotations
