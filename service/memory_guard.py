@@ -83,9 +83,9 @@ class MemoryGuard:
             yield
         finally:
             self.in_flight -= 1
-            self.count_request()
+            self._count_request()
 
-    def count_request(self) -> None:
+    def _count_request(self) -> None:
         """Count a request; every ``gc_every`` requests, and when the last request in flight ends, clean up.
 
         Without the clean-up at the end of a burst the web process stayed at its high-water mark:
