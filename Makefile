@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench eval
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# How well the verdicts match the labelled claims in evaluation/data (a few minutes; a report, not a gate).
+eval: install
+	$(PY) -m evaluation
 
 # Benchmarks (about 22 minutes on 2 cores): bench/results/report.md and PNG plots.
 bench: install

@@ -8,11 +8,13 @@ survives restarts and costs the web process little memory. Their methods block
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from service.store import ClaimMatch, NewClaim, Store, StoredClaim, StoredPassage
+from service.verdict import claim_key
 
 
 @dataclass(frozen=True)
@@ -34,32 +36,56 @@ class RetrievalAgent:
 
 @dataclass(frozen=True)
 class Recall:
-    """What memory says of a claim: the claim as stored after this request, and whether it was known."""
+    """What memory says of a claim: the claim as stored after this request, whether it was seen
+    before, and whether its remembered verdict still held (same verdict on the same evidence)."""
 
     memory: StoredClaim
     similarity: float
     seen_before: bool
+    from_memory: bool = False
 
 
 class MemoryUpdateAgent:
-    """Remembers verified claims; a claim within ``threshold`` cosine of one seen before is the same claim."""
+    """Remembers verified claims, as a cache of verdicts, never as their source.
+
+    A claim is the one seen before when its cosine similarity reaches ``threshold`` *and* it
+    states the same numbers, names, negation and opposites (:func:`service.verdict.claim_key`):
+    "Water boils at 100 degrees" is not "Water boils at 90 degrees", however close. The verdict
+    is always derived afresh from the current evidence and replaces the remembered one; a claim is
+    ``from_memory`` when the two agree, so a verdict whose evidence was deleted, changed or
+    outranked since is never repeated from memory.
+    """
 
     def __init__(self, store: Store, threshold: float) -> None:
         self.store = store
         self.threshold = threshold
 
-    def recall(self, vectors: np.ndarray) -> list[ClaimMatch | None]:
-        return self.store.recall_claims(vectors, self.threshold)
+    def recall(self, vectors: np.ndarray, claims: Sequence[str]) -> list[ClaimMatch | None]:
+        matches = self.store.recall_claims(vectors, self.threshold)
+        return [
+            match if match is not None and claim_key(match.claim.claim) == claim_key(claim) else None
+            for match, claim in zip(matches, claims, strict=True)
+        ]
 
     def update(self, vectors: np.ndarray, findings: list[NewClaim], matches: list[ClaimMatch | None]) -> list[Recall]:
-        """Count a sighting of every known claim and store the new ones, in one batch."""
+        """Count a sighting of every known claim, storing its verdict on the current evidence over the
+        remembered one, and store the new claims, in one batch."""
         new = [index for index, match in enumerate(matches) if match is None]
         stored = self.store.remember_claims([findings[index] for index in new], vectors[new])
         recalls: dict[int, Recall] = {
             index: Recall(claim, 1.0, seen_before=False) for index, claim in zip(new, stored, strict=True)
         }
         known = [(index, match) for index, match in enumerate(matches) if match is not None]
-        touched = self.store.touch_claims([match.claim.id for _, match in known])
+        touched = self.store.touch_claims(
+            [match.claim.id for _, match in known], [findings[index] for index, _ in known]
+        )
         for (index, match), claim in zip(known, touched, strict=True):
-            recalls[index] = Recall(claim or match.claim, match.similarity, seen_before=True)
+            held = _still_holds(match.claim, findings[index])
+            recalls[index] = Recall(claim or match.claim, match.similarity, seen_before=True, from_memory=held)
         return [recalls[index] for index in range(len(findings))]
+
+
+def _still_holds(remembered: StoredClaim, finding: NewClaim) -> bool:
+    """Whether the remembered verdict is the one the current evidence gives, with the same closest
+    passage (one deleted, changed or outranked by a newer passage is not the same)."""
+    return remembered.verdict == finding.verdict and remembered.evidence_ids[:1] == finding.evidence_ids[:1]

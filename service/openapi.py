@@ -40,11 +40,12 @@ MEMORY = {
         "first_seen": {"type": "number"},
         "last_seen": {"type": "number"},
         "similarity": {"type": "number", "description": "in /verify: how close the claim is to this memory"},
+        "seen_before": {"type": "boolean", "description": "in /verify: this memory existed before the request"},
     },
 }
 CLAIM = {
     "type": "object",
-    "required": ["claim", "span", "verdict", "score", "from_memory", "truncated", "evidence", "memory"],
+    "required": ["claim", "span", "verdict", "score", "from_memory", "truncated", "reason", "evidence", "memory"],
     "properties": {
         "claim": {"type": "string", "description": "the claim's text, white space folded"},
         "span": {
@@ -55,13 +56,45 @@ CLAIM = {
         },
         "verdict": {"enum": ["supported", "refuted", "not_enough_evidence"]},
         "score": {"type": "number", "description": "cosine similarity to the closest passage"},
-        "from_memory": {"type": "boolean", "description": "verdict and score are those given the first time"},
+        "from_memory": {
+            "type": "boolean",
+            "description": "the same claim (same numbers, names and negation) was verified before, and its "
+            "remembered verdict still holds on the same evidence",
+        },
+        "reason": {"$ref": "#/components/schemas/Reason"},
         "truncated": {
             "type": "boolean",
             "description": "the model read the claim only up to MAX_TOKENS (never with the packaged tokenizer)",
         },
         "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
         "memory": {"$ref": "#/components/schemas/Memory"},
+    },
+}
+SPAN = {
+    "type": ["object", "null"],
+    "required": ["start", "end", "text"],
+    "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}, "text": {"type": "string"}},
+}
+REASON = {
+    "type": "object",
+    "required": ["explanation", "passage_id", "conflicts"],
+    "properties": {
+        "explanation": {"type": "string", "description": "one sentence a person can check"},
+        "passage_id": {"type": ["string", "null"], "description": "the passage the verdict rests on"},
+        "conflicts": {
+            "type": "array",
+            "description": "for a refutation: where claim and passage disagree (spans index the claim's text "
+            "and the passage's text; null where that side says nothing, as a negation only one has)",
+            "items": {
+                "type": "object",
+                "required": ["kind", "claim", "evidence"],
+                "properties": {
+                    "kind": {"enum": ["name", "number", "opposite", "category", "negation"]},
+                    "claim": SPAN,
+                    "evidence": SPAN,
+                },
+            },
+        },
     },
 }
 NEW_PASSAGES = {
@@ -244,6 +277,7 @@ def openapi_document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Evidence": EVIDENCE,
                 "Claim": CLAIM,
+                "Reason": REASON,
                 "Memory": MEMORY,
                 "MemoryPage": MEMORY_PAGE,
                 "NewPassages": NEW_PASSAGES,

@@ -1,10 +1,10 @@
 """The verification pipeline: claims -> embeddings -> memory and evidence -> verdicts.
 
 Built once at start-up (with its agents) and kept on the app; a request only
-calls :meth:`VerificationPipeline.verify`. A claim that memory knows (see
-:class:`service.agents.MemoryUpdateAgent`) is answered from memory: its verdict
-and score are the ones given the first time, and it is marked ``from_memory``;
-its evidence is retrieved afresh, so passages added since are shown.
+calls :meth:`VerificationPipeline.verify`. Every claim is judged on the evidence
+retrieved now (:func:`service.verdict.judge`, which also says why); memory (see
+:class:`service.agents.MemoryUpdateAgent`) records it, and marks it ``from_memory``
+when the verdict remembered for the same claim still holds on that evidence.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from service.embedder import Embedding
 from service.errors import TooManyClaims
 from service.settings import Settings
 from service.store import NewClaim, Store
-from service.verdict import decide
+from service.verdict import Judgement, Passage, judge
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ClaimResult:
     evidence: list[Evidence]
     recall: Recall
     truncated: bool  # the model read the claim only up to MAX_TOKENS
+    reason: Judgement
 
 
 class VerificationPipeline:
@@ -70,7 +71,7 @@ class VerificationPipeline:
         """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS
         buffers, SQLite's statements) is part of start-up, not of the first request."""
         embedding = await self.embed(["The service checks its own retrieval path at start-up."])
-        await asyncio.to_thread(self.memory.recall, embedding.vectors)
+        await asyncio.to_thread(self.memory.recall, embedding.vectors, ["warm-up"])
         await asyncio.to_thread(self.retriever.retrieve, embedding.vectors, 1)
 
     async def verify(self, raw_text: str, top_k: int) -> list[ClaimResult]:
@@ -90,17 +91,23 @@ class VerificationPipeline:
     def _consult(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[ClaimResult]:
         """The blocking part (store reads and writes), run in a worker thread."""
         vectors = embedding.vectors
-        matches = self.memory.recall(vectors)
+        matches = self.memory.recall(vectors, [claim.text for claim in claims])
         evidence = self.retriever.retrieve(vectors, top_k)
-        findings = [self._judge(claim.text, found) for claim, found in zip(claims, evidence, strict=True)]
+        judgements = [self._judge(claim.text, found) for claim, found in zip(claims, evidence, strict=True)]
+        findings = [
+            NewClaim(
+                claim.text, judgement.verdict, found[0].similarity if found else 0.0, tuple(e.passage.id for e in found)
+            )
+            for claim, judgement, found in zip(claims, judgements, evidence, strict=True)
+        ]
         recalls = self.memory.update(vectors, findings, matches)
         return [
-            ClaimResult(claim, recall.memory.verdict, recall.memory.score, found, recall, bool(truncated))
-            for claim, found, recall, truncated in zip(claims, evidence, recalls, embedding.truncated, strict=True)
+            ClaimResult(claim, finding.verdict, finding.score, found, recall, bool(truncated), judgement)
+            for claim, finding, found, recall, truncated, judgement in zip(
+                claims, findings, evidence, recalls, embedding.truncated, judgements, strict=True
+            )
         ]
 
-    def _judge(self, claim: str, evidence: list[Evidence]) -> NewClaim:
-        best = evidence[0] if evidence else None
-        score = best.similarity if best else 0.0
-        verdict = decide(claim, best.passage.text if best else None, score, self.support_threshold)
-        return NewClaim(claim, verdict, score, tuple(item.passage.id for item in evidence))
+    def _judge(self, claim: str, evidence: list[Evidence]) -> Judgement:
+        passages = [Passage(item.passage.id, item.passage.text, item.similarity) for item in evidence]
+        return judge(claim, passages, self.support_threshold)

@@ -23,6 +23,8 @@ from service.schemas import (
     read_json_object,
 )
 from service.store import StoredClaim, StoredPassage
+from service.verdict import Judgement
+from service.verdict.compare import Span
 
 routes = web.RouteTableDef()
 
@@ -135,8 +137,9 @@ def claim_json(result: ClaimResult) -> dict[str, Any]:
         "span": {"start": result.claim.start, "end": result.claim.end},
         "verdict": result.verdict,
         "score": round(result.score, 4),
-        "from_memory": result.recall.seen_before,
+        "from_memory": result.recall.from_memory,
         "truncated": result.truncated,
+        "reason": reason_json(result.reason),
         "evidence": [
             {
                 "id": item.passage.id,
@@ -146,5 +149,30 @@ def claim_json(result: ClaimResult) -> dict[str, Any]:
             }
             for item in result.evidence
         ],
-        "memory": {**memory_json(result.recall.memory), "similarity": round(result.recall.similarity, 4)},
+        "memory": {
+            **memory_json(result.recall.memory),
+            "similarity": round(result.recall.similarity, 4),
+            "seen_before": result.recall.seen_before,
+        },
     }
+
+
+def reason_json(reason: Judgement) -> dict[str, Any]:
+    """Why the verdict: the passage it rests on and, for a refutation, the spans that conflict
+    (offsets into the claim and into that passage, for highlighting)."""
+    return {
+        "explanation": reason.explanation,
+        "passage_id": reason.passage_id,
+        "conflicts": [
+            {
+                "kind": conflict.kind,
+                "claim": span_json(conflict.claim),
+                "evidence": span_json(conflict.evidence),
+            }
+            for conflict in reason.conflicts
+        ],
+    }
+
+
+def span_json(span: Span | None) -> dict[str, Any] | None:
+    return None if span is None else {"start": span.start, "end": span.end, "text": span.text}

@@ -108,7 +108,8 @@ class Settings:
         metadata=_help("most evidence passages one /verify answer may carry: claims x top_k (422 above)"),
     )
     support_threshold: float = field(
-        default=0.6, metadata=_help("similarity to the best evidence needed for a verdict")
+        default=0.5,
+        metadata=_help("similarity a passage needs to be read for a verdict (it then must state the claim too)"),
     )
     memory_match_threshold: float = field(
         default=0.95, metadata=_help("similarity at which a claim counts as one verified before")

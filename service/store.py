@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -440,19 +441,38 @@ class Store:
         """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
         return self.touch_claims([claim_id])[0]
 
-    def touch_claims(self, claim_ids: Sequence[int]) -> list[StoredClaim | None]:
-        """``touch_claim`` for each id, in one transaction (one commit, one fsync) for a whole request."""
+    def touch_claims(
+        self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None] = ()
+    ) -> list[StoredClaim | None]:
+        """``touch_claim`` for each id, in one transaction (one commit, one fsync) for a whole request.
+
+        A revision given for an id replaces its remembered verdict, score and evidence: memory is a
+        cache of verdicts, brought up to date when the evidence under one has changed.
+        """
         touched: list[StoredClaim | None] = []
         with self._lock:
             self._require_open()
             now = self._clock()
             with self._transaction():
-                for claim_id in claim_ids:
-                    found = self._db.execute(
-                        "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
-                        f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
-                        (now, claim_id),
-                    ).fetchall()
+                for claim_id, revision in itertools.zip_longest(claim_ids, revisions[: len(claim_ids)]):
+                    if revision is None:
+                        found = self._db.execute(
+                            "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
+                            f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                            (now, claim_id),
+                        ).fetchall()
+                    else:
+                        found = self._db.execute(
+                            "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?, verdict = ?, score = ?,"
+                            f" evidence_ids = ? WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                            (
+                                now,
+                                revision.verdict,
+                                float(revision.score),
+                                _bounded_evidence_ids(revision.evidence_ids),
+                                claim_id,
+                            ),
+                        ).fetchall()
                     touched.append(_claim(found[0]) if found else None)
         return touched
 

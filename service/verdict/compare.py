@@ -1,0 +1,454 @@
+"""What one passage says of one claim: it supports it, refutes it, or is silent, and why.
+
+The claim is compared with the clause of the passage that covers most of its words (see
+:func:`service.verdict.text.clauses`), slot by slot:
+
+- **names and quantities** are aligned by the words around them: in "Mozart was born in Vienna"
+  the name after "born" is compared with the name after "born" in the passage ("Salzburg"),
+  not with any name the passage happens to contain. A quantity is compared only with quantities
+  of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
+- **opposites and categories**: the claim says "largest" or "iron" where the clause says
+  "smallest" or "gold".
+- **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
+  a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
+
+A clause refutes when it conflicts on a slot and otherwise covers at least half of the claim (it
+speaks of the same thing). A passage supports when no slot conflicts, every name and number of
+the claim is in it, and it covers enough of the claim's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
+from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
+from service.verdict.text import Token, clauses, tokenize
+
+SUPPORTS = "supports"
+REFUTES = "refutes"
+SILENT = "silent"
+
+# Share of the claim's other words a conflicting clause must cover to be about the same thing.
+REFUTE_COVERAGE = 0.5
+# Share of the claim's words a passage must contain to state it, and the lower share enough when
+# the passage is a close paraphrase (cosine similarity at least CLOSE_PARAPHRASE).
+SUPPORT_COVERAGE = 0.6
+PARAPHRASE_COVERAGE = 0.4
+CLOSE_PARAPHRASE = 0.8
+# How many tokens from an anchor word a slot may stand and still be the one it governs.
+ALIGNMENT_WINDOW = 6
+
+OPPOSITE_WORDS: dict[str, frozenset[str]] = {}
+for _one, _other in OPPOSITES:
+    OPPOSITE_WORDS[_one] = OPPOSITE_WORDS.get(_one, frozenset()) | {_other}
+    OPPOSITE_WORDS[_other] = OPPOSITE_WORDS.get(_other, frozenset()) | {_one}
+CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A slot on which the claim and a passage disagree; a span is None when that side is silent
+    (a negation only one of them has)."""
+
+    kind: str  # "name", "number", "opposite", "category" or "negation"
+    claim: Span | None
+    evidence: Span | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    stance: str
+    coverage: float  # share of the claim's words and quantities the passage states
+    conflicts: tuple[Conflict, ...] = ()
+    missing: tuple[str, ...] = ()  # what of the claim the passage does not state, when silent
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A text tokenized once, with its quantities (which do not depend on the other text)."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    quantities: tuple[Quantity, ...]
+    lowers: frozenset[str]
+    stems: frozenset[str]
+    lowercase_words: frozenset[str]  # words the text writes in lower case: not names
+
+
+@lru_cache(maxsize=2048)
+def analyse(text: str) -> Analysed:
+    tokens = tokenize(text)
+    words = [token for token in tokens if token.is_word]
+    return Analysed(
+        text,
+        tokens,
+        tuple(quantities(tokens)),
+        frozenset(token.lower for token in words),
+        frozenset(token.stem for token in words),
+        frozenset(token.lower for token in words if token.text.islower()),
+    )
+
+
+def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
+    """The stance of ``passage`` towards ``claim`` (see the module's docstring for the rule)."""
+    all_items = _items(claim)
+    if not all_items:
+        return Reading(SILENT, 0.0, missing=("any word the passage could state",))
+    claim_names = names(claim.tokens, passage.lowercase_words)
+    covered = sorted(
+        ((_coverage(all_items, claim, view, passage), view) for view in clauses(passage.tokens)),
+        key=lambda pair: -pair[0],
+    )
+    restated: set[int] = set()
+    seen_conflicts: list[Conflict] = []
+    best = [view for view_coverage, view in covered if view_coverage == covered[0][0]]
+    # Clauses that state the claim equally well: a negation conflicts only when all of them disagree.
+    negation_differs = all(_polarity_differs(claim, view) for view in best)
+    for view_coverage, view in covered:
+        found = _conflicts(claim, claim_names, passage, view, negation_differs and view_coverage == covered[0][0])
+        # A different name together with a different number or word is a different event, not one
+        # wrong slot (a swapped name that is also a category word, "Silver" for "Gold", counts once).
+        named = {c.claim.start for c in found.conflicts if c.kind == "name" and c.claim is not None}
+        # A word the passage says through its negated opposite ("see" for "not blind") is stated.
+        restated |= found.restated
+        items = [item for item in all_items if _first_index(item) not in found.restated]
+        rest = [item for item in items if _first_index(item) not in found.taken]
+        kinds = {c.kind for c in found.conflicts if c.claim is None or c.claim.start not in named}
+        names_and_more = bool(named) and bool(kinds - {"name"})
+        if found.conflicts and not names_and_more and _about_the_same(rest, claim, view, passage, found.conflicts):
+            return Reading(REFUTES, _coverage(items, claim, view, passage) if items else 1.0, tuple(found.conflicts))
+        seen_conflicts += found.conflicts
+        if not found.conflicts and _states_slots(claim, claim_names, view, passage):
+            break  # this clause says what the claim says; a clause covering less cannot overrule it
+    items = [item for item in all_items if _first_index(item) not in restated]
+    whole = passage.tokens
+    coverage = _coverage(items, claim, whole, passage) if items else 1.0
+    missing = [_describe(item, claim) for item in items if not _found(item, claim, whole, passage)]
+    unstated = [_describe(name, claim) for name in claim_names if not _name_in(name, claim, passage)]
+    unstated += [
+        _describe(quantity, claim)
+        for quantity in claim.quantities
+        if quantity.bound == "=" and not _stated(quantity, passage.quantities)
+    ]
+    # A figure the passage states as the claim does is strong evidence: fewer other words need match.
+    close = similarity >= CLOSE_PARAPHRASE or any(q.kind != "count" or q.value >= 10 for q in claim.quantities)
+    needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
+    if not unstated and coverage >= needed:
+        return Reading(SUPPORTS, coverage)
+    return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
+    """Whether every name and number of the claim is in this clause (agreeing), the claim has some."""
+    if not claim_names and not claim.quantities:
+        return False
+    view_quantities = _in_view(passage.quantities, view)
+    names_in = all(any(other.lower in name.keys for other in view) for name in claim_names)
+    return names_in and all(_stated(quantity, view_quantities) for quantity in claim.quantities)
+
+
+def _about_the_same(
+    rest: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed, conflicts: list[Conflict]
+) -> bool:
+    """Whether a clause that conflicts with the claim speaks of the same thing: it states at least
+    REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
+    (the number's clause can be short: "..., and 3 act as stop signals")."""
+    if not rest:
+        return True
+    scope = passage.tokens if all(conflict.kind == "number" for conflict in conflicts) else view
+    return _coverage(rest, claim, scope, passage) >= REFUTE_COVERAGE
+
+
+Item = Token | Quantity
+Slot = TypeVar("Slot", Quantity, Name)
+
+
+def _items(claim: Analysed) -> list[Item]:
+    """What the claim asserts, one item each: its content words outside quantities, and its quantities."""
+    inside = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
+    words: list[Item] = [
+        token
+        for token in claim.tokens
+        if token.is_content and token.index not in inside and not is_negative(token.lower)
+    ]
+    return words + list(claim.quantities)
+
+
+def _first_index(item: Item) -> int:
+    return item.index if isinstance(item, Token) else item.first
+
+
+def _coverage(items: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> float:
+    return sum(1 for item in items if _found(item, claim, view, passage)) / len(items)
+
+
+def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
+    if isinstance(item, Quantity):
+        return _stated(item, _in_view(passage.quantities, view))
+    return any(_same_word(item, token) for token in view)
+
+
+def _same_word(word: Token, other: Token) -> bool:
+    if not other.is_word:
+        return False
+    if word.stem == other.stem or word.lower == other.lower or base_stem(word.lower) == base_stem(other.lower):
+        return True
+    # The head of a compound: "light" in "sunlight", not "long" in "longest" or "rail" in "railway".
+    return len(word.lower) >= 4 and len(other.lower) >= len(word.lower) + 3 and other.lower.endswith(word.lower)
+
+
+def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
+    return any(claimed.comparable(other) and claimed.agrees(other) for other in given)
+
+
+def _in_view(found: tuple[Quantity, ...], view: tuple[Token, ...]) -> list[Quantity]:
+    indices = {token.index for token in view}
+    return [quantity for quantity in found if quantity.first in indices]
+
+
+def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
+    return any(
+        any(_same_word(token, other) for other in passage.tokens)
+        for token in claim.tokens[name.first : name.last + 1]
+        if token.lower in name.keys
+    )
+
+
+@dataclass
+class _Found:
+    conflicts: list[Conflict]
+    taken: set[int]  # claim token indices of the conflicting slots
+    restated: set[int]  # claim token indices the view says through a negated opposite
+
+
+def _conflicts(
+    claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...], with_negation: bool
+) -> _Found:
+    """The slots on which ``view`` disagrees with the claim; negation only ``with_negation`` (in the
+    clause that states most of the claim: another clause may negate something else)."""
+    found = _Found([], set(), set())
+    view_quantities = _in_view(passage.quantities, view)
+    view_indices = {token.index for token in view}
+    view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
+    slots: list[Quantity | Name] = [*view_quantities, *view_names]
+    slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
+    for quantity in claim.quantities:
+        other = _conflicting_quantity(claim, quantity, view, view_quantities, passage.quantities, slot_indices)
+        if other is not None:
+            found.conflicts.append(Conflict("number", _span(claim, quantity), _span(passage, other)))
+            found.taken.add(quantity.first)
+    for name in claim_names:
+        other_name = _conflicting_name(claim, name, passage, view, view_names, claim_names)
+        if other_name is not None:
+            found.conflicts.append(Conflict("name", _span(claim, name), _span(passage, other_name)))
+            found.taken.update(range(name.first, name.last + 1))
+    swaps = _swapped_words(claim, view)
+    opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
+    view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
+    claim_negations = negations(claim.tokens, view_words)
+    view_negations = negations(view, claim.lowers | claim.stems)
+    odd = _polarity_differs(claim, view)
+    if opposites and odd:
+        # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
+        found.restated.update(claimed.index for claimed, _ in opposites)
+        swaps = [swap for swap in swaps if swap[0] != "opposite"]
+    elif not opposites and odd and with_negation:
+        found.conflicts.append(
+            Conflict(
+                "negation",
+                _token_span(claim_negations[0]) if claim_negations else None,
+                _token_span(view_negations[0]) if view_negations else None,
+            )
+        )
+    for kind, claimed, given in swaps:
+        found.conflicts.append(Conflict(kind, _token_span(claimed), _token_span(given)))
+        found.taken.add(claimed.index)
+    return found
+
+
+def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
+    view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
+    negated = len(negations(claim.tokens, view_words)) + len(negations(view, claim.lowers | claim.stems))
+    return negated % 2 == 1
+
+
+def _conflicting_quantity(
+    claim: Analysed,
+    quantity: Quantity,
+    view: tuple[Token, ...],
+    view_quantities: list[Quantity],
+    passage_quantities: tuple[Quantity, ...],
+    slots: set[int],
+) -> Quantity | None:
+    comparable = [other for other in view_quantities if quantity.comparable(other)]
+    if not comparable:
+        return None
+    # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
+    crossable = slots | {token.index for token in view if token.lower in MONTHS}
+    aligned = _aligned(claim, quantity.first, quantity.last, view, comparable, crossable)
+    if aligned:
+        return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
+    return None if _stated(quantity, passage_quantities) else comparable[0]
+
+
+def _conflicting_name(
+    claim: Analysed,
+    name: Name,
+    passage: Analysed,
+    view: tuple[Token, ...],
+    view_names: list[Name],
+    claim_names: list[Name],
+) -> Name | None:
+    if not view_names:
+        return None
+    # Between a verb and its name may stand other names ("Armstrong and Aldrin walked"), not numbers.
+    crossable = {index for other in view_names for index in range(other.first, other.last + 1)}
+    aligned = _aligned(claim, name.first, name.last, view, view_names, crossable)
+    if aligned:
+        nearby = aligned + _aligned(claim, name.first, name.last, view, view_names, crossable, either_side=True)
+        if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
+            return None
+        return aligned[0]
+    if _name_in(name, claim, passage) or _lone_initial(claim, name):
+        return None
+    strangers = [
+        other
+        for other in view_names
+        if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
+    ]
+    return strangers[0] if strangers else None
+
+
+def _subject_of_same_word(claim: Analysed, name: Name, view: tuple[Token, ...]) -> bool:
+    """Whether the view has the name before the word that follows it in the claim, however far:
+    a subject may stand apart from its verb ("The Channel Tunnel between England and France opened")."""
+    after = next((t for t in claim.tokens[name.last + 1 :] if _is_anchor(claim, t)), None)
+    if after is None:
+        return False
+    for place, token in enumerate(view):
+        if _same_word(after, token):
+            return any(other.lower in name.keys for other in view[:place])
+    return False
+
+
+def _lone_initial(text: Analysed, name: Name) -> bool:
+    """A name that is one word at the start of a sentence: maybe a name, maybe a capitalised noun."""
+    return name.first == name.last and text.tokens[name.first].initial
+
+
+def _aligned(
+    claim: Analysed,
+    first: int,
+    last: int,
+    view: tuple[Token, ...],
+    candidates: list[Slot],
+    crossable: set[int],
+    either_side: bool = False,
+) -> list[Slot]:
+    """The candidates that stand where the claim's slot stands: next to the word that governs it.
+
+    The anchors are the nearest content words before and after the slot in the claim. A
+    candidate is aligned when it follows (or precedes) the same word in the view within
+    ALIGNMENT_WINDOW tokens with nothing between but stop words and ``crossable`` tokens (other
+    slots: "born in Salzburg on 27 January 1756"). With ``either_side``, a candidate on the other
+    side of the anchor counts too ("Australia's capital" and "the capital of Australia"). Nearest first.
+    """
+    before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
+    positions = {token.index: place for place, token in enumerate(view)}
+    scored: list[tuple[int, Slot]] = []
+    for place, token in enumerate(view):
+        for anchor, side in ((before, 1), (after, -1)):
+            if anchor is None or not _same_word(anchor, token):
+                continue
+            for candidate in candidates:
+                start, end = positions.get(candidate.first), positions.get(candidate.last)
+                if start is None or end is None:
+                    continue
+                if start > place and (side == 1 or either_side):
+                    gap = view[place + 1 : start]
+                elif end < place and (side == -1 or either_side):
+                    gap = view[end + 1 : place]
+                else:
+                    continue
+                if len(gap) < ALIGNMENT_WINDOW and all(
+                    between.text != "," and (not between.is_content or between.index in crossable) for between in gap
+                ):
+                    scored.append((len(gap), candidate))
+    scored.sort(key=lambda pair: pair[0])
+    return [candidate for _, candidate in scored]
+
+
+def _is_anchor(claim: Analysed, token: Token) -> bool:
+    """A content word of the claim that is not itself a slot (a name or part of a quantity)."""
+    if not token.is_content or (token.capitalized and not token.initial):
+        return False
+    return not any(quantity.first <= token.index <= quantity.last for quantity in claim.quantities)
+
+
+def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """Claim words whose opposite, or another member of whose category, the view says instead."""
+    view_lowers = {token.lower: token for token in view if token.is_word}
+    view_stems = {token.stem for token in view if token.is_word}
+    swaps: list[tuple[str, Token, Token]] = []
+    for token in claim.tokens:
+        if not token.is_word or token.lower in view_lowers or token.stem in view_stems:
+            continue
+        opposite = next(
+            (
+                view_lowers[o]
+                for o in sorted(OPPOSITE_WORDS.get(token.lower, ()))
+                if o in view_lowers and o not in claim.lowers
+            ),
+            None,
+        )
+        if opposite is not None:
+            swaps.append(("opposite", token, opposite))
+            continue
+        category = CATEGORY_OF.get(token.lower, frozenset())
+        member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
+        if member is not None:
+            swaps.append(("category", token, member))
+    return swaps + _reversed_pairs(claim, view)
+
+
+def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """Opposites both texts name, in the other order: "from left to right" and "from right to left"."""
+    claim_first = {token.lower: token for token in reversed(claim.tokens) if token.is_word}
+    view_first = {token.lower: token for token in reversed(view) if token.is_word}
+    reversed_pairs: list[tuple[str, Token, Token]] = []
+    pairs = list(OPPOSITES)
+    if "than" in claim_first and "than" in view_first:  # "blue more strongly than red"
+        pairs += [(one, other) for category in CATEGORIES for one in category for other in category if one < other]
+    for one, other in pairs:
+        if {one, other} <= claim_first.keys() and {one, other} <= view_first.keys():
+            claim_order = claim_first[one].index < claim_first[other].index
+            if claim_order != (view_first[one].index < view_first[other].index):
+                leading = claim_first[one] if claim_order else claim_first[other]
+                reversed_pairs.append(("opposite", leading, view_first[leading.lower]))
+    return reversed_pairs
+
+
+def _span(text: Analysed, slot: Quantity | Name) -> Span:
+    start, end = text.tokens[slot.first].start, text.tokens[slot.last].end
+    return Span(start, end, text.text[start:end])
+
+
+def _token_span(token: Token) -> Span:
+    return Span(token.start, token.end, token.text)
+
+
+def _describe(item: Item | Name, claim: Analysed) -> str:
+    if isinstance(item, Token):
+        return item.text
+    return _span(claim, item).text

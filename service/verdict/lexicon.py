@@ -1,0 +1,352 @@
+"""The word lists the verdict rule reads: stop words, negators, opposites, mutually exclusive
+categories, number words and units.
+
+They are general English, not sentences of any test set: a pair belongs here when saying one
+word of it where a passage says the other changes what is claimed.
+"""
+
+from __future__ import annotations
+
+
+def words(text: str) -> frozenset[str]:
+    """A set of the words in ``text``: word lists read best as prose."""
+    return frozenset(text.split())
+
+
+STOP_WORDS = words(
+    """a an the this that these those it its it's is are was were be been being am do does did has have had
+    having of in on at to for from by with about as into onto than then so such and or but if while whereas
+    also only just very can could will would shall should may might must which who whom whose what when where
+    why how there their they them he she his her him we our us you your i my me one's each every all any some
+    both either per via over under up down out off again once same other another most more many much own
+    s t around roughly approximately nearly almost some exactly just about still even yet already ever
+    called known named usually typically generally commonly widely often mainly mostly largely
+    against between through during within among across along behind beyond toward towards upon since until"""
+)
+
+# Words that negate the clause they stand in ("n't" endings are counted as well).
+NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without lacks lack lacking")
+# Words that negate as "not" does, whatever the other text says.
+ALWAYS_NEGATIVE = words("unable impossible untrue incorrect")
+# Words that say "hardly at all": what a negative affix says, without a negation ("react very little").
+DIMINISHERS = words("little low few rarely hardly barely seldom scarcely negligible minimal")
+# Adjectives whose "-less" reads as a negation of the rest ("useless" = "not useful").
+NEGATIVE_LESS_WORDS = words(
+    """useless harmless pointless powerless lifeless colourless colorless odourless odorless tasteless
+    weightless airless waterless fruitless helpless hopeless senseless meaningless worthless baseless
+    groundless needless careless endless toothless wingless legless eyeless spineless boneless"""
+)
+# Prefixes that negate the word they start when the rest is a word in its own right; "un" always
+# does, but for the words listed in UN_WORDS.
+UN_WORDS = words(
+    "under understand understood underground undergo underwent uniform union unique unit unite united unity "
+    "universe universal university unless until unto"
+)
+NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
+# Words with a negative prefix that are common enough to count without seeing their base.
+NEGATIVE_PREFIXED_WORDS = words(
+    """unable unsafe untrue incorrect impossible invisible inaccurate incapable inedible insoluble
+    unaffected unchanged unrelated unknown unlikely uncommon unusual unhealthy illegal irrelevant
+    disagree disproved dislike nonexistent non-toxic nontoxic inactive indirect ineffective insignificant
+    incomplete inefficient inaccessible independent"""
+)
+
+# Words that show a clause has a verb of its own, so "and" joins two statements, not two nouns
+# (besides words ending in "-ed").
+VERB_MARKERS = words(
+    "is are was were has have had can could will would does do did lies became becomes remains contains "
+    "died won lost made began grew took led ran wrote built found gave sank fell rose came went held"
+)
+
+# Pairs of opposite words: saying one where the evidence says the other flips the claim.
+OPPOSITES: tuple[tuple[str, str], ...] = (
+    ("largest", "smallest"),
+    ("biggest", "smallest"),
+    ("larger", "smaller"),
+    ("bigger", "smaller"),
+    ("large", "small"),
+    ("big", "small"),
+    ("tallest", "shortest"),
+    ("taller", "shorter"),
+    ("tall", "short"),
+    ("longest", "shortest"),
+    ("longer", "shorter"),
+    ("long", "short"),
+    ("highest", "lowest"),
+    ("higher", "lower"),
+    ("high", "low"),
+    ("hottest", "coldest"),
+    ("hotter", "colder"),
+    ("hot", "cold"),
+    ("warmest", "coldest"),
+    ("warmer", "cooler"),
+    ("warm", "cold"),
+    ("wide", "narrow"),
+    ("wider", "narrower"),
+    ("widest", "narrowest"),
+    ("broad", "narrow"),
+    ("thick", "thin"),
+    ("thicker", "thinner"),
+    ("horizontal", "vertical"),
+    ("ascend", "descend"),
+    ("ascends", "descends"),
+    ("ascending", "descending"),
+    ("stop", "go"),
+    ("push", "pull"),
+    ("forward", "backward"),
+    ("forwards", "backwards"),
+    ("closest", "farthest"),
+    ("nearest", "farthest"),
+    ("closest", "furthest"),
+    ("closer", "farther"),
+    ("near", "far"),
+    ("deepest", "shallowest"),
+    ("deeper", "shallower"),
+    ("heaviest", "lightest"),
+    ("heavier", "lighter"),
+    ("heavy", "light"),
+    ("fastest", "slowest"),
+    ("faster", "slower"),
+    ("fast", "slow"),
+    ("oldest", "youngest"),
+    ("oldest", "newest"),
+    ("older", "younger"),
+    ("older", "newer"),
+    ("earliest", "latest"),
+    ("earlier", "later"),
+    ("first", "last"),
+    ("most", "least"),
+    ("more", "less"),
+    ("more", "fewer"),
+    ("densest", "least"),
+    ("denser", "less"),
+    ("before", "after"),
+    ("above", "below"),
+    ("inside", "outside"),
+    ("north", "south"),
+    ("northern", "southern"),
+    ("northernmost", "southernmost"),
+    ("east", "west"),
+    ("eastern", "western"),
+    ("easternmost", "westernmost"),
+    ("left", "right"),
+    ("top", "bottom"),
+    ("ceiling", "floor"),
+    ("maximum", "minimum"),
+    ("increase", "decrease"),
+    ("increases", "decreases"),
+    ("increased", "decreased"),
+    ("rise", "fall"),
+    ("rises", "falls"),
+    ("raise", "lower"),
+    ("gain", "lose"),
+    ("win", "lose"),
+    ("won", "lost"),
+    ("defeated", "lost"),
+    ("open", "closed"),
+    ("start", "end"),
+    ("begin", "end"),
+    ("began", "ended"),
+    ("birth", "death"),
+    ("born", "died"),
+    ("alive", "dead"),
+    ("see", "blind"),
+    ("hear", "deaf"),
+    ("present", "absent"),
+    ("common", "rare"),
+    ("cheap", "expensive"),
+    ("free", "paid"),
+    ("strong", "weak"),
+    ("hard", "soft"),
+    ("hardest", "softest"),
+    ("wet", "dry"),
+    ("acidic", "alkaline"),
+    ("positive", "negative"),
+    ("true", "false"),
+    ("male", "female"),
+    ("import", "export"),
+    ("imports", "exports"),
+    ("absorbs", "reflects"),
+    ("absorb", "reflect"),
+    ("attract", "repel"),
+    ("expands", "contracts"),
+    ("clockwise", "anticlockwise"),
+    ("clockwise", "counterclockwise"),
+    ("safe", "dangerous"),
+    ("same", "different"),
+    ("allowed", "banned"),
+    ("natural", "artificial"),
+    ("natural", "synthetic"),
+    ("inner", "outer"),
+    ("upper", "lower"),
+    ("rich", "poor"),
+    ("sweet", "sour"),
+    ("dense", "sparse"),
+    ("private", "public"),
+    ("ancient", "modern"),
+)
+
+# Sets of words of which a thing is one: a claim that names another member than its evidence
+# is refuted (material, state, class of animal, colour, direction of travel...).
+CATEGORIES: tuple[frozenset[str], ...] = tuple(
+    words(members)
+    for members in (
+        # materials and chemical elements: what a thing is made of
+        "iron steel gold silver copper bronze brass aluminium aluminum tin zinc nickel platinum titanium "
+        "wood stone marble granite glass plastic concrete brick clay ceramic paper cotton silk wool leather "
+        "rubber bamboo oxygen nitrogen hydrogen helium carbon argon neon chlorine sodium potassium calcium "
+        "sulfur sulphur phosphorus uranium silicon mercury lead",
+        "methane ozone",
+        # what drives a machine
+        "steam diesel electric electricity petrol gasoline coal horses wind nuclear cable cables",
+        "solid liquid gas plasma",
+        "mammal mammals reptile reptiles bird birds fish amphibian amphibians insect insects arachnid arachnids "
+        "marsupial marsupials crustacean crustaceans",
+        "red orange yellow green blue indigo violet purple pink brown black white grey gray",
+        "fruit vegetable nut legume grain berry",
+        "bacteria bacterium virus viruses fungus fungi parasite parasites",
+        "herbivore herbivores carnivore carnivores omnivore omnivores",
+        "spring summer autumn winter",
+        "january february march april june july august september october november december",  # not "may"
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "igneous sedimentary metamorphic",
+        "proton protons neutron neutrons electron electrons",
+        "arteries veins capillaries",
+        "freshwater saltwater",
+        "nocturnal diurnal",
+    )
+)
+
+# Capitalised words that name a kind of place rather than which one ("the Atlantic Ocean" and
+# "the Pacific Ocean" differ in their other word).
+GENERIC_NAME_WORDS = words(
+    """the of and de da van von der la le el al mount mountain mountains lake river sea ocean oceans city island
+    islands desert galaxy station space university republic kingdom united state states empire north south
+    east west northern southern eastern western great new old saint st cape bay gulf strait canal national
+    museum prize nobel company international world first second third age war"""
+)
+# Other names for the same thing, each mapped to one spelling.
+ALIASES = {
+    "ussr": "soviet",
+    "usa": "america",
+    "us": "america",
+    "american": "america",
+    "uk": "britain",
+    "british": "britain",
+    "england": "britain",
+    "soviet": "soviet",
+    "russian": "russia",
+    "french": "france",
+    "german": "germany",
+    "chinese": "china",
+    "japanese": "japan",
+    "italian": "italy",
+    "spanish": "spain",
+    "dutch": "netherlands",
+    "swiss": "switzerland",
+    "canadian": "canada",
+    "australian": "australia",
+    "martian": "mars",
+    "lunar": "moon",
+    "solar": "sun",
+    "earth's": "earth",
+}
+
+NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+    "twice": 2,
+    "double": 2,
+    "half": 0.5,
+    "once": 1,
+}
+SCALE_WORDS = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+}
+MONTHS = words("january february march april may june july august september october november december")
+
+# Unit words: (dimension, factor to the dimension's base unit). Temperatures are converted apart.
+UNITS: dict[str, tuple[str, float]] = {
+    **dict.fromkeys(["km", "kilometre", "kilometres", "kilometer", "kilometers"], ("length", 1e3)),
+    **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], ("length", 1.0)),
+    **dict.fromkeys(["cm", "centimetre", "centimetres", "centimeter", "centimeters"], ("length", 1e-2)),
+    **dict.fromkeys(["mm", "millimetre", "millimetres", "millimeter", "millimeters"], ("length", 1e-3)),
+    **dict.fromkeys(["mile", "miles"], ("length", 1609.344)),
+    **dict.fromkeys(["foot", "feet", "ft"], ("length", 0.3048)),
+    **dict.fromkeys(["inch", "inches"], ("length", 0.0254)),
+    **dict.fromkeys(["yard", "yards"], ("length", 0.9144)),
+    **dict.fromkeys(["light-year", "light-years"], ("length", 9.4607e15)),
+    **dict.fromkeys(["kg", "kilogram", "kilograms"], ("mass", 1e3)),
+    **dict.fromkeys(["g", "gram", "grams"], ("mass", 1.0)),
+    **dict.fromkeys(["tonne", "tonnes", "ton", "tons"], ("mass", 1e6)),
+    **dict.fromkeys(["pound", "pounds", "lb"], ("mass", 453.592)),
+    **dict.fromkeys(["second", "seconds", "s"], ("time", 1.0)),
+    **dict.fromkeys(["minute", "minutes"], ("time", 60.0)),
+    **dict.fromkeys(["hour", "hours"], ("time", 3600.0)),
+    **dict.fromkeys(["day", "days"], ("time", 86400.0)),
+    **dict.fromkeys(["week", "weeks"], ("time", 604800.0)),
+    **dict.fromkeys(["month", "months"], ("time", 2.6298e6)),
+    **dict.fromkeys(["year", "years"], ("time", 3.15576e7)),
+    **dict.fromkeys(["percent", "%", "per cent"], ("percent", 1.0)),
+    **dict.fromkeys(["hertz", "hz"], ("frequency", 1.0)),
+    **dict.fromkeys(["kilohertz", "khz"], ("frequency", 1e3)),
+    **dict.fromkeys(["megahertz", "mhz"], ("frequency", 1e6)),
+    **dict.fromkeys(["gigahertz", "ghz"], ("frequency", 1e9)),
+    **dict.fromkeys(["kelvin"], ("temperature-k", 1.0)),  # temperatures are compared in Celsius
+    **dict.fromkeys(["celsius", "°c", "c"], ("temperature-c", 1.0)),
+    **dict.fromkeys(["fahrenheit", "°f", "f"], ("temperature-f", 1.0)),
+    **dict.fromkeys(["bit", "bits"], ("information", 1.0)),
+    **dict.fromkeys(["byte", "bytes"], ("information", 8.0)),
+    **dict.fromkeys(["kilopascal", "kilopascals", "kpa"], ("pressure", 1e3)),
+    **dict.fromkeys(["pascal", "pascals", "pa"], ("pressure", 1.0)),
+    **dict.fromkeys(["volt", "volts"], ("voltage", 1.0)),
+    **dict.fromkeys(["watt", "watts"], ("power", 1.0)),
+    **dict.fromkeys(["calorie", "calories", "kcal"], ("energy", 1.0)),
+}
+# Words between a number and its unit that do not change it ("100 degrees Celsius").
+UNIT_FILLERS = frozenset({"degree", "degrees", "square", "cubic", "per"})
+# Words before a number that make it a bound, not a value.
+LOWER_BOUNDS = frozenset({"over", "above", "exceeding"})
+UPPER_BOUNDS = frozenset({"under", "below"})
+HEDGES = frozenset({"about", "around", "roughly", "approximately", "nearly", "almost", "some", "circa", "estimated"})

@@ -1,0 +1,318 @@
+"""The slots of a text that a claim can get wrong: quantities, names, and negations.
+
+A quantity is a number with what it counts (a unit, converted to one base per dimension, or the
+noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A name
+is a run of capitalised words; two names are the same when they share a word that tells which
+one (not "Ocean" or "Mount").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+
+from service.verdict.lexicon import (
+    ALWAYS_NEGATIVE,
+    DIMINISHERS,
+    GENERIC_NAME_WORDS,
+    HEDGES,
+    LOWER_BOUNDS,
+    MONTHS,
+    NEGATIVE_LESS_WORDS,
+    NEGATIVE_PREFIXED_WORDS,
+    NEGATIVE_PREFIXES,
+    NEGATORS,
+    NUMBER_WORDS,
+    ORDINALS,
+    SCALE_WORDS,
+    STOP_WORDS,
+    UN_WORDS,
+    UNIT_FILLERS,
+    UNITS,
+    UPPER_BOUNDS,
+)
+from service.verdict.text import Token, stem
+
+DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
+ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
+EXACT_KINDS = frozenset({"year", "day", "ordinal"})
+COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+# Relative difference under which two values are the same figure written differently.
+SAME_FIGURE = 0.01
+SAME_HEDGED_FIGURE = 0.05
+COUNTED_NOUNS_LOOKAHEAD = 3
+# Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
+ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    kind: str  # a unit's dimension, "year", "day", "ordinal", or "count"
+    nouns: frozenset[str]  # for counts: stems of the words after the number ("six strings")
+    bound: str  # "=", ">" (more than) or "<" (less than)
+    hedged: bool
+    first: int  # token indices of the whole quantity, unit included
+    last: int
+
+    def comparable(self, other: Quantity) -> bool:
+        if self.kind != other.kind:
+            return False
+        return self.kind != "count" or bool(self.nouns & other.nouns) or not (self.nouns and other.nouns)
+
+    def agrees(self, other: Quantity) -> bool:
+        """Whether ``other`` (from the evidence) states a value this (from the claim) allows."""
+        if self.bound == ">":
+            return other.value > self.value or _same(self, other)
+        if self.bound == "<":
+            return other.value < self.value or _same(self, other)
+        return _same(self, other)
+
+
+def _same(claimed: Quantity, given: Quantity) -> bool:
+    if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
+        return claimed.value == given.value
+    tolerance = SAME_HEDGED_FIGURE if claimed.hedged or given.hedged else SAME_FIGURE
+    return math.isclose(claimed.value, given.value, rel_tol=tolerance, abs_tol=1e-9)
+
+
+@dataclass(frozen=True)
+class Name:
+    keys: frozenset[str]  # the words that tell which one, folded
+    first: int
+    last: int
+
+    def same_as(self, other: Name) -> bool:
+        """Sharing a telling word, or one the start of the other ("Paris", "Parisians")."""
+        return bool(self.keys & other.keys) or any(
+            min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
+            for mine in self.keys
+            for theirs in other.keys
+        )
+
+
+def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
+    found: list[Quantity] = []
+    position = 0
+    while position < len(tokens):
+        parsed = _quantity_at(tokens, position)
+        if parsed is None:
+            position += 1
+            continue
+        previous = found[-1] if found else None
+        if previous is not None and previous.last + 1 == parsed.first and _adds_to(previous, parsed):
+            found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
+        else:
+            found.append(parsed)
+        position = parsed.last + 1
+    return found
+
+
+def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
+    """Whether two adjacent quantities are one measure ("5 feet 7 inches", "8 minutes 20 seconds")."""
+    return larger.kind == smaller.kind and larger.kind in COMPOUND_KINDS and larger.value > smaller.value
+
+
+def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
+    token = tokens[position]
+    ordinal = _ordinal(token, tokens[position - 1] if position else None)
+    if ordinal is not None:
+        return Quantity(ordinal, "ordinal", _nouns_after(tokens, position), "=", False, position, position)
+    value, last = _number(tokens, position)
+    if value is None:
+        return None
+    before = tokens[position - 1].lower if position else ""
+    before2 = f"{tokens[position - 2].lower} {before}" if position > 1 else ""
+    if before == "minus":
+        value = -value
+    bound = "="
+    if before in LOWER_BOUNDS or before2 in {"more than", "at least", "greater than"}:
+        bound = ">"
+    elif before in UPPER_BOUNDS or before2 in {"less than", "fewer than", "at most", "up to"}:
+        bound = "<"
+    hedged = before in HEDGES or (position > 1 and tokens[position - 2].lower in HEDGES)
+    following = tokens[last + 1] if last + 1 < len(tokens) else None
+    next_to_month = (following is not None and following.lower in MONTHS) or (
+        position > 0 and tokens[position - 1].lower in MONTHS
+    )
+    if next_to_month and value == int(value) and 1 <= value <= 31:
+        return Quantity(value, "day", frozenset(), "=", False, position, last)
+    unit_end, unit = _unit(tokens, last + 1)
+    if unit is not None:
+        kind, factor = unit
+        return Quantity(_to_base(value, kind, factor), _base_kind(kind), frozenset(), bound, hedged, position, unit_end)
+    if DIGITS.match(token.text) and "," not in token.text and value == int(value) and 1000 <= value <= 2100:
+        return Quantity(value, "year", frozenset(), "=", hedged, position, last)
+    if token.lower == "one" and not _nouns_after(tokens, last):
+        return None  # "one of", "each one can": a pronoun
+    nouns = _nouns_after(tokens, last)
+    if position > 0 and tokens[position - 1].is_content:
+        nouns |= {tokens[position - 1].stem}  # "Category 5"
+    return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _ordinal(token: Token, before: Token | None) -> float | None:
+    if before is not None and (before.lower == "per" or DIGITS.match(before.text)):
+        return None  # "metres per second", "8 minutes and 20 seconds"
+    if token.lower in ORDINALS:
+        return float(ORDINALS[token.lower])
+    match = ORDINAL_DIGITS.match(token.lower)
+    return float(match.group(1)) if match else None
+
+
+def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int]:
+    """The value of the number starting at ``position`` (digits or words) and its last token."""
+    token = tokens[position]
+    if DIGITS.match(token.text):
+        value = float(token.text.replace(",", ""))
+        last = position
+    elif token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS:
+        value, last = float(NUMBER_WORDS[token.lower]), position
+        while last + 1 < len(tokens) and tokens[last + 1].lower in NUMBER_WORDS:
+            following = NUMBER_WORDS[tokens[last + 1].lower]
+            if following in (100, 1000):
+                value *= following
+            elif value >= 20 and value % 10 == 0 and following < 10:
+                value += following
+            else:
+                break
+            last += 1
+    else:
+        return None, position
+    while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
+        value *= SCALE_WORDS[tokens[last + 1].lower]
+        last += 1
+    return value, last
+
+
+def _unit(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
+    """The unit that starts at ``position`` (after fillers such as "degrees"), if any."""
+    end = position
+    while end < len(tokens) and tokens[end].lower in UNIT_FILLERS:
+        end += 1
+    if end < len(tokens):
+        word = tokens[end].lower
+        if end + 1 < len(tokens) and f"{word}-{tokens[end + 1].lower}" in UNITS:
+            return end + 1, UNITS[f"{word}-{tokens[end + 1].lower}"]
+        if word in UNITS:
+            return end, UNITS[word]
+        if tokens[end].text.startswith("°"):
+            return end, UNITS.get(tokens[end].text.lower(), ("temperature-c", 1.0))
+    if end > position and tokens[end - 1].lower in {"degree", "degrees"}:
+        return end - 1, ("angle", 1.0)
+    return position, None
+
+
+def _to_base(value: float, kind: str, factor: float) -> float:
+    """Temperatures in Celsius (so that a relative tolerance means something), others in base units."""
+    if kind == "temperature-k":
+        return value - 273.15
+    if kind == "temperature-f":
+        return (value - 32) * 5 / 9
+    return value * factor
+
+
+def _base_kind(kind: str) -> str:
+    return "temperature" if kind.startswith("temperature") else kind
+
+
+def _nouns_after(tokens: tuple[Token, ...], position: int) -> frozenset[str]:
+    nouns = [
+        token.stem
+        for token in tokens[position + 1 : position + 1 + COUNTED_NOUNS_LOOKAHEAD]
+        if token.is_word and token.lower not in STOP_WORDS
+    ]
+    return frozenset(nouns)
+
+
+def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]:
+    """Runs of capitalised words. A sentence's first word is a name only when it is not a stop word
+    and ``common_words`` (the words the other text uses in lower case) does not have it."""
+    found: list[Name] = []
+    run: list[Token] = []
+    for token in (*tokens, None):
+        if token is not None and _is_name_word(token, common_words):
+            run.append(token)
+            continue
+        if (
+            token is not None
+            and run
+            and token.lower in {"of", "de", "da", "van", "von", "the"}
+            and token.text.islower()
+        ):
+            run.append(token)
+            continue
+        while run and not run[-1].capitalized:
+            run.pop()
+        keys = frozenset(word.lower for word in run if word.lower not in GENERIC_NAME_WORDS)
+        if run and keys:
+            found.append(Name(keys, run[0].index, run[-1].index))
+        run = []
+    return found
+
+
+def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
+    if not token.is_word or not token.capitalized or token.lower in MONTHS or token.lower in UNITS:
+        return False
+    if token.lower in NUMBER_WORDS or token.lower in ORDINALS:
+        return False
+    if token.initial:
+        return token.lower not in STOP_WORDS and token.lower not in common_words
+    return True
+
+
+def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[Token]:
+    """The tokens that negate, as read against the other text's words (``other_words``).
+
+    "not", "never", "n't", "unable" always negate. A word that negates by an affix ("useless",
+    "unreactive", "nonconductive") does too, unless the other text says the same by degree
+    ("react very little", "very low conductivity") without a negation of its own.
+    """
+    explicit = bool(other_words & NEGATORS) or any(word.endswith("n't") for word in other_words)
+    by_degree = bool(other_words & DIMINISHERS) and not explicit
+    return [
+        token
+        for token in tokens
+        if token.is_word
+        and (_always_negates(token.lower) or (not by_degree and _negative_affix(token.lower, other_words)))
+    ]
+
+
+def is_negative(word: str) -> bool:
+    """Whether a word negates, alone or by an affix, whatever the other text says."""
+    return _always_negates(word) or _negative_affix(word, frozenset())
+
+
+def base_stem(word: str) -> str:
+    """The stem of a word with its negative affix taken off ("harmless" and "harmful" -> "harm");
+    the word's own stem when it has none."""
+    if word.endswith("less") and word in NEGATIVE_LESS_WORDS:
+        return stem(word[:-4])
+    for prefix in NEGATIVE_PREFIXES:
+        if word.startswith(prefix) and _negative_affix(word, frozenset()):
+            return stem(word[len(prefix) :].lstrip("-"))
+    return stem(word)
+
+
+def _always_negates(word: str) -> bool:
+    return word in NEGATORS or word.endswith("n't") or word in ALWAYS_NEGATIVE
+
+
+def _negative_affix(word: str, other_words: frozenset[str]) -> bool:
+    if word in NEGATIVE_LESS_WORDS or word in NEGATIVE_PREFIXED_WORDS:
+        return True
+    if word.endswith("ly"):
+        return False  # "unusually short" is very short, not "not short"
+    if word.startswith("un") and len(word) > 5 and not word.startswith(tuple(UN_WORDS)):
+        return True
+    for prefix in NEGATIVE_PREFIXES:
+        rest = word[len(prefix) :]
+        if (
+            word.startswith(prefix)
+            and rest.endswith(ADJECTIVE_ENDINGS)
+            and (rest in other_words or stem(rest) in other_words)
+        ):
+            return True
+    return False

@@ -1,0 +1,174 @@
+"""Words with their place in the text, and the clauses of a passage a claim is compared with.
+
+Every token keeps its character offsets, so a conflict can point at the exact span of the claim
+and of the passage. Stems come from the Snowball English stemmer (``snowballstemmer``, pure
+Python, no data files), so "strings" meets "string" and "boils" meets "boiling".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+from service.verdict.lexicon import ALIASES, STOP_WORDS, VERB_MARKERS
+
+TOKEN = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
+)
+# Where a passage's clauses end: a new clause states its own fact.
+CLAUSE_BREAKS = frozenset({";", ":", ".", "!", "?"})
+CLAUSE_STARTERS = frozenset({"while", "whereas", "but", "although", "though"})
+# First words of a parenthetical between commas that describes what stands before it
+# ("Canberra, a purpose-built city ..., is the capital").
+APPOSITION_STARTERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "once",
+        "now",
+        "formerly",
+        "originally",
+        "which",
+        "who",
+        "whose",
+        "where",
+        "popularly",
+        "also",
+        "then",
+        "named",
+        "called",
+        "known",
+    ]
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    index: int
+    lower: str  # possessive dropped, aliases folded
+    stem: str
+    capitalized: bool
+    initial: bool  # first word of its sentence: capitalised by grammar, not because it is a name
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalpha()
+
+    @property
+    def is_content(self) -> bool:
+        return self.is_word and self.lower not in STOP_WORDS
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    result: str = _STEMMER.stemWord(word)
+    return result
+
+
+def fold(word: str) -> str:
+    """Lower case, without a possessive ending, with aliases folded ("USSR" -> "soviet")."""
+    lower = word.lower().replace("\u2019", "'")
+    if lower.endswith("'s"):
+        lower = lower[:-2]
+    return ALIASES.get(lower, lower)
+
+
+def tokenize(text: str) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    initial = True
+    for match in TOKEN.finditer(text):
+        word = match.group()
+        lower = fold(word)
+        tokens.append(
+            Token(
+                word,
+                match.start(),
+                match.end(),
+                len(tokens),
+                lower,
+                stem(lower),
+                word[0].isupper(),
+                initial and word[0].isalpha(),
+            )
+        )
+        if word[0].isalnum():
+            initial = False
+        elif word in CLAUSE_BREAKS:
+            initial = True
+    return tuple(tokens)
+
+
+def has_verb(tokens: Sequence[Token]) -> bool:
+    return any(
+        token.lower in VERB_MARKERS or (token.lower.endswith("ed") and len(token.lower) >= 4) for token in tokens
+    )
+
+
+def clauses(tokens: tuple[Token, ...]) -> list[tuple[Token, ...]]:
+    """The views of a passage a claim is compared with: each clause with its parentheticals cut
+    out, and each parenthetical with the words it describes.
+
+    A fact stated in a clause is compared with the claim apart from the background the passage
+    gives around it; "Canberra, a city chosen between rivals Sydney and Melbourne, is the capital"
+    yields "Canberra is the capital" and "Canberra a city chosen between rivals Sydney and Melbourne".
+    """
+    views: list[tuple[Token, ...]] = []
+    for clause in _split_clauses(tokens):
+        core: list[Token] = []
+        position = 0
+        while position < len(clause):
+            token = clause[position]
+            closing = _apposition_end(clause, position)
+            if closing is None:
+                core.append(token)
+                position += 1
+                continue
+            views.append(tuple(core) + clause[position + 1 : closing])
+            position = closing + 1
+        views.append(tuple(core))
+    return [view for view in views if any(token.is_word for token in view)]
+
+
+def _split_clauses(tokens: tuple[Token, ...]) -> list[tuple[Token, ...]]:
+    parts: list[tuple[Token, ...]] = []
+    start = 0
+    for position, token in enumerate(tokens):
+        after_comma = position > 0 and tokens[position - 1].text == ","
+        # ", and" starts a clause when a verb follows before the next comma ("..., and the Moscow Metro opened").
+        new_statement = token.lower == "and" and after_comma and has_verb(_up_to_comma(tokens, position + 1))
+        if (
+            token.text in CLAUSE_BREAKS
+            or new_statement
+            or (token.lower in CLAUSE_STARTERS and (after_comma or token.lower == "but"))
+        ):
+            parts.append(tokens[start:position])
+            start = position + 1
+    parts.append(tokens[start:])
+    return [part for part in parts if part]
+
+
+def _up_to_comma(tokens: tuple[Token, ...], start: int) -> tuple[Token, ...]:
+    end = next((place for place in range(start, len(tokens)) if tokens[place].text in {",", ";", "."}), len(tokens))
+    return tokens[start:end]
+
+
+def _apposition_end(clause: tuple[Token, ...], position: int) -> int | None:
+    """Where the parenthetical opened by the comma at ``position`` closes, if it is one."""
+    if clause[position].text != "," or position == 0 or position + 1 >= len(clause):
+        return None
+    if clause[position + 1].lower not in APPOSITION_STARTERS and not clause[position + 1].text.endswith("ed"):
+        return None
+    for closing in range(position + 2, len(clause)):
+        if clause[closing].text == ",":
+            return closing
+    return None
