@@ -46,6 +46,18 @@ def verdict_of(claim: str, *texts: str, similarity: float = 0.7) -> str:
         ("Antibiotics are useless against viruses.", ANTIBIOTICS, SUPPORTED),
         ("Antibiotics work against viruses.", ANTIBIOTICS, REFUTED),
         ("The Moon is made of cheese.", MOON, NOT_ENOUGH_EVIDENCE),
+        ("Napoleon stood 5 feet 7 inches tall.", "Napoleon stood about 1.70 metres tall.", SUPPORTED),
+        ("Napoleon stood 5 feet 2 inches tall.", "Napoleon stood about 1.70 metres tall.", REFUTED),
+        ("Arabic is written from left to right.", "Arabic is written from right to left.", REFUTED),
+        ("The inner core is made mostly of silicon.", "The inner core is made mostly of iron and nickel.", REFUTED),
+        ("Apollo 11 landed on the Moon in June 1969.", "Apollo 11 landed on the Moon on 20 July 1969.", REFUTED),
+        ("Noble gases are largely unreactive.", "Noble gases react very little with other elements.", SUPPORTED),
+        ("Noble gases are reactive.", "Noble gases are unreactive.", REFUTED),
+        (
+            "No planet other than Earth is known to host life.",
+            "Earth is the only planet known to host life.",
+            SUPPORTED,
+        ),
     ],
 )
 def test_each_slot_in_both_directions(claim: str, passage: str, expected: str) -> None:

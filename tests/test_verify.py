@@ -99,6 +99,18 @@ async def test_a_remembered_verdict_follows_its_evidence_when_deleted(client: Cl
     assert "bridge-1" not in after["memory"]["evidence_ids"]
 
 
+async def test_a_remembered_verdict_gives_way_to_newer_evidence(client: Client) -> None:
+    claim = "The Varnholt viaduct has 31 stone arches."
+    before = (await verify(client, claim))["claims"][0]
+    assert before["verdict"] == "not_enough_evidence"
+    passage = {"id": "viaduct-1", "text": "The Varnholt viaduct carries the railway on 31 stone arches.", "source": "s"}
+    assert (await client.post("/evidence", json={"passages": [passage]})).status == 201
+    after = (await verify(client, claim))["claims"][0]
+    assert after["verdict"] == "supported" and after["reason"]["passage_id"] == "viaduct-1"
+    assert after["from_memory"] is False and after["memory"]["seen_before"]
+    assert after["memory"]["id"] == before["memory"]["id"] and after["memory"]["verdict"] == "supported"
+
+
 async def test_web_process_never_loads_the_model_libraries(client: Client) -> None:
     await verify(client, "Mount Everest is 8,848.86 metres tall.")
     assert embedder_of(client).stats.model_calls > 0

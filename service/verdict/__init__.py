@@ -23,7 +23,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.verdict.compare import CATEGORY_OF, OPPOSITE_WORDS, REFUTES, SUPPORTS, Conflict, Reading, analyse, read
+from service.verdict.compare import (
+    CATEGORY_OF,
+    OPPOSITE_WORDS,
+    REFUTES,
+    SUPPORTS,
+    Conflict,
+    Reading,
+    analyse,
+    analyse_passage,
+    read,
+)
 from service.verdict.slots import names, negations
 from service.verdict.text import Token, has_verb
 
@@ -78,7 +88,7 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
 
 def _judge_part(claim: str, about: Sequence[Passage]) -> Judgement:
     analysed = analyse(claim)
-    readings = [(read(analysed, analyse(passage.text), passage.similarity), passage) for passage in about]
+    readings = [(read(analysed, analyse_passage(passage.text), passage.similarity), passage) for passage in about]
     supporting = _strongest([pair for pair in readings if pair[0].stance == SUPPORTS])
     refuting = _strongest([pair for pair in readings if pair[0].stance == REFUTES])
     if refuting is not None and (supporting is None or refuting[0].coverage >= supporting[0].coverage):

@@ -19,7 +19,7 @@ the claim is in it, and it covers enough of the claim's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
@@ -46,6 +46,7 @@ for _one, _other in OPPOSITES:
     OPPOSITE_WORDS[_one] = OPPOSITE_WORDS.get(_one, frozenset()) | {_other}
     OPPOSITE_WORDS[_other] = OPPOSITE_WORDS.get(_other, frozenset()) | {_one}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
+CATEGORY_PAIRS = tuple((one, other) for category in CATEGORIES for one in category for other in category if one < other)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class Analysed:
-    """A text tokenized once, with its quantities (which do not depend on the other text)."""
+    """A text read once (passages are read again for every claim): its tokens, quantities and
+    clauses, which do not depend on the other text, and the word forms of each clause."""
 
     text: str
     tokens: tuple[Token, ...]
@@ -83,12 +85,25 @@ class Analysed:
     lowers: frozenset[str]
     stems: frozenset[str]
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
+    views: tuple[tuple[Token, ...], ...]
+    forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
 
 
-@lru_cache(maxsize=2048)
+# Passages read lately, kept for the next claims (claims on one subject share evidence). A reading
+# costs about 19 KiB for a typical passage and 200 KiB for one of 2,000 characters (the longest
+# the store keeps): at most 25 MiB of the web process's memory, about 2.5 MiB on the built-in base.
+PASSAGES_KEPT = 128
+
+
+@lru_cache(maxsize=PASSAGES_KEPT)
+def analyse_passage(text: str) -> Analysed:
+    return analyse(text)
+
+
 def analyse(text: str) -> Analysed:
     tokens = tokenize(text)
     words = [token for token in tokens if token.is_word]
+    views = tuple(clauses(tokens))
     return Analysed(
         text,
         tokens,
@@ -96,7 +111,20 @@ def analyse(text: str) -> Analysed:
         frozenset(token.lower for token in words),
         frozenset(token.stem for token in words),
         frozenset(token.lower for token in words if token.text.islower()),
+        views,
+        {id(view): _forms(view) for view in (*views, tokens)},
     )
+
+
+def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
+    """Every form a word of ``tokens`` can be matched by: lower case, stem, stem without a negative
+    affix, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
+    forms: set[str] = set()
+    for token in tokens:
+        if token.is_word:
+            forms.update((token.lower, token.stem, base_stem(token.lower)))
+            forms.update("~" + token.lower[start:] for start in range(3, len(token.lower) - 3))
+    return frozenset(forms)
 
 
 def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
@@ -106,7 +134,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
         return Reading(SILENT, 0.0, missing=("any word the passage could state",))
     claim_names = names(claim.tokens, passage.lowercase_words)
     covered = sorted(
-        ((_coverage(all_items, claim, view, passage), view) for view in clauses(passage.tokens)),
+        ((_coverage(all_items, claim, view, passage), view) for view in passage.views),
         key=lambda pair: -pair[0],
     )
     restated: set[int] = set()
@@ -195,7 +223,15 @@ def _coverage(items: list[Item], claim: Analysed, view: tuple[Token, ...], passa
 def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
     if isinstance(item, Quantity):
         return _stated(item, _in_view(passage.quantities, view))
-    return any(_same_word(item, token) for token in view)
+    forms = passage.forms.get(id(view))
+    if forms is None:
+        return any(_same_word(item, token) for token in view)
+    return (
+        item.stem in forms
+        or item.lower in forms
+        or base_stem(item.lower) in forms
+        or (len(item.lower) >= 4 and "~" + item.lower in forms)
+    )
 
 
 def _same_word(word: Token, other: Token) -> bool:
@@ -203,8 +239,14 @@ def _same_word(word: Token, other: Token) -> bool:
         return False
     if word.stem == other.stem or word.lower == other.lower or base_stem(word.lower) == base_stem(other.lower):
         return True
-    # The head of a compound: "light" in "sunlight", not "long" in "longest" or "rail" in "railway".
-    return len(word.lower) >= 4 and len(other.lower) >= len(word.lower) + 3 and other.lower.endswith(word.lower)
+    return _compound_head_in(word, (other,))
+
+
+def _compound_head_in(word: Token, tokens: tuple[Token, ...]) -> bool:
+    """The head of a compound: "light" in "sunlight", not "long" in "longest" or "rail" in "railway"."""
+    if len(word.lower) < 4:
+        return False
+    return any(len(other.lower) >= len(word.lower) + 3 and other.lower.endswith(word.lower) for other in tokens)
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
@@ -218,7 +260,7 @@ def _in_view(found: tuple[Quantity, ...], view: tuple[Token, ...]) -> list[Quant
 
 def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
     return any(
-        any(_same_word(token, other) for other in passage.tokens)
+        _found(token, claim, passage.tokens, passage)
         for token in claim.tokens[name.first : name.last + 1]
         if token.lower in name.keys
     )
@@ -313,9 +355,12 @@ def _conflicting_name(
         return None
     # Between a verb and its name may stand other names ("Armstrong and Aldrin walked"), not numbers.
     crossable = {index for other in view_names for index in range(other.first, other.last + 1)}
-    aligned = _aligned(claim, name.first, name.last, view, view_names, crossable)
+    # The view's names that stand for the claim's other names are theirs, not candidates for this one.
+    others = [mine for mine in claim_names if mine is not name]
+    candidates = [other for other in view_names if name.same_as(other) or not any(other.same_as(m) for m in others)]
+    aligned = _aligned(claim, name.first, name.last, view, candidates, crossable)
     if aligned:
-        nearby = aligned + _aligned(claim, name.first, name.last, view, view_names, crossable, either_side=True)
+        nearby = aligned + _aligned(claim, name.first, name.last, view, candidates, crossable, either_side=True)
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
         return aligned[0]
@@ -427,10 +472,8 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
     claim_first = {token.lower: token for token in reversed(claim.tokens) if token.is_word}
     view_first = {token.lower: token for token in reversed(view) if token.is_word}
     reversed_pairs: list[tuple[str, Token, Token]] = []
-    pairs = list(OPPOSITES)
-    if "than" in claim_first and "than" in view_first:  # "blue more strongly than red"
-        pairs += [(one, other) for category in CATEGORIES for one in category for other in category if one < other]
-    for one, other in pairs:
+    compared = "than" in claim_first and "than" in view_first  # "blue more strongly than red"
+    for one, other in (*OPPOSITES, *CATEGORY_PAIRS) if compared else OPPOSITES:
         if {one, other} <= claim_first.keys() and {one, other} <= view_first.keys():
             claim_order = claim_first[one].index < claim_first[other].index
             if claim_order != (view_first[one].index < view_first[other].index):

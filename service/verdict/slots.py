@@ -9,9 +9,11 @@ one (not "Ocean" or "Mount").
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
@@ -43,11 +45,12 @@ COMPOUND_KINDS = frozenset({"length", "time", "mass"})
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
+IDIOM_REACH = 8  # tokens after "no" or "not" in which "other than", "except" or "until" is looked for
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
 ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     value: float
     kind: str  # a unit's dimension, "year", "day", "ordinal", or "count"
@@ -78,7 +81,7 @@ def _same(claimed: Quantity, given: Quantity) -> bool:
     return math.isclose(claimed.value, given.value, rel_tol=tolerance, abs_tol=1e-9)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Name:
     keys: frozenset[str]  # the words that tell which one, folded
     first: int
@@ -256,7 +259,7 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
 def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
     if not token.is_word or not token.capitalized or token.lower in MONTHS or token.lower in UNITS:
         return False
-    if token.lower in NUMBER_WORDS or token.lower in ORDINALS:
+    if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
     if token.initial:
         return token.lower not in STOP_WORDS and token.lower not in common_words
@@ -272,12 +275,42 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
     """
     explicit = bool(other_words & NEGATORS) or any(word.endswith("n't") for word in other_words)
     by_degree = bool(other_words & DIMINISHERS) and not explicit
-    return [
-        token
-        for token in tokens
-        if token.is_word
-        and (_always_negates(token.lower) or (not by_degree and _negative_affix(token.lower, other_words)))
-    ]
+    found = []
+    for place, token in enumerate(tokens):
+        if not token.is_word or _idiom_without_negation(tokens, place):
+            continue
+        always, affixal, rest = _negation_of(token.lower)
+        if always or (
+            not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words)))
+        ):
+            found.append(token)
+    return found
+
+
+def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
+    """ "No X other than Y" and "no X except Y" say only Y does; "did not X until Y" says X at Y."""
+    word = tokens[place].lower
+    ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
+    if word == "no":
+        return "except" in ahead or ("other", "than") in itertools.pairwise(ahead)
+    return word in {"not", "n't"} and "until" in ahead
+
+
+@lru_cache(maxsize=16384)
+def _negation_of(word: str) -> tuple[bool, bool, str | None]:
+    """How ``word`` can negate: always ("not"), by an affix whatever the other text says
+    ("useless"), or by a prefix when the other text has the rest (that rest, "visible" for "invisible")."""
+    if _always_negates(word):
+        return True, False, None
+    if _negative_affix(word, frozenset()):
+        return False, True, None
+    if word.endswith("ly"):
+        return False, False, None
+    for prefix in NEGATIVE_PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and rest.endswith(ADJECTIVE_ENDINGS):
+            return False, False, rest
+    return False, False, None
 
 
 def is_negative(word: str) -> bool:
@@ -285,6 +318,7 @@ def is_negative(word: str) -> bool:
     return _always_negates(word) or _negative_affix(word, frozenset())
 
 
+@lru_cache(maxsize=16384)
 def base_stem(word: str) -> str:
     """The stem of a word with its negative affix taken off ("harmless" and "harmful" -> "harm");
     the word's own stem when it has none."""

@@ -49,7 +49,7 @@ APPOSITION_STARTERS = frozenset(
 _STEMMER = snowballstemmer.stemmer("english")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     text: str
     start: int
@@ -59,14 +59,8 @@ class Token:
     stem: str
     capitalized: bool
     initial: bool  # first word of its sentence: capitalised by grammar, not because it is a name
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[0].isalpha()
-
-    @property
-    def is_content(self) -> bool:
-        return self.is_word and self.lower not in STOP_WORDS
+    is_word: bool  # letters, not a number or punctuation
+    is_content: bool  # a word that is not a stop word
 
 
 @lru_cache(maxsize=8192)
@@ -99,6 +93,8 @@ def tokenize(text: str) -> tuple[Token, ...]:
                 stem(lower),
                 word[0].isupper(),
                 initial and word[0].isalpha(),
+                word[0].isalpha(),
+                word[0].isalpha() and lower not in STOP_WORDS,
             )
         )
         if word[0].isalnum():
