@@ -58,6 +58,10 @@ def verdict_of(claim: str, *texts: str, similarity: float = 0.7) -> str:
             "Earth is the only planet known to host life.",
             SUPPORTED,
         ),
+        ("The first train was hauled by a single engine.", "The first train was hauled by three engines.", REFUTED),
+        ("Steam engines replaced diesel on main lines.", "Diesel engines replaced steam on main lines.", REFUTED),
+        ("Water doesn't boil at 100 degrees Celsius at sea level.", BOILING, REFUTED),
+        ("Bats aren't blind.", BATS, SUPPORTED),
     ],
 )
 def test_each_slot_in_both_directions(claim: str, passage: str, expected: str) -> None:

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
 from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
-from service.verdict.text import Token, clauses, tokenize
+from service.verdict.text import Token, clauses, has_verb, tokenize
 
 SUPPORTS = "supports"
 REFUTES = "refutes"
@@ -156,7 +156,11 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
         if found.conflicts and not names_and_more and _about_the_same(rest, claim, view, passage, found.conflicts):
             return Reading(REFUTES, _coverage(items, claim, view, passage) if items else 1.0, tuple(found.conflicts))
         seen_conflicts += found.conflicts
-        if not found.conflicts and _states_slots(claim, claim_names, view, passage):
+        if (
+            not found.conflicts
+            and view_coverage >= SUPPORT_COVERAGE
+            and _states_slots(claim, claim_names, view, passage)
+        ):
             break  # this clause says what the claim says; a clause covering less cannot overrule it
     items = [item for item in all_items if _first_index(item) not in restated]
     whole = passage.tokens
@@ -468,18 +472,40 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
 
 
 def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """Opposites both texts name, in the other order: "from left to right" and "from right to left"."""
+    """Opposites both texts name in the other order ("from left to right", "from right to left"), and
+    members of a category on either side of the same relation ("steam replaced diesel", "diesel
+    replaced steam"; "blue more than red"). A list ("red, green and blue") has no relation between."""
     claim_first = {token.lower: token for token in reversed(claim.tokens) if token.is_word}
     view_first = {token.lower: token for token in reversed(view) if token.is_word}
+    shared = claim_first.keys() & view_first.keys()
+    pairs = [
+        (kind, one, other)
+        for one in shared
+        for kind, others in (("opposite", OPPOSITE_WORDS.get(one, ())), ("category", CATEGORY_OF.get(one, ())))
+        for other in others
+        if one < other and other in shared
+    ]
     reversed_pairs: list[tuple[str, Token, Token]] = []
-    compared = "than" in claim_first and "than" in view_first  # "blue more strongly than red"
-    for one, other in (*OPPOSITES, *CATEGORY_PAIRS) if compared else OPPOSITES:
-        if {one, other} <= claim_first.keys() and {one, other} <= view_first.keys():
-            claim_order = claim_first[one].index < claim_first[other].index
-            if claim_order != (view_first[one].index < view_first[other].index):
-                leading = claim_first[one] if claim_order else claim_first[other]
-                reversed_pairs.append(("opposite", leading, view_first[leading.lower]))
+    for kind, one, other in sorted(pairs):
+        claim_order = claim_first[one].index < claim_first[other].index
+        if claim_order == (view_first[one].index < view_first[other].index):
+            continue
+        if kind == "category" and not (
+            _relations(claim.tokens, claim_first[one], claim_first[other])
+            & _relations(view, view_first[one], view_first[other])
+        ):
+            continue
+        leading = claim_first[one] if claim_order else claim_first[other]
+        reversed_pairs.append((kind, leading, view_first[leading.lower]))
     return reversed_pairs
+
+
+def _relations(tokens: tuple[Token, ...], one: Token, other: Token) -> set[str]:
+    """The stems of the words that relate two words of a sentence: "than" and verbs between them."""
+    low, high = sorted((one.index, other.index))
+    return {
+        token.stem for token in tokens if low < token.index < high and (token.lower == "than" or has_verb((token,)))
+    }
 
 
 def _span(text: Analysed, slot: Quantity | Name) -> Span:

@@ -284,6 +284,7 @@ NUMBER_WORDS = {
     "hundred": 100,
     "thousand": 1000,
     "dozen": 12,
+    "single": 1,
     "twice": 2,
     "double": 2,
     "half": 0.5,

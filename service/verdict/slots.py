@@ -273,16 +273,17 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
     "unreactive", "nonconductive") does too, unless the other text says the same by degree
     ("react very little", "very low conductivity") without a negation of its own.
     """
-    explicit = bool(other_words & NEGATORS) or any(word.endswith("n't") for word in other_words)
+    explicit = bool(other_words & NEGATORS)  # a contraction's stem is "not" (see text.tokenize)
     by_degree = bool(other_words & DIMINISHERS) and not explicit
     found = []
     for place, token in enumerate(tokens):
-        if not token.is_word or _idiom_without_negation(tokens, place):
+        if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
-        if always or (
-            not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words)))
-        ):
+        if always:
+            if not _idiom_without_negation(tokens, place):
+                found.append(token)
+        elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
             found.append(token)
     return found
 

@@ -90,7 +90,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
                 match.end(),
                 len(tokens),
                 lower,
-                stem(lower),
+                "not" if lower.endswith("n't") else stem(lower),  # a contraction's stem is its negation
                 word[0].isupper(),
                 initial and word[0].isalpha(),
                 word[0].isalpha(),
