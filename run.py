@@ -32,11 +32,12 @@ def main(argv: list[str]) -> None:
         "in its help; the command line wins."
     )
     for setting in dataclasses.fields(Settings):
+        now = shown(getattr(defaults, setting.name))
         parser.add_argument(
             "--" + setting.name.replace("_", "-"),
             dest=setting.name,
             metavar=setting.name.upper(),
-            help=f"{setting.metadata['help']} (env {setting.name.upper()}; now {getattr(defaults, setting.name)})",
+            help=f"{setting.metadata['help']} (env {setting.name.upper()}; now {now})",
         )
     parser.add_argument("command", nargs="?", choices=["serve", "ingest"], default="serve", help="what to do")
     parser.add_argument("files", nargs="*", type=Path, help="for ingest: JSONL, CSV or plain-text files")
@@ -58,7 +59,13 @@ def main(argv: list[str]) -> None:
         port=settings.port,
         shutdown_timeout=settings.shutdown_grace_s,
         access_log=None,
+        handler_cancellation=True,  # a client gone away takes its queued work with it
     )
+
+
+def shown(value: object) -> object:
+    """A setting's value as its variable would hold it; API keys by their names only (see ``ApiKey.__str__``)."""
+    return ",".join(map(str, value)) if isinstance(value, tuple) else value
 
 
 if __name__ == "__main__":

@@ -224,7 +224,9 @@ async def faults(scratch: Path, texts: list[str]) -> dict[str, Any]:
                     )
                     body = json.dumps({"raw_text": text}).encode()
                 sent = time.monotonic()
-                async with session.post(f"{server.url}/verify", data=body) as response:
+                # Declared as JSON, as a client would: the body itself is the abuse (other types get 415).
+                headers = {"Content-Type": "application/json"}
+                async with session.post(f"{server.url}/verify", data=body, headers=headers) as response:
                     await response.read()
                     abuse[f"{kind}: {response.status}"] += 1
                     if time.monotonic() - sent > SLOW_S:

@@ -15,14 +15,27 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from service.access import Access
 from service.admission import BodyAdmission
+from service.cors import allow_origins
 from service.embedder import Embedder
 from service.heap import cap_malloc_arenas, fix_mmap_threshold
-from service.keys import BODY_ADMISSION, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP, WATCHDOG
+from service.keys import (
+    ACCESS,
+    BODY_ADMISSION,
+    EMBEDDER,
+    MEMORY_GUARD,
+    METRICS,
+    RATE_LIMITER,
+    SETTINGS,
+    STARTUP,
+    WATCHDOG,
+)
 from service.memory import detect_limit
 from service.memory_guard import MemoryGuard
 from service.metrics import Metrics
 from service.middleware import MIDDLEWARES
+from service.rate_limit import RateLimiter
 from service.routes import routes
 from service.settings import Settings
 from service.startup import Startup
@@ -47,6 +60,8 @@ def create_app(settings: Settings) -> web.Application:
         log_every_n_requests=settings.log_memory_every_n_requests,
     )
     app[SETTINGS] = settings
+    app[ACCESS] = Access(settings.api_keys, settings.trusted_proxies, settings.verify_requires_key)
+    app[RATE_LIMITER] = RateLimiter(settings.rate_limit_per_min, settings.rate_limit_clients)
     app[BODY_ADMISSION] = BodyAdmission(settings.max_body_bytes, settings.max_body_bytes_in_flight)
     app[EMBEDDER] = embedder
     app[MEMORY_GUARD] = guard
@@ -54,6 +69,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STARTUP] = Startup(settings, embedder, guard)
     app[WATCHDOG] = Watchdog(embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms)
     app.add_routes(routes)
+    allow_origins(app, settings.cors_origins)
     app.cleanup_ctx.extend([worker_thread, model_child, watchdog])
     return app
 

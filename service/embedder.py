@@ -2,7 +2,9 @@
 
 Every ``embed()`` call becomes one or more jobs (at most ``max_batch_size`` texts
 each) with a future. A batching task drains the queue into one model call at a
-time; the reply comes back with the batch id and is split among the jobs.
+time, serving clients in turn (:mod:`service.fair_queue`); the reply comes back
+with the batch id and is split among the jobs. A caller that is cancelled (its
+client went away) leaves its jobs behind, and the batcher skips them unread.
 
 The child is watched through its pipe *and* its sentinel, so a death is seen at
 once. When it dies, the in-flight jobs go back to the front of the queue and are
@@ -23,7 +25,7 @@ import enum
 import itertools
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,12 +33,14 @@ import numpy as np
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
 from service.cpu import model_threads
 from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable, TextRejected
+from service.fair_queue import FairQueue
 from service.model_process import ModelProcess
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2
+ANONYMOUS = "-"  # the client of work that has none (start-up, ingest)
 STOP_GRACE_S = 5.0
 
 
@@ -68,9 +72,14 @@ class Embedding:
 class Job:
     texts: list[str]
     future: asyncio.Future[Embedding]
+    client: str = ANONYMOUS  # whose request it is: the queue serves clients in turn
     attempts: int = 0
     last_error: str = ""
     alone: bool = False  # in a batch of its own, since a batch it was in failed
+
+    def done(self) -> bool:
+        """Answered, failed, or no longer wanted (cancelled, timed out): the batcher skips it."""
+        return self.future.done()
 
 
 @dataclass(eq=False)
@@ -112,8 +121,7 @@ class Embedder:
         self.failure = ""
         self.child: ModelProcess | None = None
         self.stats = EmbedderStats()
-        self._queue: deque[Job] = deque()
-        self._queued_texts = 0
+        self._queue: FairQueue[Job] = FairQueue()
         self._work = asyncio.Event()
         self._ready = asyncio.Event()
         self._batch_lock = asyncio.Lock()
@@ -273,21 +281,26 @@ class Embedder:
 
     # --- requests ---
 
-    async def embed(self, texts: list[str]) -> np.ndarray:
+    async def embed(self, texts: list[str], client: str = ANONYMOUS) -> np.ndarray:
         """L2-normalised embeddings, one row per text, in order."""
-        return (await self.embed_texts(texts)).vectors
+        return (await self.embed_texts(texts, client)).vectors
 
-    async def embed_texts(self, texts: list[str]) -> Embedding:
-        """Embeddings, and which texts were cut at the token cap (so a caller can say what was not read)."""
+    async def embed_texts(self, texts: list[str], client: str = ANONYMOUS) -> Embedding:
+        """Embeddings, and which texts were cut at the token cap (so a caller can say what was not read).
+
+        If the caller is cancelled (its client went away), its texts leave the queue unread.
+        """
         if not texts:
             return Embedding(np.zeros((0, self.dim), dtype=np.float32), np.zeros(0, dtype=bool))
         if self.state in (State.FAILED, State.STOPPED):
             raise ModelUnavailable(self.failure or "the model is not running")
-        if self._queued_texts >= self.settings.max_queue_texts:  # a request is admitted whole or not at all
-            raise ModelOverloaded(f"{self._queued_texts} texts are already waiting for the model; retry shortly")
+        if not self._queue.admits(client, self.settings.max_queue_texts):  # a request joins whole or not at all
+            raise ModelOverloaded(
+                f"{self._queue.texts} texts are already waiting for the model, many of them yours; retry shortly"
+            )
         loop = asyncio.get_running_loop()
         size = self.settings.max_batch_size
-        jobs = [Job(texts[i : i + size], loop.create_future()) for i in range(0, len(texts), size)]
+        jobs = [Job(texts[i : i + size], loop.create_future(), client) for i in range(0, len(texts), size)]
         for job in jobs:
             self._enqueue(job)
         try:
@@ -315,7 +328,7 @@ class Embedder:
         return self.child.pid if self.child is not None else None
 
     def queue_depth(self) -> int:
-        return self._queued_texts
+        return self._queue.texts
 
     @property
     def in_flight_batch(self) -> int | None:
@@ -323,38 +336,25 @@ class Embedder:
         return self._in_flight.batch_id if self._in_flight is not None else None
 
     def _enqueue(self, job: Job, front: bool = False) -> None:
-        if front:
-            self._queue.appendleft(job)
-        else:
-            self._queue.append(job)
-        self._queued_texts += len(job.texts)
+        self._queue.push(job, front)
         self._work.set()
 
     def _take_batch(self) -> list[Job]:
-        batch: list[Job] = []
-        count = 0
-        while self._queue:
-            job = self._queue[0]
-            if job.future.done():  # cancelled or timed out while queued
-                self._queue.popleft()
-                self._queued_texts -= len(job.texts)
-                continue
-            if batch and (job.alone or batch[0].alone or count + len(job.texts) > self.settings.max_batch_size):
-                break
-            self._queue.popleft()
-            self._queued_texts -= len(job.texts)
-            batch.append(job)
-            count += len(job.texts)
-        if not self._queue:
+        batch = self._queue.take(self._fits)
+        if not self._queue.texts:
             self._work.clear()
         return batch
 
+    def _fits(self, batch: list[Job], job: Job) -> bool:
+        """Whether ``job`` may join ``batch``: a job retried alone takes a batch of its own."""
+        if job.alone or batch[0].alone:
+            return False
+        return sum(len(queued.texts) for queued in batch) + len(job.texts) <= self.settings.max_batch_size
+
     def _fail_queue(self, error: Exception) -> None:
-        while self._queue:
-            job = self._queue.popleft()
+        for job in self._queue.clear():
             if not job.future.done():
                 job.future.set_exception(error)
-        self._queued_texts = 0
         self._work.clear()
 
     # --- the batching task ---
@@ -378,7 +378,7 @@ class Embedder:
 
         A lone caller would pay the wait on every request for nothing.
         """
-        return self._last_batch_jobs > 1 and self._queued_texts < self.settings.max_batch_size
+        return self._last_batch_jobs > 1 and self._queue.texts < self.settings.max_batch_size
 
     async def _run_batch(self, jobs: list[Job]) -> None:
         child = self.child

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 class ServiceError(Exception):
     """Base of every error the service answers deliberately."""
 
+    # Retry-After in seconds when only the raiser knows it (when a client's next token is due); else the table's.
+    retry_after_s: int | None = None
+
 
 class BadInput(ServiceError):
     """The request body is not what /verify accepts."""
@@ -27,6 +30,27 @@ class BodyTimeout(ServiceError):
 
 class Busy(ServiceError):
     """Admitting this body would put more than MAX_BODY_BYTES_IN_FLIGHT of bodies in memory at once."""
+
+
+class UnsupportedMediaType(ServiceError):
+    """A body that is not declared JSON: refused, so that no web page can post one as a form or plain text
+    (a cross-site "simple request", sent by a browser without asking first)."""
+
+
+class Unauthenticated(ServiceError):
+    """The route needs an API key and the request carries none, or a wrong one."""
+
+
+class Forbidden(ServiceError):
+    """The route needs an API key, none is configured, and the client is not on this machine (loopback)."""
+
+
+class RateLimited(ServiceError):
+    """The client has used up its RATE_LIMIT_PER_MIN; ``retry_after_s`` says when its next request is due."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class TooManyClaims(ServiceError):
@@ -70,12 +94,18 @@ class HttpMapping:
     # "Connection: close" (aiohttp still reads and drops what the client goes on sending, for a while,
     # so that the client gets the answer rather than a reset).
     close_connection: bool = False
+    # The challenge of a 401 (RFC 9110: a 401 must say how to authenticate).
+    www_authenticate: str | None = None
 
 
 HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     BadInput: HttpMapping(400, "bad_input"),
     BodyTimeout: HttpMapping(408, "body_timeout", close_connection=True),
     BodyTooLarge: HttpMapping(413, "request_entity_too_large", close_connection=True),
+    UnsupportedMediaType: HttpMapping(415, "unsupported_media_type"),
+    Unauthenticated: HttpMapping(401, "unauthorized", www_authenticate="Bearer"),
+    Forbidden: HttpMapping(403, "forbidden"),
+    RateLimited: HttpMapping(429, "rate_limited"),
     Busy: HttpMapping(503, "busy", retry_after_s=1, close_connection=True),
     TooManyClaims: HttpMapping(422, "too_many_claims"),
     MemoryLimitExceeded: HttpMapping(503, "memory_limit_exceeded", retry_after_s=5),

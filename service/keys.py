@@ -1,13 +1,15 @@
-"""Every object shared through the app, declared once as a typed ``web.AppKey``."""
+"""Every object shared through the app, declared once as a typed ``web.AppKey`` (or ``web.RequestKey``)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from service.access import Access, Client
 from service.admission import BodyAdmission
 from service.embedder import Embedder
 from service.memory_guard import MemoryGuard
 from service.metrics import Metrics
+from service.rate_limit import RateLimiter
 from service.settings import Settings
 from service.startup import Startup
 from service.watchdog import Watchdog
@@ -19,3 +21,7 @@ MEMORY_GUARD = web.AppKey("memory_guard", MemoryGuard)
 METRICS = web.AppKey("metrics", Metrics)
 STARTUP = web.AppKey("startup", Startup)
 BODY_ADMISSION = web.AppKey("body_admission", BodyAdmission)
+ACCESS = web.AppKey("access", Access)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+# Who sent the request being served (set by the access middleware), for the audit trail.
+CLIENT = web.RequestKey("client", Client)

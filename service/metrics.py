@@ -34,6 +34,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.disconnects = Counter(
+            "http_client_disconnects",
+            "Requests whose client went away before the answer (their work is dropped, not failed)",
+            ["route"],
+            registry=self.registry,
+        )
         self.registry.register(ModelCollector(embedder, guard))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:

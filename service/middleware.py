@@ -1,14 +1,17 @@
-"""The middleware chain, outermost first: request ids, metrics, JSON errors, body admission.
+"""The middleware chain, outermost first: request ids, metrics, JSON errors, access, body admission.
 
 Every error leaves as JSON: ``{"error": {"code": ..., "message": ...}}``.
 Service errors get the status from :data:`service.errors.HTTP_STATUS`; aiohttp's
 own (404, 405, 413) keep theirs; anything unexpected is logged and answered
-500, as JSON still. Body admission is innermost so that its refusals (413, 503 busy) leave
-as JSON with the request id, and its reservation lasts exactly as long as the handler.
+500, as JSON still. Access (who, within their rate, with the key the route needs) comes before
+body admission, so that a refused request reserves nothing. Body admission is innermost so that its
+refusals (413, 503 busy) leave as JSON with the request id, and its reservation lasts exactly as long
+as the handler.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -17,13 +20,17 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.errors import ServiceError, http_mapping
-from service.keys import BODY_ADMISSION, METRICS
+from service import audit
+from service.access import route_path
+from service.errors import Forbidden, ServiceError, Unauthenticated, http_mapping
+from service.keys import ACCESS, BODY_ADMISSION, CLIENT, METRICS, RATE_LIMITER
 from service.logs import REQUEST_ID
+from service.rate_limit import UNLIMITED_ROUTES
 
 log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
-ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# A caller's id is kept when short and printable ASCII without spaces: it goes into every log line.
+ACCEPTABLE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,64}")
 
 
 def error_response(status: int, code: str, message: str, retry_after_s: int | None = None) -> web.Response:
@@ -48,7 +55,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return response
     except ServiceError as error:
         mapping = http_mapping(error)
-        response = error_response(mapping.status, mapping.code, str(error), mapping.retry_after_s)
+        retry_after_s = mapping.retry_after_s if error.retry_after_s is None else error.retry_after_s
+        response = error_response(mapping.status, mapping.code, str(error), retry_after_s)
+        if mapping.www_authenticate is not None:
+            response.headers["WWW-Authenticate"] = mapping.www_authenticate
         if mapping.close_connection:
             response.force_close()
         return response
@@ -74,11 +84,36 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
 @web.middleware
 async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
-    response = await handler(request)
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
+    route = route_path(request) or "unmatched"
+    try:
+        response = await handler(request)
+    except (asyncio.CancelledError, ConnectionResetError):
+        # The client went away (aiohttp cancels the handler): its queued texts leave the model's queue
+        # and nothing is stored. Not a server error: logged at INFO and counted apart.
+        if request.transport is None or request.transport.is_closing():
+            log.info("Client went away during %s %s; its work is dropped", request.method, request.path)
+            request.app[METRICS].disconnects.labels(route).inc()
+        raise
     request.app[METRICS].observe(route, request.method, response.status, time.perf_counter() - started)
     return response
+
+
+@web.middleware
+async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Name the client, hold it to its rate, then to the key its route needs.
+
+    The rate comes first so that guessing keys is limited too (a wrong key counts against the address).
+    """
+    client = request.app[ACCESS].identify(request)
+    request[CLIENT] = client
+    if route_path(request) not in UNLIMITED_ROUTES:
+        request.app[RATE_LIMITER].take(client.identity)
+    try:
+        request.app[ACCESS].authorize(request, client)
+    except (Unauthenticated, Forbidden) as refusal:
+        audit.refused(client, request.method, request.path, http_mapping(refusal).status)
+        raise
+    return await handler(request)
 
 
 @web.middleware
@@ -90,4 +125,4 @@ async def body_admission(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
 
 
-MIDDLEWARES = (request_ids, metrics, json_errors, body_admission)
+MIDDLEWARES = (request_ids, metrics, json_errors, access, body_admission)

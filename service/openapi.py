@@ -193,6 +193,26 @@ def error(description: str) -> dict[str, Any]:
     return json_body("Error", description)
 
 
+def rate_limited() -> dict[str, Any]:
+    return {"429": error("Over RATE_LIMIT_PER_MIN for this client (its key's name, else its address); see Retry-After")}
+
+
+def needs_key(when: str = "") -> dict[str, Any]:
+    return {
+        "401": error(f"No API key{when}, or a wrong one; see WWW-Authenticate"),
+        "403": error(f"No API key is configured{when} and the client is not on the server's machine"),
+    }
+
+
+def json_only() -> dict[str, Any]:
+    return {"415": error("The body is not sent as Content-Type: application/json")}
+
+
+# Writes need a key; /verify only with VERIFY_REQUIRES_KEY, so a key is optional there ({} is none).
+KEY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+OPTIONAL_KEY: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -201,12 +221,16 @@ def openapi_document() -> dict[str, Any]:
             "/verify": {
                 "post": {
                     "summary": "Split a text into claims and verify each against the knowledge base",
+                    "security": OPTIONAL_KEY,
                     "requestBody": {"required": True, **json_body("VerifyRequest", "The text to verify")},
                     "responses": {
                         "200": json_body("VerifyResponse", "A verdict and its evidence per claim"),
                         "400": error("Invalid JSON or fields"),
+                        **needs_key(" with VERIFY_REQUIRES_KEY=true"),
                         "413": error("Body over MAX_BODY_BYTES"),
+                        **json_only(),
                         "422": error("More than MAX_CLAIMS claims"),
+                        **rate_limited(),
                         "503": error(
                             "Starting, overloaded, over the memory limit, or the model failed; see Retry-After"
                         ),
@@ -217,10 +241,14 @@ def openapi_document() -> dict[str, Any]:
             "/evidence": {
                 "post": {
                     "summary": "Add evidence passages (embedded and stored durably before the answer)",
+                    "security": KEY,
                     "requestBody": {"required": True, **json_body("NewPassages", "Passages to add")},
                     "responses": {
                         "201": json_body("Added", "What happened to each passage"),
                         "400": error("Invalid JSON or fields"),
+                        **needs_key(),
+                        **json_only(),
+                        **rate_limited(),
                         "503": error("Starting or the model failed; see Retry-After"),
                     },
                 }
@@ -229,11 +257,21 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "get": {
                     "summary": "One evidence passage",
-                    "responses": {"200": json_body("Passage", "The passage"), "404": error("No such passage")},
+                    "responses": {
+                        "200": json_body("Passage", "The passage"),
+                        "404": error("No such passage"),
+                        **rate_limited(),
+                    },
                 },
                 "delete": {
                     "summary": "Delete an evidence passage",
-                    "responses": {"204": {"description": "Deleted"}, "404": error("No such passage")},
+                    "security": KEY,
+                    "responses": {
+                        "204": {"description": "Deleted"},
+                        **needs_key(),
+                        "404": error("No such passage"),
+                        **rate_limited(),
+                    },
                 },
             },
             "/memory": {
@@ -247,8 +285,30 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                         },
                     ],
-                    "responses": {"200": json_body("MemoryPage", "A page of claims"), "400": error("Bad paging")},
-                }
+                    "responses": {
+                        "200": json_body("MemoryPage", "A page of claims"),
+                        "400": error("Bad paging"),
+                        **rate_limited(),
+                    },
+                },
+                "delete": {
+                    "summary": "Forget every remembered claim",
+                    "security": KEY,
+                    "responses": {"204": {"description": "Memory cleared"}, **needs_key(), **rate_limited()},
+                },
+            },
+            "/memory/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "delete": {
+                    "summary": "Forget one remembered claim: it is never recalled again",
+                    "security": KEY,
+                    "responses": {
+                        "204": {"description": "Deleted"},
+                        **needs_key(),
+                        "404": error("No such memory"),
+                        **rate_limited(),
+                    },
+                },
             },
             "/health": {
                 "get": {
@@ -268,11 +328,21 @@ def openapi_document() -> dict[str, Any]:
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                        **rate_limited(),
+                    },
                 }
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "One of the server's API_KEYS: 'Authorization: Bearer KEY'",
+                }
+            },
             "schemas": {
                 "Error": ERROR,
                 "Evidence": EVIDENCE,
@@ -286,6 +356,6 @@ def openapi_document() -> dict[str, Any]:
                 "VerifyRequest": VERIFY_REQUEST,
                 "VerifyResponse": VERIFY_RESPONSE,
                 "Health": HEALTH,
-            }
+            },
         },
     }

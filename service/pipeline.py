@@ -17,10 +17,10 @@ from typing import Self
 
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import Claim, split_claims
-from service.embedder import Embedding
+from service.embedder import ANONYMOUS, Embedding
 from service.errors import TooManyClaims
 from service.settings import Settings
-from service.store import NewClaim, Store
+from service.store import ClaimMatch, NewClaim, Store
 from service.verdict import Judgement, Passage, judge
 
 
@@ -35,10 +35,20 @@ class ClaimResult:
     reason: Judgement
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What the store and the rule say of one claim, before anything is written."""
+
+    evidence: list[Evidence]
+    judgement: Judgement
+    new_claim: NewClaim
+    match: ClaimMatch | None
+
+
 class VerificationPipeline:
     def __init__(
         self,
-        embed: Callable[[list[str]], Awaitable[Embedding]],
+        embed: Callable[[list[str], str], Awaitable[Embedding]],
         retriever: RetrievalAgent,
         memory: MemoryUpdateAgent,
         support_threshold: float,
@@ -55,7 +65,7 @@ class VerificationPipeline:
         self.max_evidence = max_evidence
 
     @classmethod
-    def build(cls, embed: Callable[[list[str]], Awaitable[Embedding]], store: Store, settings: Settings) -> Self:
+    def build(cls, embed: Callable[[list[str], str], Awaitable[Embedding]], store: Store, settings: Settings) -> Self:
         """The pipeline and its two agents over ``store``, as ``settings`` configure them."""
         return cls(
             embed,
@@ -70,11 +80,12 @@ class VerificationPipeline:
     async def warm_up(self) -> None:
         """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS
         buffers, SQLite's statements) is part of start-up, not of the first request."""
-        embedding = await self.embed(["The service checks its own retrieval path at start-up."])
+        embedding = await self.embed(["The service checks its own retrieval path at start-up."], ANONYMOUS)
         await asyncio.to_thread(self.memory.recall, embedding.vectors, ["warm-up"])
         await asyncio.to_thread(self.retriever.retrieve, embedding.vectors, 1)
 
-    async def verify(self, raw_text: str, top_k: int) -> list[ClaimResult]:
+    async def verify(self, raw_text: str, top_k: int, client: str = ANONYMOUS) -> list[ClaimResult]:
+        """Verdicts on the claims of ``raw_text``; ``client``'s texts wait their turn for the model."""
         claims = list(itertools.islice(split_claims(raw_text, self.max_claim_chars), self.max_claims + 1))
         if len(claims) > self.max_claims:
             raise TooManyClaims(f"the text has more than {self.max_claims} claims; at most that many are checked")
@@ -85,28 +96,33 @@ class VerificationPipeline:
             )
         if not claims:
             return []
-        embedding = await self.embed([claim.text for claim in claims])
-        return await asyncio.to_thread(self._consult, claims, embedding, top_k)
+        embedding = await self.embed([claim.text for claim in claims], client)
+        # Reading and judging first, writing after: a client gone while its claims are judged (the
+        # handler is cancelled) leaves nothing in memory.
+        findings = await asyncio.to_thread(self._find, claims, embedding, top_k)
+        recalls = await asyncio.to_thread(
+            self.memory.update,
+            embedding.vectors,
+            [finding.new_claim for finding in findings],
+            [f.match for f in findings],
+        )
+        return [
+            ClaimResult(claim, f.new_claim.verdict, f.new_claim.score, f.evidence, recall, bool(truncated), f.judgement)
+            for claim, f, recall, truncated in zip(claims, findings, recalls, embedding.truncated, strict=True)
+        ]
 
-    def _consult(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[ClaimResult]:
-        """The blocking part (store reads and writes), run in a worker thread."""
+    def _find(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[Finding]:
+        """The blocking reads (memory, evidence) and the judgements, run in a worker thread."""
         vectors = embedding.vectors
         matches = self.memory.recall(vectors, [claim.text for claim in claims])
         evidence = self.retriever.retrieve(vectors, top_k)
-        judgements = [self._judge(claim.text, found) for claim, found in zip(claims, evidence, strict=True)]
-        findings = [
-            NewClaim(
-                claim.text, judgement.verdict, found[0].similarity if found else 0.0, tuple(e.passage.id for e in found)
-            )
-            for claim, judgement, found in zip(claims, judgements, evidence, strict=True)
-        ]
-        recalls = self.memory.update(vectors, findings, matches)
-        return [
-            ClaimResult(claim, finding.verdict, finding.score, found, recall, bool(truncated), judgement)
-            for claim, finding, found, recall, truncated, judgement in zip(
-                claims, findings, evidence, recalls, embedding.truncated, judgements, strict=True
-            )
-        ]
+        findings = []
+        for claim, found, match in zip(claims, evidence, matches, strict=True):
+            judgement = self._judge(claim.text, found)
+            score = found[0].similarity if found else 0.0
+            new_claim = NewClaim(claim.text, judgement.verdict, score, tuple(e.passage.id for e in found))
+            findings.append(Finding(found, judgement, new_claim, match))
+        return findings
 
     def _judge(self, claim: str, evidence: list[Evidence]) -> Judgement:
         passages = [Passage(item.passage.id, item.passage.text, item.similarity) for item in evidence]

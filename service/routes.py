@@ -9,14 +9,16 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from service import audit
 from service.health import health_report
-from service.keys import EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
+from service.keys import CLIENT, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
 from service.openapi import openapi_document
 from service.pipeline import ClaimResult
 from service.schemas import (
     MAX_PAGE_SIZE,
     MAX_PASSAGES_PER_REQUEST,
     dumps_utf8,
+    parse_claim_id,
     parse_evidence_request,
     parse_page,
     parse_verify_request,
@@ -37,7 +39,7 @@ async def verify(request: web.Request) -> web.Response:
     started = time.perf_counter()
     query = parse_verify_request(await read_json_object(request), settings.default_top_k, settings.max_top_k)
     with guard.serving():
-        results = await app[STARTUP].require_pipeline().verify(query.raw_text, query.top_k)
+        results = await app[STARTUP].require_pipeline().verify(query.raw_text, query.top_k, request[CLIENT].identity)
     return web.json_response(
         {
             "claims": [claim_json(result) for result in results],
@@ -70,8 +72,9 @@ async def add_evidence(request: web.Request) -> web.Response:
     app = request.app
     passages = parse_evidence_request(await read_json_object(request), MAX_PASSAGES_PER_REQUEST)
     store = app[STARTUP].require_store()
-    vectors = await app[EMBEDDER].embed([passage.text for passage in passages])
+    vectors = await app[EMBEDDER].embed([passage.text for passage in passages], request[CLIENT].identity)
     results = await asyncio.to_thread(store.add_passages, passages, vectors)
+    audit.passages_added(request[CLIENT], results)
     body = [{"id": r.id, "status": r.status, "existing_id": r.existing_id} for r in results]
     return web.json_response({"results": body}, status=201)
 
@@ -90,6 +93,7 @@ async def delete_evidence(request: web.Request) -> web.Response:
     store = request.app[STARTUP].require_store()
     if not await asyncio.to_thread(store.delete_passage, request.match_info["id"]):
         raise web.HTTPNotFound(text=f"no evidence passage with id {request.match_info['id']!r}")
+    audit.passage_deleted(request[CLIENT], request.match_info["id"])
     return web.Response(status=204)
 
 
@@ -106,6 +110,25 @@ async def list_memory(request: web.Request) -> web.Response:
         {"items": [memory_json(claim) for claim in claims], "total": total, "offset": offset, "limit": limit},
         dumps=dumps_utf8,
     )
+
+
+@routes.delete("/memory/{id}")
+async def delete_memory(request: web.Request) -> web.Response:
+    """Forget one remembered claim: it is never recalled again."""
+    store = request.app[STARTUP].require_store()
+    claim_id = parse_claim_id(request.match_info["id"])
+    if claim_id is None or not await asyncio.to_thread(store.delete_claim, claim_id):
+        raise web.HTTPNotFound(text=f"no memory with id {request.match_info['id']!r}")
+    audit.memory_deleted(request[CLIENT], claim_id)
+    return web.Response(status=204)
+
+
+@routes.delete("/memory")
+async def clear_memory(request: web.Request) -> web.Response:
+    """Forget every remembered claim."""
+    count = await asyncio.to_thread(request.app[STARTUP].require_store().clear_claims)
+    audit.memory_cleared(request[CLIENT], count)
+    return web.Response(status=204)
 
 
 def passage_json(passage: StoredPassage) -> dict[str, Any]:

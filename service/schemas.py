@@ -10,13 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
-from service.errors import BadInput, BodyTimeout
+from service.errors import BadInput, BodyTimeout, UnsupportedMediaType
 from service.ingest import passage_from
 from service.keys import SETTINGS
 from service.store import NewPassage
 
 MAX_PASSAGES_PER_REQUEST = 256
 MAX_PAGE_SIZE = 500
+# SQLite's largest integer: a claim id past it cannot exist (and would not bind).
+MAX_CLAIM_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,13 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     The whole body must arrive within ``BODY_READ_TIMEOUT_S`` (408 otherwise): a stalled upload would
     otherwise hold its admission reservation and what it sent so far forever. A declared length over
     ``MAX_BODY_BYTES`` was refused before reading; a chunked body over it gets 413 from aiohttp
-    (``client_max_size``).
+    (``client_max_size``). A body not declared ``application/json`` (charset or not) is refused unread
+    (415): a browser sends a form or plain text across sites without asking first, JSON it does not.
     """
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"the body must be JSON sent with 'Content-Type: application/json', not {request.content_type[:100]!r}"
+        )
     timeout_s = request.app[SETTINGS].body_read_timeout_s
     try:
         async with asyncio.timeout(timeout_s):
@@ -105,3 +112,11 @@ def parse_page(query: Mapping[str, str], max_limit: int) -> tuple[int, int]:
     if offset < 0 or not 1 <= limit <= max_limit:
         raise BadInput(f"'offset' must be 0 or more and 'limit' from 1 to {max_limit}")
     return offset, limit
+
+
+def parse_claim_id(raw: str) -> int | None:
+    """The claim id in a ``/memory/{id}`` path, or None when the text cannot name one."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_CLAIM_ID)):
+        return None
+    claim_id = int(raw)
+    return claim_id if claim_id <= MAX_CLAIM_ID else None

@@ -8,7 +8,9 @@ patching ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,10 +18,30 @@ from typing import Any
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 BUILTIN_KNOWLEDGE_BASE = Path(__file__).parent / "data" / "knowledge_base.jsonl"
+# A key's name appears in logs and is a rate-limit identity, so it is kept to plain characters.
+KEY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Long enough that guessing one over HTTP, at any rate limit, is hopeless (Render generates 44 characters).
+MIN_KEY_CHARS = 16
+# What goes in an Authorization header without quoting: printable ASCII, no spaces.
+KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+ORIGIN = re.compile(r"\*|https?://[^/\s]+")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _help(text: str) -> dict[str, Any]:
     return {"help": text}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One API key and the name logs and rate limits know its holder by; the secret is never shown (no repr)."""
+
+    name: str
+    secret: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -118,6 +140,33 @@ class Settings:
         default=BUILTIN_KNOWLEDGE_BASE, metadata=_help("JSONL file of evidence passages loaded at start")
     )
 
+    api_keys: tuple[ApiKey, ...] = field(
+        default=(),
+        metadata=_help(
+            "comma-separated API keys for writes, each optionally named name=key (unnamed: key-1, key-2... by "
+            "position); clients send Authorization: Bearer KEY. Unset: writes from loopback only"
+        ),
+    )
+    verify_requires_key: bool = field(default=False, metadata=_help("true: POST /verify needs an API key too"))
+    trusted_proxies: tuple[Network, ...] = field(
+        default=(),
+        metadata=_help(
+            "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed "
+            "(the client is then the right-most address in it that is not one of them)"
+        ),
+    )
+    rate_limit_per_min: int = field(
+        default=0,
+        metadata=_help("requests a client (key name, else address) may make per minute, in bursts of as many; 0: none"),
+    )
+    rate_limit_clients: int = field(
+        default=4096, metadata=_help("clients the rate limiter remembers; the least recently seen is forgotten")
+    )
+    cors_origins: tuple[str, ...] = field(
+        default=(),
+        metadata=_help("comma-separated origins (https://app.example) browsers may call from, or *; unset: none"),
+    )
+
     def __post_init__(self) -> None:
         if self.log_format not in ("plain", "json"):
             raise ValueError("LOG_FORMAT must be plain or json")
@@ -132,6 +181,14 @@ class Settings:
             raise ValueError("DEFAULT_TOP_K must be between 1 and MAX_TOP_K")
         if self.max_evidence_per_request < self.max_top_k:
             raise ValueError("MAX_EVIDENCE_PER_REQUEST must be at least MAX_TOP_K")
+        check_api_keys(self.api_keys)
+        if self.rate_limit_per_min < 0:
+            raise ValueError("RATE_LIMIT_PER_MIN must be 0 (no limit) or more")
+        if self.rate_limit_clients < 1:
+            raise ValueError("RATE_LIMIT_CLIENTS must be at least 1")
+        for origin in self.cors_origins:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"CORS_ORIGINS: {origin!r} is not * or an origin such as https://app.example")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -160,6 +217,8 @@ class Settings:
 def parse_value(setting: dataclasses.Field[Any], raw: str) -> Any:
     """Convert ``raw`` to the field's type, naming the variable when it cannot be."""
     kind = str(setting.type)
+    if kind.startswith("tuple[ApiKey"):
+        return parse_api_keys(raw)  # never raises: a message quoting raw would show the keys
     try:
         if kind.startswith("int"):
             return int(raw)
@@ -167,6 +226,66 @@ def parse_value(setting: dataclasses.Field[Any], raw: str) -> Any:
             return float(raw)
         if kind.startswith("Path"):
             return Path(raw)
+        if kind.startswith("bool"):
+            return parse_bool(raw)
+        if kind.startswith("tuple[Network"):
+            return tuple(ipaddress.ip_network(item, strict=False) for item in split_list(raw))
+        if kind.startswith("tuple[str"):
+            return split_list(raw)
     except ValueError:
-        raise ValueError(f"{setting.name.upper()}={raw!r} is not a valid {kind.split(' ')[0]}") from None
+        raise ValueError(f"{setting.name.upper()}={raw!r} is not a valid {describe(kind)}") from None
     return raw
+
+
+def describe(kind: str) -> str:
+    if kind.startswith("bool"):
+        return "boolean (true or false)"
+    if kind.startswith("tuple[Network"):
+        return "list of IP addresses or CIDRs"
+    return kind.split(" ")[0]
+
+
+def split_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
+    """``name=key`` or ``key`` entries; an unnamed key is named ``key-N`` by its position.
+
+    Only text before the first ``=`` that is a plain name and followed by more than ``=`` padding names a
+    key, so a base64 key ending in ``=`` (as Render generates) is read whole.
+    """
+    keys = []
+    for position, entry in enumerate(split_list(raw), start=1):
+        name, _, secret = entry.partition("=")
+        if KEY_NAME.fullmatch(name) and secret.strip("="):
+            keys.append(ApiKey(name, secret))
+        else:
+            keys.append(ApiKey(f"key-{position}", entry))
+    return tuple(keys)
+
+
+def check_api_keys(keys: tuple[ApiKey, ...]) -> None:
+    """Refuse weak, malformed or ambiguous keys, naming them by name only."""
+    names = [key.name for key in keys]
+    for key in keys:
+        if not KEY_NAME.fullmatch(key.name):
+            raise ValueError(f"API_KEYS: a key name may use letters, digits, '_', '.' and '-' (not {key.name!r})")
+        if names.count(key.name) > 1:
+            raise ValueError(f"API_KEYS: the name {key.name!r} is used twice")
+        if len(key.secret) < MIN_KEY_CHARS or not KEY_CHARACTERS.fullmatch(key.secret):
+            raise ValueError(
+                f"API_KEYS: key {key.name!r} must be at least {MIN_KEY_CHARS} printable ASCII characters without "
+                "spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+    if len({key.secret for key in keys}) < len(keys):
+        raise ValueError("API_KEYS: the same key is listed twice")

@@ -476,6 +476,30 @@ class Store:
                     touched.append(_claim(found[0]) if found else None)
         return touched
 
+    def delete_claim(self, claim_id: int) -> bool:
+        """Forget one remembered claim; False when there is none of that id.
+
+        Its row goes and its vector is hidden from recall at once; from then on it is an index row no claim
+        points at, hidden at every later open too (see ``_orphans``), so the claim is never recalled again.
+        """
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                found = self._db.execute("DELETE FROM claims WHERE id = ? RETURNING row", (claim_id,)).fetchall()
+            if not found:
+                return False
+            self._hidden_claim_rows |= {int(found[0][0])}
+            return True
+
+    def clear_claims(self) -> int:
+        """Forget every remembered claim, as ``delete_claim`` does each; how many there were."""
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                deleted = self._db.execute("DELETE FROM claims RETURNING row").fetchall()
+            self._hidden_claim_rows = frozenset(range(len(self.claim_index)))
+            return len(deleted)
+
     def get_claim(self, claim_id: int) -> StoredClaim | None:
         with self._lock:
             self._require_open()

@@ -31,7 +31,7 @@ async def test_metrics_count_requests_batches_restarts_and_memory(client: Client
         assert (
             await client.post("/verify", json={"raw_text": "The Moon orbits the Earth. Rain is wet."})
         ).status == 200
-    assert (await client.post("/verify", data=b"nope")).status == 400
+    assert (await client.post("/verify", data=b"nope", headers={"Content-Type": "application/json"})).status == 400
     assert (await client.get("/nowhere")).status == 404
     embedder = embedder_of(client)
     assert embedder.pid is not None
@@ -58,7 +58,9 @@ async def test_request_id_is_echoed_or_made(client: Client) -> None:
     assert response.headers["X-Request-ID"] == "trace-42.a:b"
     made = (await client.get("/health")).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
-    unsafe = await client.post("/verify", data=b"{", headers={"X-Request-ID": "bad id\twith spaces"})
+    unsafe = await client.post(
+        "/verify", data=b"{", headers={"X-Request-ID": "bad id\twith spaces", "Content-Type": "application/json"}
+    )
     assert unsafe.status == 400
     assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["X-Request-ID"])
 

@@ -211,6 +211,26 @@ def test_recall_on_empty_memory(store: Store) -> None:
     assert store.recall_claims(unit_vectors(np.random.default_rng(6), 2), 0.9) == [None, None]
 
 
+def test_deleted_claims_are_never_recalled_again_even_after_reopening(tmp_path: Path, clock: Clock) -> None:
+    vectors = unit_vectors(np.random.default_rng(8), 4)
+    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+        stored = store.remember_claims([NewClaim(f"claim {i}", "supported", 0.9) for i in range(3)], vectors[:3])
+        assert store.delete_claim(stored[1].id) is True
+        assert store.delete_claim(stored[1].id) is False
+        assert [m and m.claim.id for m in store.recall_claims(vectors[:3], 0.95)] == [stored[0].id, None, stored[2].id]
+    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+        assert store.recall_claims(vectors[1:2], 0.95) == [None]
+        assert store.get_claim(stored[1].id) is None
+        assert store.clear_claims() == 2
+        assert store.list_claims() == ([], 0)
+        assert store.recall_claims(vectors[:3], 0.95) == [None, None, None]
+        fresh = store.remember_claim(NewClaim("claim 3", "refuted", 0.8), vectors[3])
+        [match] = store.recall_claims(vectors[3:], 0.95)
+        assert match is not None and match.claim == fresh
+    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+        assert [m and m.claim.claim for m in store.recall_claims(vectors, 0.95)] == [None, None, None, "claim 3"]
+
+
 def test_progress_round_trip(store: Store, clock: Clock) -> None:
     assert store.get_progress("kb.jsonl") is None
     store.set_progress("kb.jsonl", "ab" * 32, 100)
