@@ -56,9 +56,10 @@ class MemoryUpdateAgent:
     outranked since is never repeated from memory.
     """
 
-    def __init__(self, store: Store, threshold: float) -> None:
+    def __init__(self, store: Store, threshold: float, keep_at_most: int | None = None) -> None:
         self.store = store
         self.threshold = threshold
+        self.keep_at_most = keep_at_most  # claims remembered; the least recently seen go first
 
     def recall(self, vectors: np.ndarray, claims: Sequence[str]) -> list[ClaimMatch | None]:
         matches = self.store.recall_claims(vectors, self.threshold)
@@ -71,7 +72,7 @@ class MemoryUpdateAgent:
         """Count a sighting of every known claim, storing its verdict on the current evidence over the
         remembered one, and store the new claims, in one batch."""
         new = [index for index, match in enumerate(matches) if match is None]
-        stored = self.store.remember_claims([findings[index] for index in new], vectors[new])
+        stored = self.store.remember_claims([findings[index] for index in new], vectors[new], self.keep_at_most)
         recalls: dict[int, Recall] = {
             index: Recall(claim, 1.0, seen_before=False) for index, claim in zip(new, stored, strict=True)
         }

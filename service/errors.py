@@ -45,6 +45,10 @@ class Forbidden(ServiceError):
     """The route needs an API key, none is configured, and the client is not on this machine (loopback)."""
 
 
+class QuotaExceeded(ServiceError):
+    """The client already owns MAX_PASSAGES_PER_CLIENT passages: it must delete some before adding more."""
+
+
 class RateLimited(ServiceError):
     """The client has used up its RATE_LIMIT_PER_MIN; ``retry_after_s`` says when its next request is due."""
 
@@ -105,6 +109,7 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     UnsupportedMediaType: HttpMapping(415, "unsupported_media_type"),
     Unauthenticated: HttpMapping(401, "unauthorized", www_authenticate="Bearer"),
     Forbidden: HttpMapping(403, "forbidden"),
+    QuotaExceeded: HttpMapping(403, "quota_exceeded"),
     RateLimited: HttpMapping(429, "rate_limited"),
     Busy: HttpMapping(503, "busy", retry_after_s=1, close_connection=True),
     TooManyClaims: HttpMapping(422, "too_many_claims"),

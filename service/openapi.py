@@ -244,7 +244,10 @@ def openapi_document() -> dict[str, Any]:
                     "security": KEY,
                     "requestBody": {"required": True, **json_body("NewPassages", "Passages to add")},
                     "responses": {
-                        "201": json_body("Added", "What happened to each passage"),
+                        "201": json_body("Added", "At least one passage was added or restored; each one's status"),
+                        "200": json_body("Added", "Nothing new: every passage was stored already (or conflicts)"),
+                        "409": json_body("Added", "Every passage's id holds other content: nothing stored"),
+                        "403": error("No key configured and not on loopback, or the client's passage quota is used"),
                         "400": error("Invalid JSON or fields"),
                         **needs_key(),
                         **json_only(),

@@ -70,7 +70,7 @@ class VerificationPipeline:
         return cls(
             embed,
             RetrievalAgent(store),
-            MemoryUpdateAgent(store, settings.memory_match_threshold),
+            MemoryUpdateAgent(store, settings.memory_match_threshold, settings.max_remembered_claims),
             support_threshold=settings.support_threshold,
             max_claims=settings.max_claims,
             max_claim_chars=settings.max_claim_chars,

@@ -10,6 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import audit
+from service.errors import QuotaExceeded
 from service.health import health_report
 from service.keys import CLIENT, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
 from service.openapi import openapi_document
@@ -24,7 +25,7 @@ from service.schemas import (
     parse_verify_request,
     read_json_object,
 )
-from service.store import StoredClaim, StoredPassage
+from service.store import AddResult, StoredClaim, StoredPassage
 from service.verdict import Judgement
 from service.verdict.compare import Span
 
@@ -72,11 +73,26 @@ async def add_evidence(request: web.Request) -> web.Response:
     app = request.app
     passages = parse_evidence_request(await read_json_object(request), MAX_PASSAGES_PER_REQUEST)
     store = app[STARTUP].require_store()
-    vectors = await app[EMBEDDER].embed([passage.text for passage in passages], request[CLIENT].identity)
-    results = await asyncio.to_thread(store.add_passages, passages, vectors)
+    owner = request[CLIENT].identity
+    owned = await asyncio.to_thread(store.passages_owned, owner)
+    quota = app[SETTINGS].max_passages_per_client
+    if owned + len(passages) > quota:
+        raise QuotaExceeded(
+            f"{owner} has added {owned} passages of the {quota} a client may keep; delete some to add {len(passages)}"
+        )
+    vectors = await app[EMBEDDER].embed([passage.text for passage in passages], owner)
+    results = await asyncio.to_thread(store.add_passages, passages, vectors, owner)
     audit.passages_added(request[CLIENT], results)
     body = [{"id": r.id, "status": r.status, "existing_id": r.existing_id} for r in results]
-    return web.json_response({"results": body}, status=201)
+    return web.json_response({"results": body}, status=evidence_status(results))
+
+
+def evidence_status(results: list[AddResult]) -> int:
+    """201 when a passage was created (or restored), 409 when every one conflicts with another's id,
+    200 when all were there already."""
+    if any(result.status in ("added", "restored") for result in results):
+        return 201
+    return 409 if all(result.status == "id_conflict" for result in results) else 200
 
 
 @routes.get("/evidence/{id}")

@@ -46,10 +46,14 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
             raw = await request.read()
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g}s") from None
+    except web.RequestPayloadError as error:  # a body that does not inflate, a broken chunked encoding
+        raise BadInput(f"the body cannot be read: {str(error)[:200]}") from None
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadInput(f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadInput("the body's JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
     return body
@@ -109,8 +113,8 @@ def parse_page(query: Mapping[str, str], max_limit: int) -> tuple[int, int]:
         offset, limit = int(query.get("offset", "0")), int(query.get("limit", "50"))
     except ValueError:
         raise BadInput("'offset' and 'limit' must be integers") from None
-    if offset < 0 or not 1 <= limit <= max_limit:
-        raise BadInput(f"'offset' must be 0 or more and 'limit' from 1 to {max_limit}")
+    if not 0 <= offset <= MAX_CLAIM_ID or not 1 <= limit <= max_limit:
+        raise BadInput(f"'offset' must be from 0 to {MAX_CLAIM_ID} and 'limit' from 1 to {max_limit}")
     return offset, limit
 
 

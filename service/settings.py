@@ -136,6 +136,14 @@ class Settings:
     memory_match_threshold: float = field(
         default=0.95, metadata=_help("similarity at which a claim counts as one verified before")
     )
+    max_remembered_claims: int = field(
+        default=100_000,
+        metadata=_help("claims the memory keeps (about 1 KB of disk each); the least recently seen go first"),
+    )
+    max_passages_per_client: int = field(
+        default=10_000,
+        metadata=_help("live passages one client (key or address) may have added through POST /evidence (403 above)"),
+    )
     knowledge_base: Path = field(
         default=BUILTIN_KNOWLEDGE_BASE, metadata=_help("JSONL file of evidence passages loaded at start")
     )
@@ -174,7 +182,15 @@ class Settings:
             raise ValueError("MAX_TOKENS must be at least 16")
         if self.model_call_budget_mb <= 0:
             raise ValueError("MODEL_CALL_BUDGET_MB must be positive")
-        for name in ("port", "max_batch_size", "max_queue_texts", "max_claims", "max_body_bytes"):
+        for name in (
+            "port",
+            "max_batch_size",
+            "max_queue_texts",
+            "max_claims",
+            "max_body_bytes",
+            "max_remembered_claims",
+            "max_passages_per_client",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")
         if not 1 <= self.default_top_k <= self.max_top_k:

@@ -46,6 +46,10 @@ class Startup:
             self.error = f"start-up failed: {error}"
             log.error("%s", self.error)
             return
+        except Exception as error:  # a damaged store file, a schema it does not know...: say so, not "starting"
+            self.error = f"start-up failed: {type(error).__name__}: {error}"
+            log.exception("%s", self.error)
+            return
         self.pipeline = pipeline
         self.guard.log("startup")
         self.guard.freeze_startup_objects()

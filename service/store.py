@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from service.vector_index import CompactIndex, RerankPrecision
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Stay well under SQLite's limit on bound parameters in one statement.
 MAX_PARAMETERS = 500
 # What the claim memory keeps of each claim, so that a /memory page is bounded in bytes (see list_claims).
@@ -53,6 +53,15 @@ MAX_PARAMETERS = 500
 # whole, in order, while their JSON list fits in its bound (50 ids of 30 characters do); later ones are dropped.
 MAX_STORED_CLAIM_CHARS = 1_000
 MAX_STORED_EVIDENCE_IDS_CHARS = 2_000
+
+# Who added each passage through the API (a key's name or an address), for MAX_PASSAGES_PER_CLIENT;
+# the knowledge base and `run.py ingest` own none. Added in schema version 2.
+OWNERS_SCHEMA = (
+    "CREATE TABLE passage_owners (id TEXT PRIMARY KEY, owner TEXT NOT NULL)",
+    "CREATE INDEX passage_owners_by_owner ON passage_owners (owner)",
+)
+# What brings a store of each older version to the next one.
+MIGRATIONS = {1: OWNERS_SCHEMA}
 
 SCHEMA = (
     """CREATE TABLE passages (
@@ -76,6 +85,7 @@ SCHEMA = (
         times_seen INTEGER NOT NULL,
         row INTEGER NOT NULL UNIQUE
     )""",
+    *OWNERS_SCHEMA,
     """CREATE TABLE ingest_progress (
         source_file TEXT PRIMARY KEY,
         sha256 TEXT NOT NULL,
@@ -260,9 +270,12 @@ class Store:
 
     # Passages
 
-    def add_passages(self, items: Sequence[NewPassage], vectors: npt.ArrayLike) -> list[AddResult]:
+    def add_passages(
+        self, items: Sequence[NewPassage], vectors: npt.ArrayLike, owner: str | None = None
+    ) -> list[AddResult]:
         """Store each passage whose content is new; say per item what happened, in order.
 
+        The passages added or restored count as ``owner``'s (see ``passages_owned``).
         ``vectors[i]`` is the unit vector of ``items[i]``. Nothing is written when an item or the
         vectors are invalid. The vectors of new passages go to the index first (fsynced), then all
         rows are committed in one transaction.
@@ -311,6 +324,11 @@ class Store:
                         ],
                     )
                     self._db.executemany("UPDATE passages SET deleted = 0 WHERE id = ?", [(i,) for i in restore])
+                    if owner is not None:
+                        self._db.executemany(
+                            "INSERT OR REPLACE INTO passage_owners (id, owner) VALUES (?, ?)",
+                            [(items[p].id, owner) for p in new_positions] + [(i, owner) for i in restore],
+                        )
             except BaseException:
                 self._hidden_passage_rows |= frozenset(rows)
                 raise
@@ -322,6 +340,17 @@ class Store:
             ]
             self._hidden_passage_rows -= {result.row for result in results if result.status == "restored"}
             return results
+
+    def passages_owned(self, owner: str) -> int:
+        """How many live passages ``owner`` added through the API."""
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT COUNT(*) FROM passage_owners o JOIN passages p ON p.id = o.id"
+                " WHERE o.owner = ? AND NOT p.deleted",
+                (owner,),
+            ).fetchone()
+        return int(found[0])
 
     def get_passage(self, passage_id: str, *, include_deleted: bool = False) -> StoredPassage | None:
         """The passage ``passage_id``; a deleted one only when ``include_deleted``."""
@@ -381,8 +410,14 @@ class Store:
         """Store one verified claim with its unit vector; see ``remember_claims``."""
         return self.remember_claims([claim], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
 
-    def remember_claims(self, claims: Sequence[NewClaim], vectors: npt.ArrayLike) -> list[StoredClaim]:
-        """Store verified claims as new memories (seen once, now); one index append and one commit for all."""
+    def remember_claims(
+        self, claims: Sequence[NewClaim], vectors: npt.ArrayLike, keep_at_most: int | None = None
+    ) -> list[StoredClaim]:
+        """Store verified claims as new memories (seen once, now); one index append and one commit for all.
+
+        With ``keep_at_most``, the claims seen least recently beyond that many are forgotten, so that the
+        memory (and the disk under it) stays bounded however many distinct claims callers send.
+        """
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.shape != (len(claims), self.claim_index.dim):
             raise ValueError(f"vectors must have shape ({len(claims)}, {self.claim_index.dim}), not {matrix.shape}")
@@ -415,7 +450,19 @@ class Store:
             except BaseException:
                 self._hidden_claim_rows |= frozenset(rows)
                 raise
+            if keep_at_most is not None:
+                self._forget_least_recent(keep_at_most)
             return stored
+
+    def _forget_least_recent(self, keep: int) -> None:
+        """Delete the claims seen least recently beyond the ``keep`` most recent (as ``delete_claim`` does)."""
+        with self._transaction():
+            forgotten = self._db.execute(
+                "DELETE FROM claims WHERE id IN (SELECT id FROM claims ORDER BY last_seen, id"
+                " LIMIT max(0, (SELECT COUNT(*) FROM claims) - ?)) RETURNING row",
+                (keep,),
+            ).fetchall()
+        self._hidden_claim_rows |= {int(row) for (row,) in forgotten}
 
     def recall_claims(self, vectors: npt.ArrayLike, threshold: float) -> list[ClaimMatch | None]:
         """For each vector, the closest remembered claim when its cosine is at least ``threshold``, else None.
@@ -636,7 +683,14 @@ def _connect(path: Path) -> sqlite3.Connection:
                 for statement in SCHEMA:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version != SCHEMA_VERSION:
+            version = SCHEMA_VERSION
+        while version in MIGRATIONS:
+            with _Transaction(connection):
+                for statement in MIGRATIONS[version]:
+                    connection.execute(statement)
+                version += 1
+                connection.execute(f"PRAGMA user_version = {version}")
+        if version != SCHEMA_VERSION:
             raise RuntimeError(f"{path}: schema version {version}, this code knows {SCHEMA_VERSION}")
     except BaseException:
         connection.close()

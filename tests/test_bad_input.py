@@ -54,6 +54,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         (b'{"raw_text": "' + b"The sky is blue. " * 6 + b'"}', 422, "too_many_claims"),
         (b'{"raw_text": "The sky is blue. The sea is wide.", "top_k": 31}', 422, "too_many_claims"),
         (b'{"raw_text": "' + b"x" * MAX_BODY + b'"}', 413, "request_entity_too_large"),
+        (b'{"raw_text": ' + b"[" * 1500 + b"]" * 1500 + b"}", 400, "bad_input"),  # deeper than Python recurses
     ],
 )
 async def test_bad_body(shared: Client, body: bytes, status: int, code: str) -> None:
@@ -63,6 +64,13 @@ async def test_bad_body(shared: Client, body: bytes, status: int, code: str) -> 
     error = (await response.json())["error"]
     assert error["code"] == code
     assert error["message"]
+
+
+async def test_a_body_that_does_not_inflate_is_bad_input(shared: Client) -> None:
+    headers = {"Content-Type": "application/json", "Content-Encoding": "deflate"}
+    response = await shared.post("/verify", data=b"this is not deflate data at all", headers=headers)
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "bad_input"
 
 
 async def test_unknown_route_and_method(shared: Client) -> None:

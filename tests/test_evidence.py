@@ -40,11 +40,21 @@ async def test_bad_evidence_and_paging_get_400(client: Client) -> None:
         response = await client.post("/evidence", json=body)
         assert response.status == 400, body
         assert (await response.json())["error"]["code"] == "bad_input"
-    for query in ("limit=0", "limit=501", "offset=-1", "offset=a"):
-        assert (await client.get(f"/memory?{query}")).status == 400
+    for query in ("limit=0", "limit=501", "offset=-1", "offset=a", f"offset={2**63}", f"offset={10**30}"):
+        assert (await client.get(f"/memory?{query}")).status == 400, query
     missing = await client.get("/evidence/nope")
     assert missing.status == 404
     assert "nope" in (await missing.json())["error"]["message"]
+
+
+async def test_the_status_says_whether_anything_was_created(client: Client) -> None:
+    created = await client.post("/evidence", json={"passages": [NEW]})
+    assert created.status == 201
+    again = await client.post("/evidence", json={"passages": [NEW]})
+    assert again.status == 200 and (await again.json())["results"][0]["status"] == "duplicate"
+    other = {**NEW, "text": "The Tay Bridge opened in 1887."}
+    conflict = await client.post("/evidence", json={"passages": [other]})
+    assert conflict.status == 409 and (await conflict.json())["results"][0]["status"] == "id_conflict"
 
 
 async def test_memory_pages_newest_first(client: Client) -> None:

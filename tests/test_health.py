@@ -7,6 +7,7 @@ import signal
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
@@ -85,3 +86,18 @@ async def test_failed_start_up_is_unhealthy_with_its_reason(
     response = await client.post("/verify", json={"raw_text": "The Moon orbits the Earth."})
     assert response.status == 503
     assert "kb.jsonl" in (await response.json())["error"]["message"]
+
+
+async def test_a_damaged_store_file_fails_start_up_loudly(
+    aiohttp_client: AiohttpClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = settings.data_dir / "store" / "store.sqlite3"
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"this is not an SQLite database " * 200)
+    client = await aiohttp_client(create_app(settings))
+    await wait_until(lambda: client.app[STARTUP].done, what="start-up")
+    response = await client.get("/health")
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "unhealthy" and "DatabaseError" in body["error"]
+    assert any("start-up failed" in record.getMessage() for record in caplog.records if record.levelname == "ERROR")

@@ -410,3 +410,26 @@ async def test_a_request_id_is_kept_only_when_short_and_printable(
     assert (answered == given) is kept
     if not kept:
         assert len(answered) == 32 and answered.isalnum()
+
+
+# Quotas
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def quota_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestAppClient]:
+    """Each client may keep two passages of its own."""
+    async with running_app(settings_from(tmp_path_factory.mktemp("data"), MAX_PASSAGES_PER_CLIENT="2")) as client:
+        yield client
+
+
+@on_shared_loop
+async def test_a_client_keeps_at_most_its_quota_of_passages(quota_app: TestAppClient) -> None:
+    def passage(n: int) -> dict[str, str]:
+        return {"id": f"quota-{n}", "text": f"The quota test bridge number {n} spans a river.", "source": "s"}
+
+    added = await quota_app.post("/evidence", json={"passages": [passage(1), passage(2)]})
+    assert added.status == 201
+    error = await error_of(await quota_app.post("/evidence", json={"passages": [passage(3)]}), 403)
+    assert error["code"] == "quota_exceeded" and "2 passages of the 2" in error["message"]
+    assert (await quota_app.delete("/evidence/quota-1")).status == 204
+    assert (await quota_app.post("/evidence", json={"passages": [passage(3)]})).status == 201

@@ -231,6 +231,42 @@ def test_deleted_claims_are_never_recalled_again_even_after_reopening(tmp_path: 
         assert [m and m.claim.claim for m in store.recall_claims(vectors, 0.95)] == [None, None, None, "claim 3"]
 
 
+def test_the_memory_keeps_the_claims_seen_most_recently(store: Store, clock: Clock) -> None:
+    vectors = unit_vectors(np.random.default_rng(9), 4)
+    first = store.remember_claims([NewClaim(f"claim {i}", "supported", 0.9) for i in range(3)], vectors[:3], 3)
+    clock.now += 1
+    store.touch_claim(first[0].id)  # claim 0 is seen again: claim 1 is now the least recent
+    clock.now += 1
+    store.remember_claims([NewClaim("claim 3", "refuted", 0.8)], vectors[3:], keep_at_most=3)
+    assert {claim.claim for claim in store.list_claims()[0]} == {"claim 0", "claim 2", "claim 3"}
+    assert [m and m.claim.claim for m in store.recall_claims(vectors, 0.95)] == ["claim 0", None, "claim 2", "claim 3"]
+
+
+def test_passages_are_counted_by_the_client_that_added_them(store: Store) -> None:
+    vectors = unit_vectors(np.random.default_rng(10), 4)
+    store.add_passages(passages(2, "a"), vectors[:2], owner="key:ci")
+    store.add_passages(passages(1, "b"), vectors[2:3], owner="203.0.113.9")
+    store.add_passages(passages(1, "c"), vectors[3:])  # the knowledge base: nobody's
+    assert (store.passages_owned("key:ci"), store.passages_owned("203.0.113.9")) == (2, 1)
+    assert store.delete_passage("a0")
+    assert store.passages_owned("key:ci") == 1
+    [restored] = store.add_passages(passages(1, "a"), vectors[:1], owner="203.0.113.9")
+    assert restored.status == "restored" and store.passages_owned("203.0.113.9") == 2
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    vectors = unit_vectors(np.random.default_rng(11), 1)
+    with Store.open(tmp_path / "data", DIM) as store:
+        store.add_passages(passages(1), vectors)
+    with sqlite3.connect(tmp_path / "data" / "store.sqlite3") as db:  # as version 1 left it
+        db.execute("DROP TABLE passage_owners")
+        db.execute("PRAGMA user_version = 1")
+    with Store.open(tmp_path / "data", DIM) as store:
+        assert store.get_passage("p0") is not None
+        store.add_passages(passages(1, "q"), vectors, owner="key:ci")
+        assert store.passages_owned("key:ci") == 1
+
+
 def test_progress_round_trip(store: Store, clock: Clock) -> None:
     assert store.get_progress("kb.jsonl") is None
     store.set_progress("kb.jsonl", "ab" * 32, 100)
