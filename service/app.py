@@ -39,6 +39,7 @@ from service.rate_limit import RateLimiter
 from service.routes import routes
 from service.settings import Settings
 from service.startup import Startup
+from service.verdict import forget_readings
 from service.watchdog import Watchdog
 
 # Two malloc arenas: the event loop's and one shared by the worker threads (store reads and writes).
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> web.Application:
         model_pid=lambda: embedder.pid,
         gc_every_n_requests=settings.gc_every_n_requests,
         log_every_n_requests=settings.log_memory_every_n_requests,
+        idle_caches=(forget_readings,),
     )
     app[SETTINGS] = settings
     app[ACCESS] = Access(settings.api_keys, settings.trusted_proxies, settings.verify_requires_key)

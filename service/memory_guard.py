@@ -7,7 +7,7 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from service.errors import MemoryLimitExceeded
@@ -28,6 +28,7 @@ class MemoryGuard:
         gc_every_n_requests: int,
         log_every_n_requests: int,
         idle_cleanup_delay_s: float = IDLE_CLEANUP_DELAY_S,
+        idle_caches: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.limit = limit
         self.model_pid = model_pid
@@ -36,6 +37,7 @@ class MemoryGuard:
         self.requests = 0
         self.in_flight = 0
         self.idle_cleanup_delay_s = idle_cleanup_delay_s
+        self.idle_caches = idle_caches  # emptied when the last request of a burst is done (rebuilt on use)
         self._idle_cleanup: asyncio.TimerHandle | None = None
 
     def log_limit(self) -> None:
@@ -104,6 +106,8 @@ class MemoryGuard:
     def _clean_up_if_idle(self) -> None:
         self._idle_cleanup = None
         if self.in_flight == 0:
+            for empty_cache in self.idle_caches:
+                empty_cache()
             self.clean_up(f"Cleanup after the last request in flight (#{self.requests})")
 
     def clean_up(self, context: str) -> None:

@@ -54,12 +54,14 @@ async def test_periodic_gc_and_memory_logs(
 
 
 async def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:
+    emptied: list[str] = []
     guard = MemoryGuard(
         MemoryLimit(1_000_000, "machine"),
         model_pid=lambda: None,
         gc_every_n_requests=1000,
         log_every_n_requests=1000,
         idle_cleanup_delay_s=0,
+        idle_caches=(lambda: emptied.append("readings"),),
     )
     caplog.set_level(logging.INFO)
     with guard.serving(), guard.serving(), guard.serving():  # three requests in flight, leaving one by one
@@ -76,3 +78,4 @@ async def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCapt
     assert len(cleanups) == 1
     assert cleanups[0].startswith("Cleanup after the last request in flight (#4): ")
     assert guard.in_flight == 0 and guard.requests == 4
+    assert emptied == ["readings"]  # the caches go with the burst, once

@@ -86,6 +86,11 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
     return Judgement(SUPPORTED, judgements[0].passage_id, (), f"every part is stated: {ids}")
 
 
+def forget_readings() -> None:
+    """Drop the passages read lately (a burst can fill the cache with up to 25 MiB of readings)."""
+    analyse_passage.cache_clear()
+
+
 def _judge_part(claim: str, about: Sequence[Passage]) -> Judgement:
     analysed = analyse(claim)
     readings = [(read(analysed, analyse_passage(passage.text), passage.similarity), passage) for passage in about]
