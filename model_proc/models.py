@@ -178,7 +178,8 @@ def read_packaged_tokenizer() -> dict[str, bytes]:
 
 
 def assemble_model_dir(spec: ModelSpec, onnx_file: Path, tokenizer: dict[str, bytes]) -> Path:
-    """A directory FastEmbed can load: the ONNX file linked in, tokenizer files written with the token cap."""
+    """A directory FastEmbed can load: the ONNX file linked in, tokenizer files written with the token cap
+    (once: a file already holding what it should is left alone)."""
     missing = [file for file in ("tokenizer.json", "tokenizer_config.json") if file not in tokenizer]
     if missing or not onnx_file.is_file():
         raise ModelFileError(f"model files missing: {', '.join(missing) or onnx_file}")
@@ -190,7 +191,8 @@ def assemble_model_dir(spec: ModelSpec, onnx_file: Path, tokenizer: dict[str, by
     config.pop("max_length", None)
     files = dict(tokenizer, **{"tokenizer_config.json": json.dumps(config).encode()})
     for file, content in files.items():
-        write_atomically(model_dir / file, content)
+        if not _holds(model_dir / file, content):  # reused across boots: a restart on a full disk still boots
+            write_atomically(model_dir / file, content)
     link = model_dir / "model.onnx"
     if not link.is_symlink() or link.resolve() != onnx_file.resolve():
         temporary = model_dir / f"model.onnx.{os.getpid()}"
@@ -198,6 +200,13 @@ def assemble_model_dir(spec: ModelSpec, onnx_file: Path, tokenizer: dict[str, by
         temporary.symlink_to(onnx_file.resolve())
         temporary.replace(link)
     return model_dir
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def write_atomically(path: Path, content: bytes) -> None:

@@ -40,6 +40,9 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2
+# A child killed while it boots is replaced this many times in a row at most, after pauses doubling from this.
+BOOT_ATTEMPTS = 4
+BOOT_BACKOFF_S = 0.5
 ANONYMOUS = "-"  # the client of work that has none (start-up, ingest)
 STOP_GRACE_S = 5.0
 
@@ -185,19 +188,29 @@ class Embedder:
             log.info("Model child restarted in %.2fs (pid %d -> %d)", self.stats.last_restart_seconds, pid, self.pid)
 
     async def _spawn(self) -> None:
-        loop = asyncio.get_running_loop()
-        child = ModelProcess(self.spec, self.settings.log_level, self.settings.log_format)
-        self.child = child
-        self._handshake = loop.create_future()
-        loop.add_reader(child.conn.fileno(), self._on_readable, child)
-        loop.add_reader(child.sentinel, self.on_child_exit, child)
-        try:
-            async with asyncio.timeout(self.settings.model_boot_timeout_s):
-                child.ready = await self._handshake
-        except (TimeoutError, ChildDied, BootFailedError) as error:
-            await self._boot_failed(child, str(error) or "timed out waiting for READY")
-            return
+        """Start a child and wait for READY. A child killed while booting (by the OOM killer, an operator)
+        is replaced, after a growing pause, up to BOOT_ATTEMPTS times in a row; a model that cannot load
+        (the child says so, or never answers) is not retried: it would fail the same way."""
+        for attempt in range(1, BOOT_ATTEMPTS + 1):
+            child, handshake = self._start_child()
+            try:
+                async with asyncio.timeout(self.settings.model_boot_timeout_s):
+                    child.ready = await handshake
+            except ChildDied as death:
+                await self._retire(child)
+                if attempt == BOOT_ATTEMPTS:
+                    await self._boot_failed(child, f"{death} while booting, {attempt} times in a row")
+                    return
+                pause_s = BOOT_BACKOFF_S * 2 ** (attempt - 1)
+                log.warning("Model child pid=%d %s while booting; starting another in %.1fs", child.pid, death, pause_s)
+                await asyncio.sleep(pause_s)
+                continue
+            except (TimeoutError, BootFailedError) as error:
+                await self._boot_failed(child, str(error) or "timed out waiting for READY")
+                return
+            break
         ready = child.ready
+        assert ready is not None
         log.info(
             "Model child pid=%d ready: %s, dim %d, onnxruntime threads %d",
             child.pid,
@@ -207,6 +220,16 @@ class Embedder:
         )
         self.state = State.READY
         self._ready.set()
+
+    def _start_child(self) -> tuple[ModelProcess, asyncio.Future[Ready]]:
+        """A new child, watched through its pipe and its sentinel, and the future of its READY."""
+        loop = asyncio.get_running_loop()
+        child = ModelProcess(self.spec, self.settings.log_level, self.settings.log_format)
+        self.child = child
+        self._handshake = handshake = loop.create_future()
+        loop.add_reader(child.conn.fileno(), self._on_readable, child)
+        loop.add_reader(child.sentinel, self.on_child_exit, child)
+        return child, handshake
 
     async def _boot_failed(self, child: ModelProcess, reason: str) -> None:
         """A model that cannot load will not load on the next try either: stop, fail everything, say why."""

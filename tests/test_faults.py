@@ -160,6 +160,24 @@ async def test_boot_failure_on_restart_fails_requests_and_health(client: Client,
     assert embedder.child is failed_child  # no second attempt
 
 
+async def test_children_killed_while_booting_are_replaced_not_taken_for_a_broken_model(client: Client) -> None:
+    embedder = embedder_of(client)
+    first = embedder.pid
+    assert first is not None
+    killed = {first}
+    os.kill(first, signal.SIGKILL)
+    for _ in range(2):  # kill each replacement before it says READY (a boot takes about a second)
+        await wait_until(lambda: embedder.pid not in killed, what="a booting child")
+        booting = embedder.pid
+        assert booting is not None and embedder.state is State.RESTARTING
+        os.kill(booting, signal.SIGKILL)
+        killed.add(booting)
+    await wait_until(lambda: embedder.state is State.READY, what="a child that boots")
+    response = await client.post("/verify", json={"raw_text": "The sky is blue today."})
+    assert response.status == 200
+    assert (await client.get("/health")).status == 200
+
+
 async def test_stop_resolves_every_pending_request(embedder: Embedder) -> None:
     in_flight = asyncio.create_task(embedder.embed([f"{LONG_SENTENCE}{i}" for i in range(32)]))
     await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")

@@ -10,7 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_proc.models import PACKAGED_MODELS, TOKENIZER_FILES, ModelFileError, read_packaged_tokenizer, verify_sha256
+from model_proc.models import (
+    PACKAGED_MODELS,
+    TOKENIZER_FILES,
+    ModelFileError,
+    assemble_model_dir,
+    read_packaged_tokenizer,
+    verify_sha256,
+)
+from model_proc.protocol import ModelSpec
 from service.embedder import Embedder
 from service.settings import Settings
 
@@ -38,6 +46,15 @@ def test_sha256_mismatch_is_refused(tmp_path: Path) -> None:
         verify_sha256(model, PACKAGED_MODELS["sentence-transformers/all-MiniLM-L6-v2"].sha256)
     with pytest.raises(ModelFileError, match="missing"):
         verify_sha256(tmp_path / "absent.onnx", "0" * 64)
+
+
+def test_model_files_are_written_once_and_reused(tmp_path: Path) -> None:
+    spec = ModelSpec("sentence-transformers/all-MiniLM-L6-v2", tmp_path / "models", max_tokens=256, threads=1)
+    onnx_file = PACKAGED_MODELS[spec.name].onnx_file()
+    model_dir = assemble_model_dir(spec, onnx_file, read_packaged_tokenizer())
+    written = {path.name: path.stat().st_mtime_ns for path in model_dir.iterdir()}
+    assert assemble_model_dir(spec, onnx_file, read_packaged_tokenizer()) == model_dir
+    assert {path.name: path.stat().st_mtime_ns for path in model_dir.iterdir()} == written  # nothing rewritten
 
 
 async def test_default_model_gives_known_similarities(default_embedder: Embedder) -> None:
