@@ -90,6 +90,7 @@ class InFlight:
     batch_id: int
     jobs: list[Job]
     reply: asyncio.Future[FromChild]
+    sent_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -352,6 +353,12 @@ class Embedder:
 
     def queue_depth(self) -> int:
         return self._queue.texts
+
+    @property
+    def batch_age_s(self) -> float | None:
+        """How long the child has been working on its batch (None between batches): a stopped or hung
+        child shows here long before its batch times out."""
+        return None if self._in_flight is None else time.monotonic() - self._in_flight.sent_at
 
     @property
     def in_flight_batch(self) -> int | None:

@@ -1,8 +1,9 @@
 """The /health report: the guide's four fields, then memory per process and the model child's story.
 
 ``status`` is ``starting`` until the model and the knowledge base are ready,
-then ``healthy``; ``degraded`` while the model child restarts (still 200:
-requests queue and will be served); ``unhealthy`` (503) only when the web
+then ``healthy``; ``degraded`` while the model child restarts, or while its batch
+is overdue (a hung or stopped child: it is restarted at MODEL_CALL_TIMEOUT_S) (still
+200: requests queue and will be served); ``unhealthy`` (503) only when the web
 process itself is over the limit, start-up failed or the model cannot load.
 """
 
@@ -20,8 +21,12 @@ from service.memory_guard import MemoryGuard
 from service.startup import Startup
 
 
-def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tuple[int, dict[str, Any]]:
+def health_report(
+    startup: Startup, guard: MemoryGuard, budget_mb: float, batch_overdue_s: float
+) -> tuple[int, dict[str, Any]]:
     embedder = startup.embedder
+    batch_age_s = embedder.batch_age_s
+    overdue = batch_age_s is not None and batch_age_s > batch_overdue_s
     processes = guard.processes(with_uss=True)
     web, model = processes["web"], processes["model"]
     total = guard.total_rss_mb(processes)
@@ -31,7 +36,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
         status, code = "unhealthy", 503
     elif not startup.done:
         status, code = "starting", 200
-    elif embedder.state is State.READY:
+    elif embedder.state is State.READY and not overdue:
         status, code = "healthy", 200
     else:
         status, code = "degraded", 200
@@ -54,6 +59,7 @@ def health_report(startup: Startup, guard: MemoryGuard, budget_mb: float) -> tup
             "model": {
                 **memory_fields(model),
                 "state": embedder.state.value,
+                "batch_in_flight_s": None if batch_age_s is None else round(batch_age_s, 1),
                 "model": embedder.spec.name,
                 "threads": embedder.spec.threads,
                 "budget_mb": budget_mb,

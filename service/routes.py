@@ -53,7 +53,10 @@ async def verify(request: web.Request) -> web.Response:
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
     app = request.app
-    status, body = health_report(app[STARTUP], app[MEMORY_GUARD], app[SETTINGS].model_rss_budget_mb)
+    settings = app[SETTINGS]
+    status, body = health_report(
+        app[STARTUP], app[MEMORY_GUARD], settings.model_rss_budget_mb, settings.batch_overdue_s
+    )
     return web.json_response(body, status=status)
 
 

@@ -90,6 +90,9 @@ class Settings:
     model_call_timeout_s: float = field(
         default=60.0, metadata=_help("time allowed for one batch; past it the child is restarted")
     )
+    batch_overdue_s: float = field(
+        default=15.0, metadata=_help("a batch in the child longer than this makes /health say degraded")
+    )
     request_timeout_s: float = field(default=120.0, metadata=_help("time a request may wait for its embeddings"))
     max_batch_size: int = field(default=32, metadata=_help("texts per model call"))
     max_batch_wait_ms: float = field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from dataclasses import replace
@@ -15,7 +16,7 @@ from service.cpu import model_threads
 from service.embedder import State
 from service.keys import STARTUP
 from service.settings import Settings
-from tests.conftest import Client, embedder_of, wait_until
+from tests.conftest import Client, embedder_of, start_client, wait_until
 
 
 async def test_health_reports_memory_per_process(client: Client) -> None:
@@ -101,3 +102,23 @@ async def test_a_damaged_store_file_fails_start_up_loudly(
     body = await response.json()
     assert body["status"] == "unhealthy" and "DatabaseError" in body["error"]
     assert any("start-up failed" in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
+
+
+async def test_a_stopped_child_makes_health_degraded_until_it_answers(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await start_client(aiohttp_client, replace(settings, batch_overdue_s=0.2))
+    embedder = embedder_of(client)
+    pid = embedder.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # hung: alive, silent
+    try:
+        request = asyncio.create_task(client.post("/verify", json={"raw_text": "The harbour walls have cracks."}))
+        await wait_until(lambda: (embedder.batch_age_s or 0) > 0.2, what="an overdue batch")
+        body = await (await client.get("/health")).json()
+        assert body["status"] == "degraded" and body["processes"]["model"]["batch_in_flight_s"] >= 0.2
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert (await request).status == 200
+    body = await (await client.get("/health")).json()
+    assert body["status"] == "healthy" and body["processes"]["model"]["batch_in_flight_s"] is None
