@@ -28,6 +28,7 @@ from service.verdict.compare import (
     OPPOSITE_WORDS,
     REFUTES,
     SUPPORTS,
+    Analysed,
     Conflict,
     Reading,
     analyse,
@@ -69,10 +70,11 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
         return Judgement(
             NOT_ENOUGH_EVIDENCE, None, (), f"no passage is about this claim ({closest}, below {threshold:.2f})"
         )
-    parts = statements(claim)
-    judgements = [_judge_part(part, about) for part in parts]
-    if len(judgements) == 1:
-        return judgements[0]
+    analysed = analyse(claim)
+    parts = _statements(analysed)
+    if len(parts) == 1:
+        return _judge_part(analysed, about)
+    judgements = [_judge_part(analyse(part), about) for part in parts]
     for verdict in (REFUTED, NOT_ENOUGH_EVIDENCE):
         for index, judgement in enumerate(judgements):
             if judgement.verdict == verdict:
@@ -91,14 +93,13 @@ def forget_readings() -> None:
     analyse_passage.cache_clear()
 
 
-def _judge_part(claim: str, about: Sequence[Passage]) -> Judgement:
-    analysed = analyse(claim)
+def _judge_part(analysed: Analysed, about: Sequence[Passage]) -> Judgement:
     readings = [(read(analysed, analyse_passage(passage.text), passage.similarity), passage) for passage in about]
     supporting = _strongest([pair for pair in readings if pair[0].stance == SUPPORTS])
     refuting = _strongest([pair for pair in readings if pair[0].stance == REFUTES])
     if refuting is not None and (supporting is None or refuting[0].coverage >= supporting[0].coverage):
         reading, passage = refuting
-        return Judgement(REFUTED, passage.id, reading.conflicts, _contradiction(claim, passage, reading))
+        return Judgement(REFUTED, passage.id, reading.conflicts, _contradiction(passage, reading))
     if supporting is not None:
         reading, passage = supporting
         return Judgement(
@@ -118,7 +119,7 @@ def _strongest(pairs: list[tuple[Reading, Passage]]) -> tuple[Reading, Passage] 
     return max(pairs, key=lambda pair: (pair[0].coverage, pair[1].similarity), default=None)
 
 
-def _contradiction(claim: str, passage: Passage, reading: Reading) -> str:
+def _contradiction(passage: Passage, reading: Reading) -> str:
     said = []
     for conflict in reading.conflicts:
         if conflict.claim is not None and conflict.evidence is not None:
@@ -132,7 +133,11 @@ def _contradiction(claim: str, passage: Passage, reading: Reading) -> str:
 
 def statements(claim: str) -> list[str]:
     """The statements a claim joins with "and", "but" or ";", each with a verb of its own."""
-    tokens = analyse(claim).tokens
+    return _statements(analyse(claim))
+
+
+def _statements(analysed: Analysed) -> list[str]:
+    claim, tokens = analysed.text, analysed.tokens
     cuts = [
         token
         for token in tokens

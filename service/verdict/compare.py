@@ -19,6 +19,7 @@ the claim is in it, and it covers enough of the claim's words.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
@@ -46,7 +47,6 @@ for _one, _other in OPPOSITES:
     OPPOSITE_WORDS[_one] = OPPOSITE_WORDS.get(_one, frozenset()) | {_other}
     OPPOSITE_WORDS[_other] = OPPOSITE_WORDS.get(_other, frozenset()) | {_one}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
-CATEGORY_PAIRS = tuple((one, other) for category in CATEGORIES for one in category for other in category if one < other)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
     for token in tokens:
         if token.is_word:
             forms.update((token.lower, token.stem, base_stem(token.lower)))
-            forms.update("~" + token.lower[start:] for start in range(3, len(token.lower) - 3))
+            forms.update("~" + head for head in compound_heads(token.lower))
     return frozenset(forms)
 
 
@@ -227,15 +227,8 @@ def _coverage(items: list[Item], claim: Analysed, view: tuple[Token, ...], passa
 def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
     if isinstance(item, Quantity):
         return _stated(item, _in_view(passage.quantities, view))
-    forms = passage.forms.get(id(view))
-    if forms is None:
-        return any(_same_word(item, token) for token in view)
-    return (
-        item.stem in forms
-        or item.lower in forms
-        or base_stem(item.lower) in forms
-        or (len(item.lower) >= 4 and "~" + item.lower in forms)
-    )
+    forms = passage.forms[id(view)]  # every view of a passage, and its whole token tuple, has its forms
+    return item.stem in forms or item.lower in forms or base_stem(item.lower) in forms or "~" + item.lower in forms
 
 
 def _same_word(word: Token, other: Token) -> bool:
@@ -243,14 +236,13 @@ def _same_word(word: Token, other: Token) -> bool:
         return False
     if word.stem == other.stem or word.lower == other.lower or base_stem(word.lower) == base_stem(other.lower):
         return True
-    return _compound_head_in(word, (other,))
+    return word.lower in compound_heads(other.lower)
 
 
-def _compound_head_in(word: Token, tokens: tuple[Token, ...]) -> bool:
-    """The head of a compound: "light" in "sunlight", not "long" in "longest" or "rail" in "railway"."""
-    if len(word.lower) < 4:
-        return False
-    return any(len(other.lower) >= len(word.lower) + 3 and other.lower.endswith(word.lower) for other in tokens)
+def compound_heads(word: str) -> Iterator[str]:
+    """The words ``word`` may be a compound of, as its head: "light" of "sunlight" (a head of at least
+    four letters after at least three), not "long" of "longest" or "rail" of "railway"."""
+    return (word[start:] for start in range(3, len(word) - 3))
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
@@ -300,10 +292,8 @@ def _conflicts(
             found.taken.update(range(name.first, name.last + 1))
     swaps = _swapped_words(claim, view)
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
-    view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    claim_negations = negations(claim.tokens, view_words)
-    view_negations = negations(view, claim.lowers | claim.stems)
-    odd = _polarity_differs(claim, view)
+    claim_negations, view_negations = _negations_in(claim, view)
+    odd = (len(claim_negations) + len(view_negations)) % 2 == 1
     if opposites and odd:
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
         found.restated.update(claimed.index for claimed, _ in opposites)
@@ -322,10 +312,15 @@ def _conflicts(
     return found
 
 
-def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
+def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
+    """The negating words of the claim and of the view, each read against the other's words."""
     view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    negated = len(negations(claim.tokens, view_words)) + len(negations(view, claim.lowers | claim.stems))
-    return negated % 2 == 1
+    return negations(claim.tokens, view_words), negations(view, claim.lowers | claim.stems)
+
+
+def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
+    claim_negations, view_negations = _negations_in(claim, view)
+    return (len(claim_negations) + len(view_negations)) % 2 == 1
 
 
 def _conflicting_quantity(
