@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.ingest import json_objects
+
 SUPPORTED = "supported"
 REFUTED = "refuted"
 NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
@@ -124,13 +126,10 @@ def load_claims(path: Path) -> list[LabelledClaim]:
     """The labelled claims of a JSONL file; a malformed line raises ValueError naming it, so no line is lost."""
     claims = []
     with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+        for number, record, problem in json_objects(lines):
             try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
+                if record is None:
+                    raise ValueError(problem)
                 claim, label, kind, about = (record.get(key) for key in ("claim", "label", "kind", "about"))
                 if not isinstance(claim, str) or not claim.strip():
                     raise ValueError("'claim' is missing or empty")

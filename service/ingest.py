@@ -18,7 +18,7 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,16 +106,24 @@ def read_lines(path: Path) -> Iterator[Line]:
 
 def read_jsonl(path: Path) -> Iterator[Line]:
     with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+        for number, record, problem in json_objects(lines):
             try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
-                yield Line(number, passage_from(record))
+                yield Line(number, passage_from(record)) if record is not None else Line(number, None, problem)
             except ValueError as error:
                 yield Line(number, None, str(error))
+
+
+def json_objects(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Each non-blank line's number and the JSON object on it, or None and why it holds none."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            yield number, None, str(error)
+            continue
+        yield (number, record, "") if isinstance(record, dict) else (number, None, "not a JSON object")
 
 
 def read_csv(path: Path) -> Iterator[Line]:
