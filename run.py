@@ -18,11 +18,11 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     from aiohttp import web
 
-    from service.app import create_app
-    from service.ingest_command import ingest_files
+    from service.ingest.command import ingest_files
     from service.logs import configure_logging
-    from service.server_limits import server_limits
     from service.settings import Settings, parse_value
+    from service.web.app import create_app
+    from service.web.server_limits import server_limits
 
     try:
         defaults = Settings.from_env()
@@ -61,7 +61,7 @@ def main(argv: list[str]) -> None:
         shutdown_timeout=settings.shutdown_grace_s,
         access_log=None,
         handler_cancellation=True,  # a client gone away takes its queued work with it
-        **server_limits(),  # request heads, keep-alive and the header deadline: see service/server_limits.py
+        **server_limits(),  # request heads, keep-alive and the header deadline: see service/web/server_limits.py
     )
 
 

@@ -25,13 +25,13 @@ from aiohttp import web
 
 from model_proc.models import locate
 from model_proc.protocol import ModelSpec
-from service.embedder import Embedding
-from service.ingest import Embed, ingest_file
-from service.memory import measure
+from service.ingest.loader import Embed, ingest_file
+from service.memory.monitor import measure
+from service.model.embedder import Embedding
 from service.pipeline import VerificationPipeline
-from service.routes import claim_json
 from service.settings import BUILTIN_KNOWLEDGE_BASE, DEFAULT_MODEL, Settings
-from service.store import Store
+from service.store.embedded import Store
+from service.web.routes import claim_json
 
 PIPELINE = web.AppKey("pipeline", VerificationPipeline)
 

@@ -44,7 +44,7 @@ import numpy as np
 
 from model_proc.child import MMAP_THRESHOLD_BYTES
 from model_proc.kernel_memory import high_water_mark_mb, reset_high_water_mark, resident_mb
-from service.heap import fix_mmap_threshold, release_free_memory
+from service.memory.heap import fix_mmap_threshold, release_free_memory
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256

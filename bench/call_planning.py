@@ -2,7 +2,7 @@
 
 The child used to embed each message in length-sorted calls of 8 texts, under glibc's default
 malloc. It now tokenizes each message, packs it into calls under MODEL_CALL_BUDGET_MB and fixes
-glibc's mmap threshold (see model_proc/calls.py and service/heap.py). Both ways run here on the
+glibc's mmap threshold (see model_proc/calls.py and service/memory/heap.py). Both ways run here on the
 same claims, in fresh processes, alternating, so the machine's noise falls on both alike:
 
     .venv/bin/python -m bench.call_planning [--rounds 5] [--claims 640]
@@ -39,7 +39,7 @@ def run_worker(way: str, count: int, repeats: int) -> float:
     from model_proc.child import MMAP_THRESHOLD_BYTES
     from model_proc.models import MAX_TEXTS_PER_CALL, embed_within_budget, load_model
     from model_proc.protocol import ModelSpec
-    from service.heap import fix_mmap_threshold
+    from service.memory.heap import fix_mmap_threshold
     from service.settings import DEFAULT_MODEL, Settings
 
     settings = Settings()

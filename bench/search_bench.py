@@ -26,8 +26,8 @@ import numpy as np
 import numpy.typing as npt
 import psutil
 
-from service.heap import release_free_memory
-from service.vector_index import CompactIndex, RerankPrecision
+from service.memory.heap import release_free_memory
+from service.store.vector_index import CompactIndex, RerankPrecision
 
 MIB = 1024 * 1024
 BATCH_ROWS = 10_000

@@ -1,4 +1,4 @@
-"""What stalled request heads cost an aiohttp server, with aiohttp's defaults and with service.server_limits.
+"""What stalled request heads cost an aiohttp server, with aiohttp's defaults and with service.web.server_limits.
 
 A bare aiohttp app (one route that answers at once, one that sleeps) is served in a child process; N
 connections each send a request head as large as the limits allow and then nothing (``--pipelined K``:
@@ -20,7 +20,7 @@ import sys
 import psutil
 
 from bench.servers import free_port
-from service import server_limits
+from service.web import server_limits
 
 # aiohttp 3.14's own: RequestHandler's max_headers, max_field_size and max_line_size.
 AIOHTTP_DEFAULTS = {"max_headers": 128, "max_field_size": 8190, "max_line_size": 8190}

@@ -35,11 +35,11 @@ from evaluation.score import (
     most_severe,
     report,
 )
-from service.app import create_app
-from service.ingest_command import ingest_files
-from service.keys import STARTUP
+from service.ingest.command import ingest_files
 from service.logs import configure_logging
 from service.settings import Settings
+from service.web.app import create_app
+from service.web.keys import STARTUP
 
 STARTUP_TIMEOUT_S = 300.0
 REQUEST_TIMEOUT_S = 150.0

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.ingest import json_objects
+from service.ingest.loader import json_objects
 
 SUPPORTED = "supported"
 REFUTED = "refuted"

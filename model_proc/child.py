@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from model_proc.kernel_memory import high_water_mark_mb, reset_high_water_mark, volunteer_for_oom_kill
 from model_proc.models import MAX_TEXTS_PER_CALL, embed_within_budget
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, ModelSpec, Ready, Shutdown
-from service.heap import LIBC, fix_mmap_threshold, release_free_memory
+from service.memory.heap import LIBC, fix_mmap_threshold, release_free_memory
 
 if TYPE_CHECKING:
     from fastembed import TextEmbedding
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 BOOT_FAILED_EXIT_CODE = 3
 PARENT_CHECK_SECONDS = 1.0
 PR_SET_PDEATHSIG = 1
-MMAP_THRESHOLD_BYTES = 1 << 20  # see service.heap.fix_mmap_threshold; the call budget's figures assume it
+MMAP_THRESHOLD_BYTES = 1 << 20  # see service.memory.heap.fix_mmap_threshold; the call budget's figures assume it
 
 log = logging.getLogger("model_proc.child")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.store import ClaimMatch, NewClaim, Store, StoredClaim, StoredPassage
+from service.store.embedded import ClaimMatch, NewClaim, Store, StoredClaim, StoredPassage
 from service.verdict import claim_key
 
 

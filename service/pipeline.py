@@ -17,10 +17,10 @@ from typing import Self
 
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import Claim, split_claims
-from service.embedder import ANONYMOUS, Embedding
 from service.errors import TooManyClaims
+from service.model.embedder import ANONYMOUS, Embedding
 from service.settings import Settings
-from service.store import ClaimMatch, NewClaim, Store
+from service.store.embedded import ClaimMatch, NewClaim, Store
 from service.verdict import Judgement, Passage, judge
 
 

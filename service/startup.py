@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from service.embedder import Embedder
 from service.errors import ModelUnavailable, ServiceError
-from service.ingest import ingest_file
-from service.memory_guard import MemoryGuard
+from service.ingest.loader import ingest_file
+from service.memory.guard import MemoryGuard
+from service.model.embedder import Embedder
 from service.pipeline import VerificationPipeline
 from service.settings import Settings
-from service.store import Store, StoreLockedError
+from service.store.embedded import Store, StoreLockedError
 
 log = logging.getLogger(__name__)
 

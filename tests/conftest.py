@@ -13,10 +13,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient
 
-from service.app import create_app
-from service.embedder import Embedder
-from service.keys import EMBEDDER, STARTUP
+from service.model.embedder import Embedder
 from service.settings import Settings
+from service.web.app import create_app
+from service.web.keys import EMBEDDER, STARTUP
 
 Client = TestClient[web.Request, web.Application]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from service.agents import MemoryUpdateAgent, RetrievalAgent
-from service.store import NewClaim, NewPassage, Store
+from service.store.embedded import NewClaim, NewPassage, Store
 
 
 def unit(*values: float) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 from pytest_aiohttp import AiohttpClient
 
-from service.embedder import Embedder
+from service.model.embedder import Embedder
 from service.settings import Settings
 from tests.conftest import Client, embedder_of, start_client, wait_until
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from service.keys import BODY_ADMISSION
 from service.settings import Settings
+from service.web.keys import BODY_ADMISSION
 from tests.conftest import Client, running_app, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

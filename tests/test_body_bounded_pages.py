@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from service.schemas import MAX_PAGE_SIZE
 from service.settings import Settings
-from service.store import MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, NewClaim, Store
+from service.store.embedded import MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, NewClaim, Store
+from service.web.schemas import MAX_PAGE_SIZE
 from tests.conftest import Client
 
 DIM = 8

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from service.cpu import CpuLimit, detect_cpu_limit, model_threads, read_cpu_quota
+from service.model.cpu import CpuLimit, detect_cpu_limit, model_threads, read_cpu_quota
 from tests.test_memory import write
 
 

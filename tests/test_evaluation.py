@@ -31,7 +31,7 @@ from evaluation.score import (
     report,
 )
 from service.claims import split_claims
-from service.ingest import passage_from
+from service.ingest.loader import passage_from
 from service.settings import BUILTIN_KNOWLEDGE_BASE, Settings
 
 S, R, N = SUPPORTED, REFUTED, NOT_ENOUGH_EVIDENCE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.fair_queue import FairQueue
+from service.model.fair_queue import FairQueue
 
 
 @dataclass(eq=False)

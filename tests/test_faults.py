@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.embedder import Embedder, State
 from service.errors import ModelTimeout, ModelUnavailable, TextRejected
-from service.keys import WATCHDOG
+from service.model.embedder import Embedder, State
+from service.model.watchdog import Watchdog
 from service.settings import Settings
-from service.watchdog import Watchdog
+from service.web.keys import WATCHDOG
 from tests.conftest import Client, embedder_of, pid_exists, start_client, wait_until
 
 LONG_SENTENCE = "The committee reviewed every clause of the long agreement " * 30  # past the 256-token cap

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.app import create_app
-from service.cpu import model_threads
-from service.embedder import State
-from service.keys import STARTUP
+from service.model.cpu import model_threads
+from service.model.embedder import State
 from service.settings import Settings
+from service.web.app import create_app
+from service.web.keys import STARTUP
 from tests.conftest import Client, embedder_of, start_client, wait_until
 
 

@@ -23,10 +23,10 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from service import server_limits as limits
-from service.app import create_app
-from service.keys import STARTUP
 from service.settings import Settings
+from service.web import server_limits as limits
+from service.web.app import create_app
+from service.web.keys import STARTUP
 from tests.conftest import Client, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -46,7 +46,7 @@ WAIT_S = 60.0
 
 @contextlib.asynccontextmanager
 async def served(settings: Settings) -> AsyncIterator[Client]:
-    """A client of a new app served with service.server_limits as they are now, once start-up is done."""
+    """A client of a new app served with service.web.server_limits as they are now, once start-up is done."""
     server = TestServer(create_app(settings))
     await server.start_server(**limits.server_limits())
     async with TestClient(server) as client:

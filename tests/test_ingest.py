@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.embedder import Embedder
-from service.ingest import ingest_file
+from service.ingest.loader import ingest_file
+from service.model.embedder import Embedder
 from service.settings import Settings
-from service.store import Store
+from service.store.embedded import Store
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).parent.parent

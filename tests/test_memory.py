@@ -4,7 +4,7 @@ import os
 import re
 from pathlib import Path
 
-from service.memory import MemoryLimit, detect_limit, measure, memory_line, read_cgroup_limit
+from service.memory.monitor import MemoryLimit, detect_limit, measure, memory_line, read_cgroup_limit
 
 MIB = 1024 * 1024
 

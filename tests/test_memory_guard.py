@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.memory import MemoryLimit
-from service.memory_guard import MemoryGuard
+from service.memory.guard import MemoryGuard
+from service.memory.monitor import MemoryLimit
 from service.settings import Settings
 from tests.conftest import start_client, wait_until
 

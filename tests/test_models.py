@@ -19,7 +19,7 @@ from model_proc.models import (
     verify_sha256,
 )
 from model_proc.protocol import ModelSpec
-from service.embedder import Embedder
+from service.model.embedder import Embedder
 from service.settings import Settings
 
 PAIR = ["A man is eating food.", "A man is eating a piece of bread.", "The girl is carrying a baby."]

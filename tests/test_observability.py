@@ -9,7 +9,7 @@ import signal
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from service.embedder import State
+from service.model.embedder import State
 from tests.conftest import Client, embedder_of, wait_until
 
 

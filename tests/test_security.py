@@ -17,12 +17,12 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from service.access import Access, Client
-from service.app import create_app
 from service.errors import RateLimited
-from service.keys import RATE_LIMITER, SETTINGS, STARTUP
-from service.rate_limit import RateLimiter
+from service.security.access import Access, Client
+from service.security.rate_limit import RateLimiter
 from service.settings import Settings, parse_api_keys
+from service.web.app import create_app
+from service.web.keys import RATE_LIMITER, SETTINGS, STARTUP
 from tests.conftest import Client as TestAppClient
 from tests.conftest import running_app, wait_until
 

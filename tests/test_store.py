@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from service.store import (
+from service.store.embedded import (
     MAX_PASSAGE_CHARS,
     MAX_SOURCE_CHARS,
     AddResult,
@@ -26,7 +26,7 @@ from service.store import (
     StoreLockedError,
     content_hash,
 )
-from service.vector_index import CompactIndex
+from service.store.vector_index import CompactIndex
 
 DIM = 32
 REPO = Path(__file__).resolve().parent.parent
@@ -348,7 +348,7 @@ CHILD = textwrap.dedent(
 
     import numpy as np
 
-    from service.store import NewPassage, Store
+    from service.store.embedded import NewPassage, Store
 
     store = Store.open(Path(sys.argv[1]), int(sys.argv[2]))
     batch = 0

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from service.vector_index import CompactIndex
+from service.store.vector_index import CompactIndex
 
 DIM = 384
 

@@ -9,13 +9,16 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service import audit
 from service.errors import QuotaExceeded
-from service.health import health_report
-from service.keys import CLIENT, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
-from service.openapi import openapi_document
 from service.pipeline import ClaimResult
-from service.schemas import (
+from service.security import audit
+from service.store.embedded import AddResult, StoredClaim, StoredPassage
+from service.verdict import Judgement
+from service.verdict.compare import Span
+from service.web.health import health_report
+from service.web.keys import CLIENT, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
+from service.web.openapi import openapi_document
+from service.web.schemas import (
     MAX_PAGE_SIZE,
     MAX_PASSAGES_PER_REQUEST,
     dumps_utf8,
@@ -25,9 +28,6 @@ from service.schemas import (
     parse_verify_request,
     read_json_object,
 )
-from service.store import AddResult, StoredClaim, StoredPassage
-from service.verdict import Judgement
-from service.verdict.compare import Span
 
 routes = web.RouteTableDef()
 

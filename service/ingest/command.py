@@ -13,11 +13,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from service.embedder import Embedder
 from service.errors import ModelUnavailable
-from service.ingest import ingest_file
+from service.ingest.loader import ingest_file
+from service.model.embedder import Embedder
 from service.settings import Settings
-from service.store import Store, StoreLockedError
+from service.store.embedded import Store, StoreLockedError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import psutil
 
-from service.embedder import State
-from service.memory import MIB, MemoryLimit, ProcessMemory
-from service.memory_guard import MemoryGuard
+from service.memory.guard import MemoryGuard
+from service.memory.monitor import MIB, MemoryLimit, ProcessMemory
+from service.model.embedder import State
 from service.startup import Startup
 
 

@@ -2,7 +2,7 @@
 
 Every ``embed()`` call becomes one or more jobs (at most ``max_batch_size`` texts
 each) with a future. A batching task drains the queue into one model call at a
-time, serving clients in turn (:mod:`service.fair_queue`); the reply comes back
+time, serving clients in turn (:mod:`service.model.fair_queue`); the reply comes back
 with the batch id and is split among the jobs. A caller that is cancelled (its
 client went away) leaves its jobs behind, and the batcher skips them unread.
 
@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
-from service.cpu import model_threads
 from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable, TextRejected
-from service.fair_queue import FairQueue
-from service.model_process import ModelProcess
+from service.model.cpu import model_threads
+from service.model.fair_queue import FairQueue
+from service.model.process import ModelProcess
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The watchdog: samples the model child's memory and restarts it past its budget.
 
-Deaths are seen at once through the child's sentinel (see :mod:`service.embedder`);
+Deaths are seen at once through the child's sentinel (see :mod:`service.model.embedder`);
 the watchdog is for the slow failure, memory creeping up, and a backstop for a
 death the sentinel somehow missed. A child is only restarted for its memory once
 it has served a batch, so a budget below the model's resting size still lets
@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from service.embedder import Embedder, State
-from service.memory import measure
+from service.memory.monitor import measure
+from service.model.embedder import Embedder, State
 
 log = logging.getLogger(__name__)
 

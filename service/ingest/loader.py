@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from service.claims import SENTENCE_BOUNDARY
-from service.store import (
+from service.store.embedded import (
     MAX_METADATA_CHARS,
     MAX_PASSAGE_CHARS,
     MAX_PASSAGE_ID_CHARS,

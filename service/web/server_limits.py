@@ -20,7 +20,7 @@ error applies. Read from aiohttp 3.14.5's ``web_protocol.py`` and ``_http_parser
   setup.cfg. aiohttp keeps no separate header timeout, so this one value is both the idle keep-alive and
   the header deadline.
 - Bodies are bounded by the service itself (``MAX_BODY_BYTES``, ``MAX_BODY_BYTES_IN_FLIGHT``,
-  ``BODY_READ_TIMEOUT_S``: see :mod:`service.admission`).
+  ``BODY_READ_TIMEOUT_S``: see :mod:`service.web.admission`).
 """
 
 from __future__ import annotations

@@ -20,12 +20,12 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service import audit
-from service.access import route_path
 from service.errors import Forbidden, ServiceError, Unauthenticated, http_mapping
-from service.keys import ACCESS, BODY_ADMISSION, CLIENT, METRICS, RATE_LIMITER
 from service.logs import REQUEST_ID
-from service.rate_limit import UNLIMITED_ROUTES
+from service.security import audit
+from service.security.access import route_path
+from service.security.rate_limit import UNLIMITED_ROUTES
+from service.web.keys import ACCESS, BODY_ADMISSION, CLIENT, METRICS, RATE_LIMITER
 
 log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"

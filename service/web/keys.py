@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.access import Access, Client
-from service.admission import BodyAdmission
-from service.embedder import Embedder
-from service.memory_guard import MemoryGuard
-from service.metrics import Metrics
-from service.rate_limit import RateLimiter
+from service.memory.guard import MemoryGuard
+from service.model.embedder import Embedder
+from service.model.watchdog import Watchdog
+from service.security.access import Access, Client
+from service.security.rate_limit import RateLimiter
 from service.settings import Settings
 from service.startup import Startup
-from service.watchdog import Watchdog
+from service.web.admission import BodyAdmission
+from service.web.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
 EMBEDDER = web.AppKey("embedder", Embedder)

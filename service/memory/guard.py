@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from service.errors import MemoryLimitExceeded
-from service.heap import release_free_memory
-from service.memory import MemoryLimit, ProcessMemory, measure, memory_line
+from service.memory.heap import release_free_memory
+from service.memory.monitor import MemoryLimit, ProcessMemory, measure, memory_line
 
 log = logging.getLogger(__name__)
 # How long after the last request in flight has ended the web process cleans up, if none has come since:

@@ -42,7 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from service.vector_index import CompactIndex, RerankPrecision
+from service.store.vector_index import CompactIndex, RerankPrecision
 
 SCHEMA_VERSION = 2
 # Stay well under SQLite's limit on bound parameters in one statement.

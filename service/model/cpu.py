@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
+from service.memory.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,19 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.access import Access
-from service.admission import BodyAdmission
-from service.cors import allow_origins
-from service.embedder import Embedder
-from service.heap import cap_malloc_arenas, fix_mmap_threshold
-from service.keys import (
+from service.memory.guard import MemoryGuard
+from service.memory.heap import cap_malloc_arenas, fix_mmap_threshold
+from service.memory.monitor import detect_limit
+from service.model.embedder import Embedder
+from service.model.watchdog import Watchdog
+from service.security.access import Access
+from service.security.rate_limit import RateLimiter
+from service.settings import Settings
+from service.startup import Startup
+from service.verdict import forget_readings
+from service.web.admission import BodyAdmission
+from service.web.cors import allow_origins
+from service.web.keys import (
     ACCESS,
     BODY_ADMISSION,
     EMBEDDER,
@@ -31,21 +38,14 @@ from service.keys import (
     STARTUP,
     WATCHDOG,
 )
-from service.memory import detect_limit
-from service.memory_guard import MemoryGuard
-from service.metrics import Metrics
-from service.middleware import MIDDLEWARES
-from service.rate_limit import RateLimiter
-from service.routes import routes
-from service.settings import Settings
-from service.startup import Startup
-from service.verdict import forget_readings
-from service.watchdog import Watchdog
+from service.web.metrics import Metrics
+from service.web.middleware import MIDDLEWARES
+from service.web.routes import routes
 
 # Two malloc arenas: the event loop's and one shared by the worker threads (store reads and writes).
 WEB_MALLOC_ARENAS = 2
 # Request bodies and answers of 128 KiB or more get their own mmap, returned to the OS when freed, so
-# a burst of long requests does not leave the heap at its high-water mark (see service.heap).
+# a burst of long requests does not leave the heap at its high-water mark (see service.memory.heap).
 WEB_MMAP_THRESHOLD_BYTES = 128 * 1024
 
 

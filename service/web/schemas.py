@@ -11,9 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from service.errors import BadInput, BodyTimeout, UnsupportedMediaType
-from service.ingest import passage_from
-from service.keys import SETTINGS
-from service.store import NewPassage
+from service.ingest.loader import passage_from
+from service.store.embedded import NewPassage
+from service.web.keys import SETTINGS
 
 MAX_PASSAGES_PER_REQUEST = 256
 MAX_PAGE_SIZE = 500

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from service.access import Client
-from service.store import AddResult
+from service.security.access import Client
+from service.store.embedded import AddResult
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("service.audit")  # a stable name operators filter on
 
 
 def passages_added(client: Client, results: Sequence[AddResult]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from service.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
+from service.memory.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
 
 MIB = 1024 * 1024
 # cgroup v1 writes a page-aligned 2**63 when there is no limit; anything this big means "none".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.schemas import MAX_PAGE_SIZE
+from service.web.schemas import MAX_PAGE_SIZE
 
 ERROR = {
     "type": "object",
