@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING
 
 from model_proc.kernel_memory import high_water_mark_mb, reset_high_water_mark, volunteer_for_oom_kill
 from model_proc.models import MAX_TEXTS_PER_CALL, embed_within_budget
-from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, ModelSpec, Ready, Shutdown
+from model_proc.protocol import (
+    BatchFailed,
+    BootFailed,
+    EmbedBatch,
+    Embeddings,
+    ModelSpec,
+    Ping,
+    Pong,
+    Ready,
+    Shutdown,
+)
 from service.memory.heap import LIBC, fix_mmap_threshold, release_free_memory
 
 if TYPE_CHECKING:
@@ -90,6 +100,8 @@ def serve(conn: Connection, model: TextEmbedding, spec: ModelSpec, parent_pid: i
         if isinstance(message, EmbedBatch):
             conn.send(embed(model, spec, message))
             release_free_memory()
+        elif isinstance(message, Ping):
+            conn.send(Pong(message.ping_id))
         else:
             log.error("ignoring unknown message %r", type(message).__name__)
 

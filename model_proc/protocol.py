@@ -36,6 +36,13 @@ class EmbedBatch:
 
 
 @dataclass(frozen=True)
+class Ping:
+    """Sent between batches: a child that does not answer is hung (stopped, deadlocked), not idle."""
+
+    ping_id: int
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Ask the child to exit after the batch it is working on."""
 
@@ -71,6 +78,11 @@ class Embeddings:
 
 
 @dataclass(frozen=True)
+class Pong:
+    ping_id: int
+
+
+@dataclass(frozen=True)
 class BatchFailed:
     """The model raised while embedding a batch; the child stays up."""
 
@@ -79,5 +91,5 @@ class BatchFailed:
     traceback: str
 
 
-ToChild = EmbedBatch | Shutdown
-FromChild = Ready | BootFailed | Embeddings | BatchFailed
+ToChild = EmbedBatch | Ping | Shutdown
+FromChild = Ready | BootFailed | Embeddings | BatchFailed | Pong

@@ -90,6 +90,10 @@ class Settings:
     model_call_timeout_s: float = field(
         default=60.0, metadata=_help("time allowed for one batch; past it the child is restarted")
     )
+    model_ping_timeout_s: float = field(
+        default=10.0,
+        metadata=_help("an idle child that leaves the watchdog's ping unanswered this long is hung: restarted"),
+    )
     batch_overdue_s: float = field(
         default=15.0, metadata=_help("a batch in the child longer than this makes /health say degraded")
     )

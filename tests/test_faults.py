@@ -195,7 +195,7 @@ async def test_death_seen_first_by_the_watchdog_is_retried_at_once(settings: Set
     embedder = Embedder(settings)
     await embedder.start()
     try:
-        watchdog = Watchdog(embedder, budget_mb=100_000, interval_ms=60_000)
+        watchdog = Watchdog(embedder, budget_mb=100_000, interval_ms=60_000, ping_timeout_s=60)
         request = asyncio.create_task(embedder.embed([f"{LONG_SENTENCE}{i}" for i in range(32)]))
         await wait_until(lambda: embedder.in_flight_batch is not None, what="a batch in flight")
         pid = embedder.pid
@@ -207,5 +207,30 @@ async def test_death_seen_first_by_the_watchdog_is_retried_at_once(settings: Set
         assert vectors.shape == (32, 384)
         assert embedder.stats.restarts == {"died": 1}
         assert embedder.stats.last_restart_reason == "died: killed by SIGKILL"
+    finally:
+        await embedder.stop()
+
+
+async def test_child_stopped_between_batches_is_found_by_ping_and_replaced(settings: Settings) -> None:
+    embedder = Embedder(settings)
+    await embedder.start()
+    try:
+        # The test runs each check itself (the timer never fires), so nothing depends on how fast the child is.
+        watchdog = Watchdog(embedder, budget_mb=100_000, interval_ms=60_000, ping_timeout_s=0.2)
+        watchdog.check()
+        assert embedder.unanswered_ping_s is not None
+        await wait_until(lambda: embedder.unanswered_ping_s is None, what="the idle child's answer")
+        stopped = embedder.pid
+        assert stopped is not None
+        os.kill(stopped, signal.SIGSTOP)  # hung between batches: alive, silent, no batch to time out
+        watchdog.check()
+        await wait_until(lambda: (embedder.unanswered_ping_s or 0) > 0.2, what="an unanswered ping")
+        watchdog.check()
+        assert embedder.state is State.RESTARTING
+        await wait_until(lambda: embedder.state is State.READY, what="the replacement child")
+        assert embedder.stats.last_restart_reason.startswith("hung: no answer to a ping")
+        assert embedder.pid != stopped and not pid_exists(stopped)
+        assert embedder.stats.restarts == {"hung": 1}
+        assert (await embedder.embed(["The harbour opens at dawn."])).shape == (1, 384)
     finally:
         await embedder.stop()

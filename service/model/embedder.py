@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ready
+from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings, FromChild, ModelSpec, Ping, Pong, Ready
 from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable, TextRejected
 from service.model.cpu import model_threads
 from service.model.fair_queue import FairQueue
@@ -130,6 +130,7 @@ class Embedder:
         self._ready = asyncio.Event()
         self._batch_lock = asyncio.Lock()
         self._batch_ids = itertools.count(1)
+        self._ping_ids = itertools.count(1)
         self._in_flight: InFlight | None = None
         self._last_batch_jobs = 0
         self._handshake: asyncio.Future[Ready] | None = None
@@ -271,6 +272,9 @@ class Embedder:
                     log.error("Model child traceback:\n%s", message.traceback)
                     self._handshake.set_exception(BootFailedError(message.error))
             return
+        if isinstance(message, Pong):
+            child.answered(message)
+            return
         flight = self._in_flight
         if flight is None or child is not self.child or message.batch_id != flight.batch_id:
             self.stats.late_replies_dropped += 1
@@ -359,6 +363,21 @@ class Embedder:
         """How long the child has been working on its batch (None between batches): a stopped or hung
         child shows here long before its batch times out."""
         return None if self._in_flight is None else time.monotonic() - self._in_flight.sent_at
+
+    def ping(self) -> None:
+        """Ask the child, between batches, whether it still answers; a batch in flight is watched by its own timeout."""
+        child = self.child
+        if self.state is not State.READY or child is None or self._in_flight is not None or child.ping is not None:
+            return
+        with contextlib.suppress(OSError):  # a dead child's pipe: its sentinel reports the death
+            child.send_ping(Ping(next(self._ping_ids)))
+
+    @property
+    def unanswered_ping_s(self) -> float | None:
+        """How long the child has left a ping unanswered (None: it has none): a stopped or deadlocked
+        child between batches shows here, where no batch timeout can see it."""
+        child = self.child
+        return None if child is None else child.ping_age_s()
 
     @property
     def in_flight_batch(self) -> int | None:

@@ -17,7 +17,7 @@ import time
 from multiprocessing.connection import Connection
 
 from model_proc import child
-from model_proc.protocol import ModelSpec, Ready, Shutdown, ToChild
+from model_proc.protocol import ModelSpec, Ping, Pong, Ready, Shutdown, ToChild
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
@@ -44,6 +44,8 @@ class ModelProcess:
         self.batches_served = 0
         self.peak_rss_mb: float | None = None  # highest high-water mark of any batch since it started
         self.exit_code: int | None = None
+        self.ping: Ping | None = None  # sent and not yet answered
+        self._ping_sent_at = 0.0
         self._reaped = False
 
     @property
@@ -67,6 +69,18 @@ class ModelProcess:
 
     def send(self, message: ToChild) -> None:
         self.conn.send(message)
+
+    def send_ping(self, ping: Ping) -> None:
+        self.send(ping)
+        self.ping = ping
+        self._ping_sent_at = time.monotonic()
+
+    def answered(self, pong: Pong) -> None:
+        if self.ping is not None and pong.ping_id == self.ping.ping_id:
+            self.ping = None
+
+    def ping_age_s(self) -> float | None:
+        return None if self.ping is None else time.monotonic() - self._ping_sent_at
 
     def exit_description(self) -> str:
         """How the child ended, e.g. ``killed by SIGKILL`` or ``exit code 3``, for logs and restart reasons."""

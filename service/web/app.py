@@ -69,7 +69,9 @@ def create_app(settings: Settings) -> web.Application:
     app[MEMORY_GUARD] = guard
     app[METRICS] = Metrics(embedder, guard)
     app[STARTUP] = Startup(settings, embedder, guard)
-    app[WATCHDOG] = Watchdog(embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms)
+    app[WATCHDOG] = Watchdog(
+        embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms, settings.model_ping_timeout_s
+    )
     app.add_routes(routes)
     allow_origins(app, settings.cors_origins)
     app.cleanup_ctx.extend([worker_thread, model_child, watchdog])
