@@ -361,10 +361,8 @@ async def ingest_file(
     ``on_progress`` is told how many bytes of the file have been read, after each batch is stored.
     """
     check: FileCheck = await asyncio.to_thread(check_file, path)
-    if check.problem:
-        report = IngestReport(str(path), refused=check.problem)
-        log.error("%s: refused: %s", path, check.problem)
-        return report
+    if check.problem:  # said once, by the summary
+        return IngestReport(str(path), refused=check.problem)
     previous = store.get_progress(check.key)
     done = previous.lines_done if previous is not None and previous.sha256 == check.sha256 else 0
     if done == TO_THE_END:
