@@ -277,9 +277,8 @@ def read_text(lines: Iterable[TextLine], source: str) -> Iterator[Record]:
     paragraph: Paragraph | None = None
     for line in lines:
         text = line.text.strip() if line.text is not None else None
-        if text and paragraph is None:
-            paragraph = Paragraph(line.number, source)
-        if text and paragraph is not None:
+        if text:
+            paragraph = paragraph or Paragraph(line.number, source)
             yield from paragraph.add(line.number, text)
             continue
         if paragraph is not None:  # a blank line (or one too long to read) ends the paragraph
