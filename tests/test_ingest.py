@@ -1,4 +1,4 @@
-"""Ingest from JSONL, CSV and text: bad lines, duplicates, resume after an interruption or a kill -9."""
+"""Ingest from JSONL, CSV and text: bad lines, duplicates, resume, oversized records, encodings, model failures."""
 
 from __future__ import annotations
 
