@@ -7,14 +7,16 @@ store directly, so the service must not be running on the same DATA_DIR
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
-from service.errors import ModelUnavailable
-from service.ingest.loader import ingest_file
+from service.errors import ModelError
+from service.ingest.loader import IngestReport, ingest_file
 from service.model.embedder import Embedder
 from service.settings import Settings
 from service.store.embedded import Store, StoreLockedError
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 async def ingest_files(settings: Settings, files: list[Path]) -> int:
-    """Ingest each file in turn; the exit code is 1 when any file or the store could not be used."""
+    """Ingest each file in turn; the exit code is 1 when a file was refused or the store could not be used."""
     missing = [str(path) for path in files if not path.is_file()]
     if missing or not files:
         print(
@@ -31,27 +33,33 @@ async def ingest_files(settings: Settings, files: list[Path]) -> int:
         )
         return 2
     embedder = Embedder(settings)
+    failed = False
     try:
         await embedder.start()
         with Store.open(settings.data_dir / "store", embedder.dim) as store:
             for path in files:
-                with path.open("rb") as handle:
-                    total = sum(1 for _ in handle)
-                with tqdm(total=total, desc=path.name, unit="line", file=sys.stderr) as bar:
-                    report = await ingest_file(
-                        path, store, embedder.embed, settings.max_batch_size, lambda line: bar.update(line - bar.n)
-                    )
-                    bar.update(total - bar.n)
-                for number, problem in report.bad_lines:
-                    print(f"{path}:{number}: skipped: {problem}", file=sys.stderr)
+                report = await ingest_with_bar(path, store, embedder, settings.max_batch_size)
                 print(report.summary())
+                failed = failed or bool(report.refused)
             print(f"{store.passage_count()} passages stored in {settings.data_dir / 'store'}")
     except StoreLockedError:
         print(f"error: {settings.data_dir / 'store'} is in use (is the service running?); use POST /evidence")
         return 1
-    except ModelUnavailable as error:
-        print(f"error: {error}", file=sys.stderr)
+    except ModelError as error:  # the model could not start, or stopped answering: what is stored stays
+        print(f"error: {error}; run the same command again to continue where it stopped", file=sys.stderr)
         return 1
     finally:
         await embedder.stop()
-    return 0
+    return 1 if failed else 0
+
+
+async def ingest_with_bar(path: Path, store: Store, embedder: Embedder, batch_size: int) -> IngestReport:
+    """One file with a bar of the bytes read; log lines (a skipped record, once each) print above the bar."""
+    size = (await asyncio.to_thread(path.stat)).st_size
+    with (
+        logging_redirect_tqdm(),
+        tqdm(total=size, desc=path.name, unit="B", unit_scale=True, file=sys.stderr) as bar,
+    ):
+        report = await ingest_file(path, store, embedder.embed, batch_size, lambda done: bar.update(done - bar.n))
+        bar.update(size - bar.n)
+    return report
