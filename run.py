@@ -1,6 +1,8 @@
 """Start the claim-verification service: ``python run.py [--port N] ...`` (see ``--help``).
 
 ``python run.py ingest FILE...`` loads evidence files (JSONL, CSV or text) into the store instead.
+``python run.py check FILE`` (``-`` for stdin) verifies a text and prints each claim's verdict, with a
+service started here for the purpose or, with ``--url``, a running one.
 
 Heavy imports stay inside :func:`main`: the model child is started with
 ``spawn``, which re-imports this file, and it should not pay for aiohttp.
@@ -13,6 +15,10 @@ import asyncio
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 
 def main(argv: list[str]) -> None:
@@ -40,8 +46,12 @@ def main(argv: list[str]) -> None:
             metavar=setting.name.upper(),
             help=f"{setting.metadata['help']} (env {setting.name.upper()}; now {now})",
         )
-    parser.add_argument("command", nargs="?", choices=["serve", "ingest"], default="serve", help="what to do")
-    parser.add_argument("files", nargs="*", type=Path, help="for ingest: JSONL, CSV or plain-text files")
+    parser.add_argument("command", nargs="?", choices=["serve", "ingest", "check"], default="serve", help="what to do")
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="for ingest: JSONL, CSV or plain-text files; for check: one text file, or -"
+    )
+    parser.add_argument("--url", help="for check: a running service to call (else one is started here, then stopped)")
+    parser.add_argument("--json", action="store_true", dest="as_json", help="for check: print the answer as JSON")
     options = vars(parser.parse_args(argv))
     changes = {}
     for setting in dataclasses.fields(Settings):
@@ -51,9 +61,16 @@ def main(argv: list[str]) -> None:
             except ValueError as error:
                 parser.error(str(error))
     settings = defaults.replace(**changes)
+    if options["command"] == "check" and settings.log_level == Settings().log_level:
+        # Verdicts for a person: the default level's start-up lines (both processes) would bury them.
+        settings = settings.replace(log_level="WARNING")
     configure_logging(settings.log_level, settings.log_format, role="web")
     if options["command"] == "ingest":
         sys.exit(asyncio.run(ingest_files(settings, options["files"])))
+    if options["command"] == "check":
+        if len(options["files"]) != 1:
+            parser.error("check takes one FILE, or - to read standard input")
+        sys.exit(asyncio.run(check_text(settings, str(options["files"][0]), options["url"], options["as_json"])))
     web.run_app(
         create_app(settings),
         host=settings.host,
@@ -63,6 +80,41 @@ def main(argv: list[str]) -> None:
         handler_cancellation=True,  # a client gone away takes its queued work with it
         **server_limits(),  # request heads, keep-alive and the header deadline: see service/web/server_limits.py
     )
+
+
+async def check_text(settings: Settings, source: str, url: str | None, as_json: bool) -> int:
+    """``run.py check``: the text is read first (a wrong file name should not wait for a model); without
+    ``url`` the service is started on loopback and a free port, away from any running one, and stopped."""
+    from aiohttp import web
+
+    from client.check import CheckError, check, read_text
+    from service.web.app import create_app
+    from service.web.server_limits import server_limits
+
+    try:
+        text = read_text(source)
+    except CheckError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if url is not None:
+        return await check(url, text, as_json=as_json)
+    print("Starting the service and its model (--url uses a running one)...", file=sys.stderr)
+    runner = web.AppRunner(create_app(settings), access_log=None, handler_cancellation=True, **server_limits())
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        key = settings.api_keys[0].secret if settings.api_keys else None
+        return await check(
+            f"http://{host}:{port}",
+            text,
+            as_json=as_json,
+            api_key=key,
+            ready_timeout_s=settings.model_boot_timeout_s + 60,
+        )
+    finally:
+        await runner.cleanup()
 
 
 def shown(value: object) -> object:
