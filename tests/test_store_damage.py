@@ -220,6 +220,7 @@ async def test_the_service_mends_a_damaged_index_and_answers_as_before(
     client = await start_client(aiohttp_client, settings)
     health = await client.get("/health")
     assert health.status == 200, await health.text()
+    assert (await (await client.get("/memory")).json())["total"] == 3  # the claims' own index is intact
     status, body = await verify(client)
     assert status == 200
     assert_same_answers(body, pristine[1])
@@ -231,6 +232,26 @@ async def test_the_service_mends_a_damaged_index_and_answers_as_before(
     assert added.status == 201  # a 500 (IntegrityError) for good, before
     store = client.app[STARTUP].store
     assert store is not None and await asyncio.to_thread(store.check) == []
+
+
+async def test_remembered_claims_whose_vectors_are_lost_are_forgotten_without_the_model(
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    pristine: tuple[Path, dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    (copy_store(pristine, settings.data_dir) / "claims" / "vectors.f32").unlink()
+    client = await start_client(aiohttp_client, settings)
+    assert (await client.get("/health")).status == 200
+    assert (await (await client.get("/memory")).json())["total"] == 0
+    assert "claim memory: 3 claims had lost vectors and were forgotten" in caplog.text
+    assert "Re-embedding" not in caplog.text
+    status, body = await verify(client)
+    assert status == 200
+    assert_same_answers(body, pristine[1])
+    assert not any(claim["memory"]["seen_before"] for claim in body["claims"])
+    status, body = await verify(client)
+    assert all(claim["memory"]["seen_before"] for claim in body["claims"])  # remembered afresh
 
 
 async def test_a_file_damaged_under_the_running_service_never_yields_nan_or_out_of_range_scores(
