@@ -98,10 +98,6 @@ class RowHealth:
     lost: npt.NDArray[np.int64]  # the float copy is not a finite unit vector: the vector is gone
     stale: npt.NDArray[np.int64]  # the float copy is sound, its int8 copy or scale is not
 
-    @property
-    def sound(self) -> bool:
-        return not (len(self.lost) or len(self.stale))
-
 
 class CompactIndex:
     """Append-only int8 + re-rank index of unit vectors in ``directory``; see the module docstring."""
@@ -232,7 +228,7 @@ class CompactIndex:
         that quantising it gives (within one step; a float16 copy is rounded). Pages are released as read.
 
         Cost: one pass over all three files, about 2 kB a row at 384-d float32 (see the README's
-        measurement for 100k rows); the store runs it once, when it opens.
+        measurement for 100k rows); the store runs it when it opens and in its ``check``.
         """
         maps = self._current_maps()
         if maps is None:
@@ -455,7 +451,7 @@ def _require_unit(rows: npt.NDArray[np.float32]) -> None:
 
 def _quantise(rows: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
     """The int8 copy of unit ``rows`` and their scales: symmetric, one scale per row (max|v| / 127)."""
-    scales = (np.abs(rows).max(axis=1, initial=0.0) / 127.0).astype(np.float32)
+    scales = (np.abs(rows).max(axis=1) / 127.0).astype(np.float32)
     quantised = np.rint(rows / scales[:, None]).clip(-127, 127).astype(np.int8)
     return quantised, scales
 
