@@ -89,6 +89,11 @@ class TextRejected(ServiceError):
     """The model fails on this request's texts alone (a batch that failed was split to find them): not retryable."""
 
 
+class StorageFull(ServiceError):
+    """The disk under DATA_DIR is full: the write was refused whole (rows and vectors stay aligned), reads go on,
+    and the same write succeeds once space returns."""
+
+
 @dataclass(frozen=True)
 class HttpMapping:
     status: int
@@ -119,6 +124,7 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     ModelTimeout: HttpMapping(504, "model_timeout"),
     ModelOverloaded: HttpMapping(503, "model_overloaded", retry_after_s=1),
     TextRejected: HttpMapping(422, "text_rejected"),
+    StorageFull: HttpMapping(507, "insufficient_storage"),
 }
 
 

@@ -15,6 +15,18 @@ the rows that point at them in one transaction. A crash in between leaves index 
 references ("orphans"), never a row pointing at a missing vector; orphans are found on open
 and never returned by a search.
 
+Damage is caught when the store opens. Each index is opened with the row count its SQLite rows need
+(``MAX(row) + 1``), so no file is cut below them, and every row is verified (``CompactIndex.verify``):
+an int8 copy that disagrees with its float copy is rebuilt from it; a passage whose float vector is
+gone (file missing, short, overwritten) is hidden from search and listed by ``lost_passages`` until
+``restore_passage_vectors`` writes its re-embedded vector back (``service.store.repair``); a
+remembered claim whose vector is gone is forgotten (memory is a cache of verdicts, each derived
+afresh from the evidence, so only that claim's sighting count is lost, and no model is needed).
+Rows past what SQLite references (orphans) are cut. ``check`` says what is still wrong.
+
+A full disk refuses a write whole with ``StorageFull`` (``full_disk``): the vectors are cut back or
+left as hidden orphans, the SQLite transaction rolls back, and reads go on.
+
 Concurrency, kept simple: one SQLite connection (``check_same_thread=False``) and one lock held
 by every public method, searches included (a search is a ~15 ms scan at 100k passages), so
 calls from the event loop thread and from executor threads are serialised. One process opens a
@@ -29,6 +41,7 @@ import fcntl
 import hashlib
 import itertools
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -42,7 +55,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from service.store.full_disk import refused_when_full
 from service.store.vector_index import CompactIndex, RerankPrecision
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 # Stay well under SQLite's limit on bound parameters in one statement.
@@ -216,8 +232,11 @@ class Store:
         self._hidden_passage_rows = frozenset(self._column("SELECT row FROM passages WHERE deleted = 1"))
         self._hidden_passage_rows |= self._orphans("passages", len(passage_index))
         self._hidden_claim_rows = self._orphans("claims", len(claim_index))
+        # Passage rows whose vector was found lost at open, until restore_passage_vectors writes it back.
+        self._lost_passage_rows: frozenset[int] = frozenset()
 
     @classmethod
+    @refused_when_full  # mending a damaged index writes (see the module docstring)
     def open(
         cls,
         data_dir: Path,
@@ -240,16 +259,26 @@ class Store:
             os.close(lock_fd)
             raise StoreLockedError(f"{data_dir} is open in another process or Store") from None
         opened: list[CompactIndex] = []
+        connection: sqlite3.Connection | None = None
         try:
-            opened.append(CompactIndex(data_dir / "passages", dim, rerank=rerank))
-            opened.append(CompactIndex(data_dir / "claims", dim, rerank=rerank))
             connection = _connect(data_dir / "store.sqlite3")
-            return cls(connection, opened[0], opened[1], lock_fd, clock)
+            for table in ("passages", "claims"):
+                rows = _referenced_rows(connection, table)
+                opened.append(CompactIndex(data_dir / table, dim, rerank=rerank, rows=rows))
+            store = cls(connection, opened[0], opened[1], lock_fd, clock)
         except BaseException:
             for index in opened:
                 index.close()
+            if connection is not None:
+                connection.close()
             os.close(lock_fd)
             raise
+        try:
+            store._repair_vectors()
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     def __enter__(self) -> Store:
         return self
@@ -270,6 +299,7 @@ class Store:
 
     # Passages
 
+    @refused_when_full
     def add_passages(
         self, items: Sequence[NewPassage], vectors: npt.ArrayLike, owner: str | None = None
     ) -> list[AddResult]:
@@ -362,6 +392,7 @@ class Store:
         passage = None if found is None else _passage(found)
         return passage if passage is None or include_deleted or not passage.deleted else None
 
+    @refused_when_full
     def delete_passage(self, passage_id: str) -> bool:
         """Tombstone the passage (deleted=1, its vector stays); False when there is no live passage of that id."""
         with self._lock:
@@ -410,6 +441,7 @@ class Store:
         """Store one verified claim with its unit vector; see ``remember_claims``."""
         return self.remember_claims([claim], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
 
+    @refused_when_full
     def remember_claims(
         self, claims: Sequence[NewClaim], vectors: npt.ArrayLike, keep_at_most: int | None = None
     ) -> list[StoredClaim]:
@@ -488,6 +520,7 @@ class Store:
         """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
         return self.touch_claims([claim_id])[0]
 
+    @refused_when_full
     def touch_claims(
         self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None] = ()
     ) -> list[StoredClaim | None]:
@@ -523,6 +556,7 @@ class Store:
                     touched.append(_claim(found[0]) if found else None)
         return touched
 
+    @refused_when_full
     def delete_claim(self, claim_id: int) -> bool:
         """Forget one remembered claim; False when there is none of that id.
 
@@ -538,6 +572,7 @@ class Store:
             self._hidden_claim_rows |= {int(found[0][0])}
             return True
 
+    @refused_when_full
     def clear_claims(self) -> int:
         """Forget every remembered claim, as ``delete_claim`` does each; how many there were."""
         with self._lock:
@@ -587,6 +622,7 @@ class Store:
             ).fetchone()
         return None if found is None else IngestProgress(str(found[0]), str(found[1]), int(found[2]), float(found[3]))
 
+    @refused_when_full
     def set_progress(self, source_file: str, sha256: str, lines_done: int) -> None:
         """Record that the first ``lines_done`` lines of ``source_file`` (whose content hashes to ``sha256``) are in."""
         if lines_done < 0:
@@ -604,7 +640,8 @@ class Store:
     # Consistency
 
     def check(self) -> list[str]:
-        """Problems found (empty when consistent): SQLite's own check, and rows pointing past their index."""
+        """Problems found (empty when consistent): SQLite's own check, rows pointing past their index, and
+        referenced vectors that are not sound (``CompactIndex.verify``, a read of every row: ~0.5 s per 100k)."""
         with self._lock:
             self._require_open()
             problems = [f"sqlite: {line}" for (line,) in self._db.execute("PRAGMA quick_check") if line != "ok"]
@@ -614,7 +651,60 @@ class Store:
                 ).fetchone()[0]
                 if missing:
                     problems.append(f"{table}: {missing} rows point past the {len(index)} vectors of their index")
+                health = index.verify()
+                lost = self._referenced(table, health.lost)
+                if lost:
+                    problems.append(f"{table}: {len(lost)} vectors lost (not finite unit vectors); re-embed them")
+                stale = self._referenced(table, health.stale)
+                if stale:
+                    problems.append(f"{table}: {len(stale)} int8 rows disagree with their float vectors")
         return problems
+
+    def lost_passages(self) -> list[tuple[int, str]]:
+        """The index row and text of each passage whose vector was found lost at open: to re-embed."""
+        with self._lock:
+            self._require_open()
+            found = self._select_in("SELECT row, text FROM passages", "row", sorted(self._lost_passage_rows))
+        return [(int(row), str(text)) for row, text in found]
+
+    @refused_when_full
+    def restore_passage_vectors(self, rows: Sequence[int], vectors: npt.ArrayLike) -> None:
+        """Write re-embedded unit vectors back over lost passage rows; live ones become searchable again."""
+        with self._lock:
+            self._require_open()
+            if not set(rows) <= self._lost_passage_rows:
+                raise ValueError("only rows listed by lost_passages can be restored")
+            self.passage_index.replace(rows, vectors)
+            self._lost_passage_rows -= set(rows)
+            live = self._column_in("SELECT row FROM passages", "row", list(rows), "deleted = 0")
+            self._hidden_passage_rows -= live
+
+    def _repair_vectors(self) -> None:
+        """Verify both indexes as they open; mend what needs no model (see the module docstring)."""
+        for table, index in (("passages", self.passage_index), ("claims", self.claim_index)):
+            health = index.verify()
+            if len(health.stale):
+                index.requantise(health.stale)
+                log.warning("%s: rebuilt the int8 copy of %d rows from their float vectors", table, len(health.stale))
+            lost = self._referenced(table, health.lost)
+            if not lost:
+                continue
+            if table == "passages":
+                self._lost_passage_rows = frozenset(lost)
+                self._hidden_passage_rows |= self._lost_passage_rows
+                log.warning("passages: %d vectors lost; hidden until re-embedded from their text", len(lost))
+            else:
+                with self._transaction():
+                    self._db.executemany("DELETE FROM claims WHERE row = ?", [(row,) for row in lost])
+                self._hidden_claim_rows |= frozenset(lost)
+                log.warning("claim memory: %d claims had lost vectors and were forgotten", len(lost))
+
+    def _referenced(self, table: str, rows: npt.NDArray[np.int64]) -> list[int]:
+        """Those of ``rows`` that a row of ``table`` points at (a damaged orphan matters to nobody)."""
+        return sorted(self._column_in(f"SELECT row FROM {table}", "row", rows.tolist()))
+
+    def _column_in(self, sql: str, column: str, values: Sequence[Any], where: str = "1") -> frozenset[int]:
+        return frozenset(int(found[0]) for found in self._select_in(sql, column, values, where))
 
     # Internals
 
@@ -696,6 +786,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _referenced_rows(connection: sqlite3.Connection, table: str) -> int:
+    """How many index rows ``table`` needs: one past the highest it points at."""
+    return int(connection.execute(f"SELECT COALESCE(MAX(row) + 1, 0) FROM {table}").fetchone()[0])
 
 
 def _metadata_json(item: NewPassage) -> str:
