@@ -293,3 +293,19 @@ def test_a_finished_csv_is_not_read_again_and_each_skip_is_told_once(tmp_path: P
     with Store.open(tmp_path / "data" / "store", dim=384) as store:
         again = asyncio.run(ingest_file(table, store, must_not_embed, batch_size=8))
         assert again.already_done and not again.skipped and store.passage_count() == 40
+
+
+def test_cli_ingest_re_embeds_passages_whose_vectors_were_lost(tmp_path: Path) -> None:
+    rows: list[object] = [{"id": f"w{i}", "text": f"Well {i} is {i} metres deep."} for i in range(20)]
+    path = jsonl(tmp_path / "wells.jsonl", rows)
+    env = dict(os.environ, DATA_DIR=str(tmp_path / "data"), MAX_BATCH_SIZE="8")
+    command = [sys.executable, "run.py", "ingest", str(path)]
+    assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+    (tmp_path / "data" / "store" / "passages" / "vectors.f32").unlink()
+
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "Re-embedding 20 passages whose vectors were lost" in again.stderr
+    with Store.open(tmp_path / "data" / "store", dim=384) as store:
+        assert store.lost_passages() == [] and store.check() == []
+        assert store.passage_count() == 20

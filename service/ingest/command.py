@@ -15,11 +15,12 @@ from pathlib import Path
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from service.errors import ModelError
+from service.errors import ModelError, StorageFull
 from service.ingest.loader import IngestReport, ingest_file
 from service.model.embedder import Embedder
 from service.settings import Settings
 from service.store.embedded import Store, StoreLockedError
+from service.store.repair import StoreDamaged, restore_lost_passages
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ async def ingest_files(settings: Settings, files: list[Path]) -> int:
     try:
         await embedder.start()
         with Store.open(settings.data_dir / "store", embedder.dim) as store:
+            await restore_lost_passages(store, embedder.embed, settings.max_batch_size)  # what the check found lost
             for path in files:
                 report = await ingest_with_bar(path, store, embedder, settings.max_batch_size)
                 print(report.summary())
@@ -44,6 +46,12 @@ async def ingest_files(settings: Settings, files: list[Path]) -> int:
             print(f"{store.passage_count()} passages stored in {settings.data_dir / 'store'}")
     except StoreLockedError:
         print(f"error: {settings.data_dir / 'store'} is in use (is the service running?); use POST /evidence")
+        return 1
+    except StoreDamaged as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except StorageFull as error:  # the write in progress was undone whole; what is stored stays
+        print(f"error: {error}; free some space and run the same command again to continue", file=sys.stderr)
         return 1
     except ModelError as error:  # the model could not start, or stopped answering: what is stored stays
         print(f"error: {error}; run the same command again to continue where it stopped", file=sys.stderr)

@@ -204,6 +204,10 @@ def needs_key(when: str = "") -> dict[str, Any]:
     }
 
 
+def disk_full() -> dict[str, Any]:
+    return {"507": error("The disk holding the store is full: the write was refused whole; reads go on")}
+
+
 def json_only() -> dict[str, Any]:
     return {"415": error("The body is not sent as Content-Type: application/json")}
 
@@ -235,6 +239,7 @@ def openapi_document() -> dict[str, Any]:
                             "Starting, overloaded, over the memory limit, or the model failed; see Retry-After"
                         ),
                         "504": error("No embeddings within REQUEST_TIMEOUT_S"),
+                        **disk_full(),
                     },
                 }
             },
@@ -253,6 +258,7 @@ def openapi_document() -> dict[str, Any]:
                         **json_only(),
                         **rate_limited(),
                         "503": error("Starting or the model failed; see Retry-After"),
+                        **disk_full(),
                     },
                 }
             },
@@ -274,6 +280,7 @@ def openapi_document() -> dict[str, Any]:
                         **needs_key(),
                         "404": error("No such passage"),
                         **rate_limited(),
+                        **disk_full(),
                     },
                 },
             },
