@@ -28,6 +28,7 @@ import pytest
 import pytest_asyncio
 
 from service.memory.history import MAX_RESTART_MARKS, MemoryHistory
+from service.model.embedder import State
 from service.settings import ApiKey, Settings
 from service.web.pages import ASSETS
 from tests.conftest import Client, embedder_of, running_app, start_client, wait_until
@@ -197,7 +198,7 @@ async def test_history_records_a_real_restart_with_its_reason(aiohttp_client: An
     assert mark["reason"] == "died: killed by SIGKILL"
     assert mark["time"] >= round(killed_at, 1) - 0.1
     # The new child is sampled too.
-    await wait_until(lambda: embedder.child is not None and embedder.child.ready is not None, what="the new child")
+    await wait_until(lambda: embedder.state is State.READY, what="the new child")
     newest = mark["time"]
     while True:
         body = await (await client.get("/health/history")).json()
@@ -385,3 +386,56 @@ async def test_check_page_shows_the_services_error(app: Client, tmp_path: Path) 
         assert shown == f"{message} (HTTP 422, too_many_claims)."
         assert await page.evaluate("document.getElementById('results').hidden")
         assert await page.evaluate("document.getElementById('verify').disabled") is False
+
+
+# Pixels of a colour on the chart's canvas, in the columns from x to x + width (all of it by default).
+COUNT_PIXELS = """
+((red, green, blue, x, width) => {
+  const box = chart.bbox;
+  const data = chart.ctx.getImageData(x ?? box.left, box.top, width ?? box.width, box.height).data;
+  let found = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const near = Math.abs(data[i] - red) + Math.abs(data[i + 1] - green) + Math.abs(data[i + 2] - blue) < 60;
+    found += near && data[i + 3] > 128 ? 1 : 0;
+  }
+  return found;
+})"""
+
+
+@needs_chromium
+async def test_status_page_charts_memory_and_marks_a_restart(
+    aiohttp_client: Any, settings: Settings, tmp_path: Path
+) -> None:
+    client = await start_client(aiohttp_client, settings.replace(history_interval_s=0.2))
+    embedder = embedder_of(client)
+    old_pid = embedder.pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)
+    await wait_until(lambda: embedder.pid != old_pid and embedder.state is State.READY, what="the new child")
+    deadline = time.monotonic() + 60
+    while True:  # until the restart lies between two samples, so that the chart's time range holds it
+        history = await (await client.get("/health/history")).json()
+        if history["restarts"] and history["samples"]["time"][-1] > history["restarts"][0]["time"] + 1:
+            break
+        assert time.monotonic() < deadline, "no sample after the restart"
+        await asyncio.sleep(0.05)
+    [mark] = history["restarts"]
+    async with chromium(tmp_path / "profile") as page:
+        await page.open(str(client.make_url("/status")))
+        reason = await page.wait_for("document.querySelector('#restarts .reason')?.textContent", "the restart list")
+        assert reason == "died: killed by SIGKILL"
+        await page.wait_for("typeof chart === 'object' && chart !== null", "the chart")
+        assert await page.evaluate(f"{COUNT_PIXELS}(0x1f, 0x6f, 0xb2)") > 50  # the web process's line
+        assert await page.evaluate(f"{COUNT_PIXELS}(0xd9, 0x73, 0x0d)") > 50  # the model child's line
+        x = await page.evaluate(f"Math.round(chart.valToPos({mark['time']}, 'x', true))")
+        # The restart's dashed vertical line: red down much of the chart's height at that time.
+        assert await page.evaluate(f"{COUNT_PIXELS}(0xb3, 0x26, 0x1e, {x - 1}, 3)") > 40
+        health = await page.evaluate(
+            "Object.fromEntries(Array.from(document.querySelectorAll('#health tr'),"
+            " (row) => [row.cells[0].textContent, row.cells[1].textContent]))"
+        )
+        assert health["status"] in {"healthy", "degraded"} and health["processes.model.restarts"] == "1"
+        assert health["processes.model.last_restart_reason"] == "died: killed by SIGKILL"
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert await page.evaluate("window.violations") == []
+        await page.screenshot(tmp_path / "status.png")
