@@ -134,6 +134,15 @@ async def test_only_the_pages_files_are_served(app: Client, path: str) -> None:
     assert (await response.json())["error"]["code"] == "not_found"
 
 
+@on_shared_loop
+async def test_history_needs_no_key(app: Client) -> None:
+    response = await app.get("/health/history")
+    assert response.status == 200
+    body = await response.json()
+    assert body["points"] == Settings().history_points and body["interval_s"] == Settings().history_interval_s
+    assert len(body["samples"]["time"]) >= 1  # the first sample is taken at the watchdog's first check
+
+
 def test_history_keeps_the_last_points_in_order() -> None:
     history = MemoryHistory(points=5, interval_s=10)
     assert history.samples().shape == (0, 3) and history.due(0.0)
