@@ -86,6 +86,13 @@ class Settings:
         default=380.0, metadata=_help("model child RSS above which the watchdog restarts it")
     )
     watchdog_interval_ms: int = field(default=500, metadata=_help("how often the watchdog samples the child"))
+    # An hour at one sample every 10 s: 360 rows of three floats, 8.6 KiB, and about as much JSON.
+    history_points: int = field(
+        default=360, metadata=_help("memory samples kept for /health/history and the /status chart")
+    )
+    history_interval_s: float = field(
+        default=10.0, metadata=_help("seconds between two memory samples of the history (at least the watchdog's)")
+    )
     model_boot_timeout_s: float = field(default=120.0, metadata=_help("time allowed for the model to load"))
     model_call_timeout_s: float = field(
         default=60.0, metadata=_help("time allowed for one batch; past it the child is restarted")
@@ -189,6 +196,8 @@ class Settings:
             raise ValueError("MAX_TOKENS must be at least 16")
         if self.model_call_budget_mb <= 0:
             raise ValueError("MODEL_CALL_BUDGET_MB must be positive")
+        if self.history_interval_s <= 0:
+            raise ValueError("HISTORY_INTERVAL_S must be positive")
         for name in (
             "port",
             "max_batch_size",
@@ -197,6 +206,7 @@ class Settings:
             "max_body_bytes",
             "max_remembered_claims",
             "max_passages_per_client",
+            "history_points",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")

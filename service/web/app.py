@@ -17,6 +17,7 @@ from aiohttp import web
 
 from service.memory.guard import MemoryGuard
 from service.memory.heap import cap_malloc_arenas, fix_mmap_threshold
+from service.memory.history import MemoryHistory
 from service.memory.monitor import detect_limit
 from service.model.embedder import Embedder
 from service.model.watchdog import Watchdog
@@ -31,6 +32,7 @@ from service.web.keys import (
     ACCESS,
     BODY_ADMISSION,
     EMBEDDER,
+    HISTORY,
     MEMORY_GUARD,
     METRICS,
     RATE_LIMITER,
@@ -69,8 +71,13 @@ def create_app(settings: Settings) -> web.Application:
     app[MEMORY_GUARD] = guard
     app[METRICS] = Metrics(embedder, guard)
     app[STARTUP] = Startup(settings, embedder, guard)
+    app[HISTORY] = MemoryHistory(settings.history_points, settings.history_interval_s)
     app[WATCHDOG] = Watchdog(
-        embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms, settings.model_ping_timeout_s
+        embedder,
+        settings.model_rss_budget_mb,
+        settings.watchdog_interval_ms,
+        settings.model_ping_timeout_s,
+        app[HISTORY],
     )
     app.add_routes(routes)
     allow_origins(app, settings.cors_origins)

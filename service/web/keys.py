@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service.memory.guard import MemoryGuard
+from service.memory.history import MemoryHistory
 from service.model.embedder import Embedder
 from service.model.watchdog import Watchdog
 from service.security.access import Access, Client
@@ -17,6 +18,7 @@ from service.web.metrics import Metrics
 SETTINGS = web.AppKey("settings", Settings)
 EMBEDDER = web.AppKey("embedder", Embedder)
 WATCHDOG = web.AppKey("watchdog", Watchdog)
+HISTORY = web.AppKey("history", MemoryHistory)
 MEMORY_GUARD = web.AppKey("memory_guard", MemoryGuard)
 METRICS = web.AppKey("metrics", Metrics)
 STARTUP = web.AppKey("startup", Startup)

@@ -181,12 +181,59 @@ HEALTH = {
     },
 }
 
+MB_SERIES = {"type": "array", "items": {"type": ["number", "null"]}}
+HISTORY = {
+    "type": "object",
+    "required": [
+        "interval_s",
+        "points",
+        "model_budget_mb",
+        "memory_limit_mb",
+        "memory_limit_source",
+        "samples",
+        "restarts",
+    ],
+    "properties": {
+        "interval_s": {"type": "number", "description": "seconds between samples (HISTORY_INTERVAL_S)"},
+        "points": {"type": "integer", "description": "samples kept at most (HISTORY_POINTS); older ones are dropped"},
+        "model_budget_mb": {"type": "number", "description": "MODEL_RSS_BUDGET_MB: the child is restarted above it"},
+        "memory_limit_mb": {"type": "number", "description": "the limit both processes share, as in /health"},
+        "memory_limit_source": {"enum": ["cgroup", "MEMORY_LIMIT_MB", "machine"]},
+        "samples": {
+            "type": "object",
+            "description": "one column per series, oldest first, all of the same length (at most points)",
+            "required": ["time", "web_rss_mb", "model_rss_mb"],
+            "properties": {
+                "time": {"type": "array", "items": {"type": "number"}, "description": "Unix time, seconds"},
+                "web_rss_mb": MB_SERIES,
+                "model_rss_mb": {**MB_SERIES, "description": "null while no model child could be measured"},
+            },
+        },
+        "restarts": {
+            "type": "array",
+            "description": "the last restarts of the model child (at most 64), oldest first",
+            "items": {
+                "type": "object",
+                "required": ["time", "reason"],
+                "properties": {
+                    "time": {"type": "number", "description": "Unix time, seconds"},
+                    "reason": {"type": "string", "description": "died: ..., budget: ... or timeout: ..."},
+                },
+            },
+        },
+    },
+}
+
 
 def json_body(schema: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
+
+
+def html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {}}}
 
 
 def error(description: str) -> dict[str, Any]:
@@ -329,6 +376,38 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/health/history": {
+                "get": {
+                    "summary": "Memory of both processes over the last HISTORY_POINTS samples, and the restarts",
+                    "responses": {"200": json_body("History", "Samples and restart marks"), **rate_limited()},
+                }
+            },
+            "/": {
+                "get": {
+                    "summary": "A page to check a text: its claims highlighted by verdict, with reasons and evidence",
+                    "responses": {"200": html("The page"), **rate_limited()},
+                }
+            },
+            "/status": {
+                "get": {
+                    "summary": "A page charting /health/history, with the rest of /health below",
+                    "responses": {"200": html("The page"), **rate_limited()},
+                }
+            },
+            "/static/{path}": {
+                "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {
+                    "summary": "A script or style sheet of the pages (uPlot is vendored under vendor/)",
+                    "responses": {
+                        "200": {
+                            "description": "The file",
+                            "content": {"text/javascript": {}, "text/css": {}},
+                        },
+                        "404": error("No such file"),
+                        **rate_limited(),
+                    },
+                },
+            },
             "/metrics": {
                 "get": {
                     "summary": "Prometheus metrics",
@@ -366,6 +445,7 @@ def openapi_document() -> dict[str, Any]:
                 "VerifyRequest": VERIFY_REQUEST,
                 "VerifyResponse": VERIFY_RESPONSE,
                 "Health": HEALTH,
+                "History": HISTORY,
             },
         },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any
 
@@ -10,14 +11,17 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.errors import QuotaExceeded
+from service.memory.history import MODEL_RSS, TIME, WEB_RSS, MemoryHistory
+from service.memory.monitor import MemoryLimit
 from service.pipeline import ClaimResult
 from service.security import audit
 from service.store.embedded import AddResult, StoredClaim, StoredPassage
 from service.verdict import Judgement
 from service.verdict.compare import Span
 from service.web.health import health_report
-from service.web.keys import CLIENT, EMBEDDER, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
+from service.web.keys import CLIENT, EMBEDDER, HISTORY, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
 from service.web.openapi import openapi_document
+from service.web.pages import asset, page
 from service.web.schemas import (
     MAX_PAGE_SIZE,
     MAX_PASSAGES_PER_REQUEST,
@@ -58,6 +62,28 @@ async def health(request: web.Request) -> web.Response:
         app[STARTUP], app[MEMORY_GUARD], settings.model_rss_budget_mb, settings.batch_overdue_s
     )
     return web.json_response(body, status=status)
+
+
+@routes.get("/health/history")
+async def health_history(request: web.Request) -> web.Response:
+    """Memory over the last HISTORY_POINTS samples, and the restarts: what /status draws."""
+    app = request.app
+    return web.json_response(history_json(app[HISTORY], app[SETTINGS].model_rss_budget_mb, app[MEMORY_GUARD].limit))
+
+
+@routes.get("/")
+async def check_page(request: web.Request) -> web.FileResponse:
+    return page("index.html")
+
+
+@routes.get("/status")
+async def status_page(request: web.Request) -> web.FileResponse:
+    return page("status.html")
+
+
+@routes.get("/static/{path:.+}")
+async def static_asset(request: web.Request) -> web.FileResponse:
+    return asset(request.match_info["path"])
 
 
 @routes.get("/metrics")
@@ -214,6 +240,28 @@ def reason_json(reason: Judgement) -> dict[str, Any]:
             for conflict in reason.conflicts
         ],
     }
+
+
+def history_json(history: MemoryHistory, budget_mb: float, limit: MemoryLimit) -> dict[str, Any]:
+    """Samples as columns (times, web RSS, model RSS), as a chart takes them; null where there was no child."""
+    samples = history.samples()
+    return {
+        "interval_s": history.interval_s,
+        "points": history.points,
+        "model_budget_mb": budget_mb,
+        "memory_limit_mb": round(limit.mb, 1),
+        "memory_limit_source": limit.source,
+        "samples": {
+            "time": [round(value, 1) for value in samples[:, TIME].tolist()],
+            "web_rss_mb": megabytes(samples[:, WEB_RSS].tolist()),
+            "model_rss_mb": megabytes(samples[:, MODEL_RSS].tolist()),
+        },
+        "restarts": [{"time": round(mark.at, 1), "reason": mark.reason} for mark in history.restarts()],
+    }
+
+
+def megabytes(values: list[float]) -> list[float | None]:
+    return [None if math.isnan(value) else round(value, 1) for value in values]
 
 
 def span_json(span: Span | None) -> dict[str, Any] | None:
