@@ -117,3 +117,16 @@ def test_claim_key_separates_numbers_names_and_negation_but_not_wording() -> Non
     assert key != claim_key("Water does not boil at 90 degrees Celsius at sea level.")
     assert claim_key("Mozart was born in Vienna.") != claim_key("Mozart was born in Salzburg.")
     assert claim_key("Jupiter is the largest planet.") != claim_key("Jupiter is the smallest planet.")
+
+
+def test_no_other_thing_is_more_so_is_a_superlative_not_a_negation() -> None:
+    """ "No planet is larger than Jupiter" says Jupiter is the largest; "smaller" then opposes "largest"."""
+    larger = judge("No planet in the Solar System is larger than Jupiter.", [Passage("p0", JUPITER, 0.7)], THRESHOLD)
+    assert larger.verdict == SUPPORTED and larger.explanation.startswith("p0 states it")
+    smaller = judge("No planet in the Solar System is smaller than Jupiter.", [Passage("p0", JUPITER, 0.7)], THRESHOLD)
+    assert smaller.verdict == REFUTED
+    assert smaller.explanation == 'the claim says "smaller"; p0 says "largest"'
+    # Right after "no", a comparative is a bound ("no larger than"): still a negation.
+    larger_than_saturn = [Passage("p0", "Jupiter is larger than Saturn.", 0.7)]
+    bound = judge("Jupiter is no larger than Saturn.", larger_than_saturn, THRESHOLD)
+    assert bound.verdict == REFUTED and bound.explanation == 'the claim says "no"; p0 does not'

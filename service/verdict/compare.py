@@ -42,10 +42,24 @@ CLOSE_PARAPHRASE = 0.8
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
-OPPOSITE_WORDS: dict[str, frozenset[str]] = {}
-for _one, _other in OPPOSITES:
-    OPPOSITE_WORDS[_one] = OPPOSITE_WORDS.get(_one, frozenset()) | {_other}
-    OPPOSITE_WORDS[_other] = OPPOSITE_WORDS.get(_other, frozenset()) | {_one}
+
+def _opposite_words() -> dict[str, frozenset[str]]:
+    """Each word's opposites; a comparative is also opposed to its opposite's superlative ("smaller"
+    and "largest"), since "no planet is smaller than Jupiter" says of Jupiter what "smallest" would."""
+    known = {word for pair in OPPOSITES for word in pair}
+    pairs = list(OPPOSITES)
+    for one, other in OPPOSITES:
+        superlatives = (one[:-2] + "est", other[:-2] + "est")
+        if one.endswith("er") and other.endswith("er") and all(word in known for word in superlatives):
+            pairs += [(one, superlatives[1]), (other, superlatives[0])]
+    opposites: dict[str, frozenset[str]] = {}
+    for one, other in pairs:
+        opposites[one] = opposites.get(one, frozenset()) | {other}
+        opposites[other] = opposites.get(other, frozenset()) | {one}
+    return opposites
+
+
+OPPOSITE_WORDS = _opposite_words()
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
 
 
