@@ -130,3 +130,13 @@ def test_no_other_thing_is_more_so_is_a_superlative_not_a_negation() -> None:
     larger_than_saturn = [Passage("p0", "Jupiter is larger than Saturn.", 0.7)]
     bound = judge("Jupiter is no larger than Saturn.", larger_than_saturn, THRESHOLD)
     assert bound.verdict == REFUTED and bound.explanation == 'the claim says "no"; p0 does not'
+
+
+def test_an_opposite_in_a_short_clause_refutes_when_the_passage_never_says_the_claims_word() -> None:
+    signal = (
+        "The first semaphore signal was installed in 1842 on the London and Croydon Railway; "
+        "an arm held horizontal meant stop."
+    )
+    go = judge("On the first semaphore signals, a horizontal arm meant go.", [Passage("p0", signal, 0.7)], THRESHOLD)
+    assert go.verdict == REFUTED and go.explanation == 'the claim says "go"; p0 says "stop"'
+    assert verdict_of("On the first semaphore signals, a horizontal arm meant stop.", signal) == SUPPORTED

@@ -208,11 +208,21 @@ def _about_the_same(
 ) -> bool:
     """Whether a clause that conflicts with the claim speaks of the same thing: it states at least
     REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
-    (the number's clause can be short: "..., and 3 act as stop signals")."""
+    (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
+    opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
+    against "meant go")."""
     if not rest:
         return True
-    scope = passage.tokens if all(conflict.kind == "number" for conflict in conflicts) else view
-    return _coverage(rest, claim, scope, passage) >= REFUTE_COVERAGE
+    whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
+    return _coverage(rest, claim, passage.tokens if whole else view, passage) >= REFUTE_COVERAGE
+
+
+def _only_opposed(conflict: Conflict, claim: Analysed, passage: Analysed) -> bool:
+    """An opposite whose claim word the passage never says: the opposite is all it says of it."""
+    if conflict.kind != "opposite" or conflict.claim is None:
+        return False
+    word = next(token for token in claim.tokens if token.start == conflict.claim.start)
+    return not _found(word, claim, passage.tokens, passage)
 
 
 Item = Token | Quantity
