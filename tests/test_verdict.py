@@ -132,6 +132,36 @@ def test_no_other_thing_is_more_so_is_a_superlative_not_a_negation() -> None:
     assert bound.verdict == REFUTED and bound.explanation == 'the claim says "no"; p0 does not'
 
 
+PLUTO = (
+    "In August 2006 the International Astronomical Union reclassified Pluto as a dwarf planet, "
+    "leaving the Solar System with eight officially recognised planets."
+)
+SKIN = "The skin is the largest organ of the human body, covering about 1.5 to 2 square metres."
+
+
+def test_a_modifier_that_changes_what_a_noun_names_refutes() -> None:
+    """A dwarf planet is not a planet, a former capital not the capital; with the modifier on both sides it agrees."""
+    planet = judge("Pluto is still classified as a planet.", [Passage("kb-0016", PLUTO, 0.7)], THRESHOLD)
+    assert planet.verdict == REFUTED
+    assert planet.explanation == 'the claim says "planet"; kb-0016 says "dwarf planet"'
+    assert [conflict.kind for conflict in planet.conflicts] == ["modifier"]
+    assert verdict_of("Pluto was reclassified as a dwarf planet in 2006.", PLUTO) == SUPPORTED
+    former = judge("Canberra is the former capital of Australia.", [Passage("p0", CANBERRA, 0.7)], THRESHOLD)
+    assert former.verdict == REFUTED
+    assert former.explanation == 'the claim says "former capital"; p0 says "capital"'
+
+
+def test_another_holder_of_a_superlative_refutes_the_claim_that_names_its_own() -> None:
+    """ "X is the largest Y" against "Z is the largest Y": one thing holds the place."""
+    liver = judge("The liver is the largest organ of the human body.", [Passage("p0", SKIN, 0.7)], THRESHOLD)
+    assert liver.verdict == REFUTED
+    assert liver.explanation == 'the claim says "liver"; p0 says "skin"' and liver.conflicts[0].kind == "role"
+    assert verdict_of("The skin is the biggest organ of the human body.", SKIN) == SUPPORTED
+    # A subject the passage also names is not another holder ("the femur, or thigh bone").
+    femur = "The femur, or thigh bone, is the longest bone in the human body."
+    assert verdict_of("The thigh bone is the longest bone in the human body.", femur) == SUPPORTED
+
+
 def test_an_opposite_in_a_short_clause_refutes_when_the_passage_never_says_the_claims_word() -> None:
     signal = (
         "The first semaphore signal was installed in 1842 on the London and Croydon Railway; "

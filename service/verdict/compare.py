@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
+from service.verdict.frames import Swap, modifier_changes, unique_frame_swaps
 from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
 from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
 from service.verdict.text import Token, clauses, has_verb, tokenize
@@ -60,6 +61,7 @@ def _opposite_words() -> dict[str, frozenset[str]]:
 
 
 OPPOSITE_WORDS = _opposite_words()
+SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
 
 
@@ -333,7 +335,27 @@ def _conflicts(
     for kind, claimed, given in swaps:
         found.conflicts.append(Conflict(kind, _token_span(claimed), _token_span(given)))
         found.taken.add(claimed.index)
+    for swap in _frame_swaps(claim, claim_names, passage, view):
+        first, last = swap.claimed
+        if not found.taken & set(range(first.index, last.index + 1)):
+            found.conflicts.append(
+                Conflict(swap.kind, _tokens_span(claim, *swap.claimed), _tokens_span(passage, *swap.given))
+            )
+            found.taken.update(range(first.index, last.index + 1))
     return found
+
+
+def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
+    """Another holder of the claim's unique place, and modifiers that change a noun (:mod:`.frames`)."""
+    in_names = {index for name in claim_names for index in range(name.first, name.last + 1)}
+    return unique_frame_swaps(
+        claim.tokens,
+        view,
+        SUPERLATIVES,
+        lambda token: _found(token, claim, passage.tokens, passage),
+        lambda token: token.lower in claim.lowers or token.stem in claim.stems,
+        in_names,
+    ) + modifier_changes(claim.tokens, view)
 
 
 def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
@@ -530,6 +552,10 @@ def _relations(tokens: tuple[Token, ...], one: Token, other: Token) -> set[str]:
 def _span(text: Analysed, slot: Quantity | Name) -> Span:
     start, end = text.tokens[slot.first].start, text.tokens[slot.last].end
     return Span(start, end, text.text[start:end])
+
+
+def _tokens_span(text: Analysed, first: Token, last: Token) -> Span:
+    return Span(first.start, last.end, text.text[first.start : last.end])
 
 
 def _token_span(token: Token) -> Span:
