@@ -9,6 +9,8 @@ The claim is compared with the clause of the passage that covers most of its wor
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
+- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative, and a
+  modifier such as "former" or "dwarf" before a noun the other text has bare.
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
 
