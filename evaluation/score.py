@@ -40,6 +40,8 @@ KINDS = (
 )
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_CLAIMS = DATA_DIR / "claims.jsonl"
+# Written from the knowledge base before the rule was changed on the main set, to catch tuning to it.
+HELD_OUT = DATA_DIR / "held_out.jsonl"
 SECOND_DOMAIN = DATA_DIR / "second_domain.jsonl"
 
 

@@ -15,6 +15,7 @@ import pytest
 from evaluation.score import (
     DEFAULT_CLAIMS,
     ERROR,
+    HELD_OUT,
     KINDS,
     LABELS,
     NO_CLAIM,
@@ -56,8 +57,9 @@ def second_domain() -> list[dict[str, Any]]:
     return records(SECOND_DOMAIN)
 
 
-def test_claims_file_has_exactly_the_documented_fields() -> None:
-    for record in records(DEFAULT_CLAIMS):
+@pytest.mark.parametrize("path", [DEFAULT_CLAIMS, HELD_OUT], ids=["claims", "held_out"])
+def test_claims_file_has_exactly_the_documented_fields(path: Path) -> None:
+    for record in records(path):
         assert set(record) == {"claim", "label", "kind", "about"}, record
         assert record["label"] in LABELS and record["kind"] in KINDS, record
 
@@ -80,7 +82,7 @@ def test_about_names_a_passage_exactly_when_the_claim_is_covered(
     claims: list[LabelledClaim], passage_ids: set[str], second_domain: list[dict[str, Any]]
 ) -> None:
     second_ids = {passage["id"] for passage in second_domain}
-    for item in claims:
+    for item in [*claims, *load_claims(HELD_OUT)]:
         if item.label == N:
             assert item.about is None, item
         else:
@@ -88,9 +90,17 @@ def test_about_names_a_passage_exactly_when_the_claim_is_covered(
     assert sum(1 for item in claims if item.about in second_ids) >= 60
 
 
+def test_held_out_set_is_new_and_has_every_label(claims: list[LabelledClaim]) -> None:
+    """The held-out set checks the rule on sentences it was not developed on: none may be in the main set."""
+    held_out = load_claims(HELD_OUT)
+    assert len(held_out) >= 50
+    assert not {item.claim for item in held_out} & {item.claim for item in claims}
+    assert Counter(item.label for item in held_out).keys() == set(LABELS)
+
+
 def test_each_claim_is_one_sentence_to_the_service(claims: list[LabelledClaim]) -> None:
     max_chars = Settings().max_claim_chars
-    for item in claims:
+    for item in [*claims, *load_claims(HELD_OUT)]:
         assert len(item.claim) < 200 and item.claim.endswith("."), item.claim
         assert [claim.text for claim in split_claims(item.claim, max_chars)] == [item.claim]
 

@@ -117,3 +117,56 @@ def test_claim_key_separates_numbers_names_and_negation_but_not_wording() -> Non
     assert key != claim_key("Water does not boil at 90 degrees Celsius at sea level.")
     assert claim_key("Mozart was born in Vienna.") != claim_key("Mozart was born in Salzburg.")
     assert claim_key("Jupiter is the largest planet.") != claim_key("Jupiter is the smallest planet.")
+
+
+def test_no_other_thing_is_more_so_is_a_superlative_not_a_negation() -> None:
+    """ "No planet is larger than Jupiter" says Jupiter is the largest; "smaller" then opposes "largest"."""
+    larger = judge("No planet in the Solar System is larger than Jupiter.", [Passage("p0", JUPITER, 0.7)], THRESHOLD)
+    assert larger.verdict == SUPPORTED and larger.explanation.startswith("p0 states it")
+    smaller = judge("No planet in the Solar System is smaller than Jupiter.", [Passage("p0", JUPITER, 0.7)], THRESHOLD)
+    assert smaller.verdict == REFUTED
+    assert smaller.explanation == 'the claim says "smaller"; p0 says "largest"'
+    # Right after "no", a comparative is a bound ("no larger than"): still a negation.
+    larger_than_saturn = [Passage("p0", "Jupiter is larger than Saturn.", 0.7)]
+    bound = judge("Jupiter is no larger than Saturn.", larger_than_saturn, THRESHOLD)
+    assert bound.verdict == REFUTED and bound.explanation == 'the claim says "no"; p0 does not'
+
+
+PLUTO = (
+    "In August 2006 the International Astronomical Union reclassified Pluto as a dwarf planet, "
+    "leaving the Solar System with eight officially recognised planets."
+)
+SKIN = "The skin is the largest organ of the human body, covering about 1.5 to 2 square metres."
+
+
+def test_a_modifier_that_changes_what_a_noun_names_refutes() -> None:
+    """A dwarf planet is not a planet, a former capital not the capital; with the modifier on both sides it agrees."""
+    planet = judge("Pluto is still classified as a planet.", [Passage("kb-0016", PLUTO, 0.7)], THRESHOLD)
+    assert planet.verdict == REFUTED
+    assert planet.explanation == 'the claim says "planet"; kb-0016 says "dwarf planet"'
+    assert [conflict.kind for conflict in planet.conflicts] == ["modifier"]
+    assert verdict_of("Pluto was reclassified as a dwarf planet in 2006.", PLUTO) == SUPPORTED
+    former = judge("Canberra is the former capital of Australia.", [Passage("p0", CANBERRA, 0.7)], THRESHOLD)
+    assert former.verdict == REFUTED
+    assert former.explanation == 'the claim says "former capital"; p0 says "capital"'
+
+
+def test_another_holder_of_a_superlative_refutes_the_claim_that_names_its_own() -> None:
+    """ "X is the largest Y" against "Z is the largest Y": one thing holds the place."""
+    liver = judge("The liver is the largest organ of the human body.", [Passage("p0", SKIN, 0.7)], THRESHOLD)
+    assert liver.verdict == REFUTED
+    assert liver.explanation == 'the claim says "liver"; p0 says "skin"' and liver.conflicts[0].kind == "role"
+    assert verdict_of("The skin is the biggest organ of the human body.", SKIN) == SUPPORTED
+    # A subject the passage also names is not another holder ("the femur, or thigh bone").
+    femur = "The femur, or thigh bone, is the longest bone in the human body."
+    assert verdict_of("The thigh bone is the longest bone in the human body.", femur) == SUPPORTED
+
+
+def test_an_opposite_in_a_short_clause_refutes_when_the_passage_never_says_the_claims_word() -> None:
+    signal = (
+        "The first semaphore signal was installed in 1842 on the London and Croydon Railway; "
+        "an arm held horizontal meant stop."
+    )
+    go = judge("On the first semaphore signals, a horizontal arm meant go.", [Passage("p0", signal, 0.7)], THRESHOLD)
+    assert go.verdict == REFUTED and go.explanation == 'the claim says "go"; p0 says "stop"'
+    assert verdict_of("On the first semaphore signals, a horizontal arm meant stop.", signal) == SUPPORTED

@@ -5,8 +5,9 @@ The service has an embedding model, not an entailment model; the rule is stated 
 1. A passage is *about* the claim when its cosine similarity reaches the support threshold.
    With none about it, the claim is ``not_enough_evidence``.
 2. Each passage about the claim is read slot by slot (:mod:`service.verdict.compare`): it
-   supports the claim, refutes it (a different name, number, opposite, category or negation
-   where it otherwise says the same thing), or is silent.
+   supports the claim, refutes it (a different name, number, opposite, category, negation,
+   holder of a superlative or noun-changing modifier where it otherwise says the same thing),
+   or is silent.
 3. Refuting and supporting passages: the one that states more of the claim (higher word
    coverage, then higher similarity) decides; on a tie the refutation wins, since a stated
    contradiction is not outweighed by an equally close statement. Only supporting ones:

@@ -9,6 +9,8 @@ The claim is compared with the clause of the passage that covers most of its wor
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
+- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative, and a
+  modifier such as "former" or "dwarf" before a noun the other text has bare.
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
+from service.verdict.frames import Swap, modifier_changes, unique_frame_swaps
 from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
 from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
 from service.verdict.text import Token, clauses, has_verb, tokenize
@@ -42,10 +45,25 @@ CLOSE_PARAPHRASE = 0.8
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
-OPPOSITE_WORDS: dict[str, frozenset[str]] = {}
-for _one, _other in OPPOSITES:
-    OPPOSITE_WORDS[_one] = OPPOSITE_WORDS.get(_one, frozenset()) | {_other}
-    OPPOSITE_WORDS[_other] = OPPOSITE_WORDS.get(_other, frozenset()) | {_one}
+
+def _opposite_words() -> dict[str, frozenset[str]]:
+    """Each word's opposites; a comparative is also opposed to its opposite's superlative ("smaller"
+    and "largest"), since "no planet is smaller than Jupiter" says of Jupiter what "smallest" would."""
+    known = {word for pair in OPPOSITES for word in pair}
+    pairs = list(OPPOSITES)
+    for one, other in OPPOSITES:
+        superlatives = (one[:-2] + "est", other[:-2] + "est")
+        if one.endswith("er") and other.endswith("er") and all(word in known for word in superlatives):
+            pairs += [(one, superlatives[1]), (other, superlatives[0])]
+    opposites: dict[str, frozenset[str]] = {}
+    for one, other in pairs:
+        opposites[one] = opposites.get(one, frozenset()) | {other}
+        opposites[other] = opposites.get(other, frozenset()) | {one}
+    return opposites
+
+
+OPPOSITE_WORDS = _opposite_words()
+SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
 
 
@@ -194,11 +212,21 @@ def _about_the_same(
 ) -> bool:
     """Whether a clause that conflicts with the claim speaks of the same thing: it states at least
     REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
-    (the number's clause can be short: "..., and 3 act as stop signals")."""
+    (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
+    opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
+    against "meant go")."""
     if not rest:
         return True
-    scope = passage.tokens if all(conflict.kind == "number" for conflict in conflicts) else view
-    return _coverage(rest, claim, scope, passage) >= REFUTE_COVERAGE
+    whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
+    return _coverage(rest, claim, passage.tokens if whole else view, passage) >= REFUTE_COVERAGE
+
+
+def _only_opposed(conflict: Conflict, claim: Analysed, passage: Analysed) -> bool:
+    """An opposite whose claim word the passage never says: the opposite is all it says of it."""
+    if conflict.kind != "opposite" or conflict.claim is None:
+        return False
+    word = next(token for token in claim.tokens if token.start == conflict.claim.start)
+    return not _found(word, claim, passage.tokens, passage)
 
 
 Item = Token | Quantity
@@ -309,7 +337,27 @@ def _conflicts(
     for kind, claimed, given in swaps:
         found.conflicts.append(Conflict(kind, _token_span(claimed), _token_span(given)))
         found.taken.add(claimed.index)
+    for swap in _frame_swaps(claim, claim_names, passage, view):
+        first, last = swap.claimed
+        if not found.taken & set(range(first.index, last.index + 1)):
+            found.conflicts.append(
+                Conflict(swap.kind, _tokens_span(claim, *swap.claimed), _tokens_span(passage, *swap.given))
+            )
+            found.taken.update(range(first.index, last.index + 1))
     return found
+
+
+def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
+    """Another holder of the claim's unique place, and modifiers that change a noun (:mod:`.frames`)."""
+    in_names = {index for name in claim_names for index in range(name.first, name.last + 1)}
+    return unique_frame_swaps(
+        claim.tokens,
+        view,
+        SUPERLATIVES,
+        lambda token: _found(token, claim, passage.tokens, passage),
+        lambda token: token.lower in claim.lowers or token.stem in claim.stems,
+        in_names,
+    ) + modifier_changes(claim.tokens, view)
 
 
 def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
@@ -506,6 +554,10 @@ def _relations(tokens: tuple[Token, ...], one: Token, other: Token) -> set[str]:
 def _span(text: Analysed, slot: Quantity | Name) -> Span:
     start, end = text.tokens[slot.first].start, text.tokens[slot.last].end
     return Span(start, end, text.text[start:end])
+
+
+def _tokens_span(text: Analysed, first: Token, last: Token) -> Span:
+    return Span(first.start, last.end, text.text[first.start : last.end])
 
 
 def _token_span(token: Token) -> Span:

@@ -186,6 +186,12 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("ancient", "modern"),
 )
 
+# Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf
+# planet" not a planet, a "fake diamond" not a diamond.
+PRIVATIVE_MODIFIERS = words(
+    "former ex fake mock toy dwarf pseudo imitation counterfeit alleged faux sham erstwhile onetime replica"
+)
+
 # Sets of words of which a thing is one: a claim that names another member than its evidence
 # is refuted (material, state, class of animal, colour, direction of travel...).
 CATEGORIES: tuple[frozenset[str], ...] = tuple(

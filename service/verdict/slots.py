@@ -45,7 +45,8 @@ COMPOUND_KINDS = frozenset({"length", "time", "mass"})
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
-IDIOM_REACH = 8  # tokens after "no" or "not" in which "other than", "except" or "until" is looked for
+IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
+COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
 ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
 
@@ -289,12 +290,26 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
 
 
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
-    """ "No X other than Y" and "no X except Y" say only Y does; "did not X until Y" says X at Y."""
+    """ "No X other than Y" and "no X except Y" say only Y does; "no X is longer than Y" says Y is the
+    longest; "did not X until Y" says X at Y."""
     word = tokens[place].lower
     ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
     if word == "no":
-        return "except" in ahead or ("other", "than") in itertools.pairwise(ahead)
+        return "except" in ahead or ("other", "than") in itertools.pairwise(ahead) or _no_one_more_than(ahead)
     return word in {"not", "n't"} and "until" in ahead
+
+
+def _no_one_more_than(ahead: list[str]) -> bool:
+    """ "No country has a longer coastline than Canada": a comparison after the noun "no" governs
+    ("no longer than" right after "no" is a bound, and stays a negation)."""
+    if "than" not in ahead:
+        return False
+    return any(_comparative(word) for word in ahead[1 : ahead.index("than")])
+
+
+def _comparative(word: str) -> bool:
+    """ "longer", "more", "fewer": the word a comparison puts before "than"."""
+    return word in COMPARATIVE_WORDS or (word.endswith("er") and len(word) > 4)
 
 
 @lru_cache(maxsize=16384)
