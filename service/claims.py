@@ -1,8 +1,9 @@
 """Split raw text into claims: declarative sentences long enough to check, each no longer than the model reads.
 
 Questions, fragments under ``MIN_WORDS`` words and lines without letters are not
-claims. The splitter is a regular expression on sentence punctuation followed
-by a capital or a digit, which keeps "3.5 km" and "e.g. this" in one piece.
+claims. A sentence ends at ``.``, ``!`` or ``?`` followed by white space and anything
+but a lower-case letter (a capital in any script, a digit, an emoji), which keeps
+"3.5 km" and "e.g. this" in one piece.
 
 Text pasted from a PDF, a transcript, a list or a log often has no sentence
 punctuation at all: one "sentence" of thousands of words. A sentence longer than
@@ -20,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 MIN_WORDS = 3
-SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# The gap after a sentence's end; group 1 is the next sentence's first character (past an opening quote).
+SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?(\S))")
 BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+")
 LINE = re.compile(r"[^\r\n]+")
 WHITESPACE = re.compile(r"\s+")
@@ -44,13 +46,28 @@ def split_claims(text: str, max_chars: int) -> Iterator[Claim]:
         line_start = line.start() + (bullet.end() if bullet else 0)
         body = text[line_start : line.end()]
         sentence_start = 0
-        for boundary in [*SENTENCE_BOUNDARY.finditer(body), None]:
+        for boundary in [*sentence_gaps(body), None]:
             sentence_end = boundary.start() if boundary else len(body)
             for start, end in pieces(body, sentence_start, sentence_end, max_chars):
                 claim = WHITESPACE.sub(" ", body[start:end])
                 if is_claim(claim):
                     yield Claim(claim, line_start + start, line_start + end)
             sentence_start = boundary.end() if boundary else len(body)
+
+
+def sentence_gaps(body: str) -> Iterator[re.Match[str]]:
+    """The gaps between sentences: punctuation and space before anything but a lower-case letter."""
+    return (gap for gap in SENTENCE_GAP.finditer(body) if not gap.group(1).islower())
+
+
+def split_sentences(text: str) -> list[str]:
+    """``text`` cut into sentences at its sentence gaps (the gaps left out); the last part may be unfinished."""
+    parts, start = [], 0
+    for gap in sentence_gaps(text):
+        parts.append(text[start : gap.start()])
+        start = gap.end()
+    parts.append(text[start:])
+    return parts
 
 
 def pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:

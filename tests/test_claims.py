@@ -32,6 +32,16 @@ def test_decimals_abbreviations_and_bullets_stay_whole() -> None:
     assert [text[claim.start : claim.end] for claim in claims] == [claim.text for claim in claims]
 
 
+def test_a_sentence_may_start_with_any_capital_a_digit_or_an_emoji() -> None:
+    text = "Water boils at sea level. 🌍 The Great Wall is long. Émile Zola wrote novels. Ödön was a writer."
+    assert texts(text) == [
+        "Water boils at sea level.",
+        "🌍 The Great Wall is long.",
+        "Émile Zola wrote novels.",
+        "Ödön was a writer.",
+    ]
+
+
 def test_whitespace_is_normalised_and_the_span_covers_the_original() -> None:
     text = "  The   sky\tis blue  "
     [claim] = split_claims(text, CLAIM_CHARS)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from service.claims import SENTENCE_BOUNDARY
+from service.claims import split_sentences
 from service.errors import ModelCrashed, TextRejected
 from service.ingest.reading import FileCheck, TextLine, bounded_lines, check_file
 from service.store.embedded import (
@@ -304,7 +304,7 @@ class Paragraph:
     def add(self, number: int, text: str) -> Iterator[Record]:
         self.last = number
         tail_number, joined = (self.tail[0], f"{self.tail[1]} {text}") if self.tail else (number, text)
-        parts = SENTENCE_BOUNDARY.split(joined)
+        parts = split_sentences(joined)
         if self.dropping and len(parts) > 1:
             self.dropping = False
             parts, tail_number = parts[1:], number
