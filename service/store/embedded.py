@@ -233,7 +233,8 @@ class Store:
         self._hidden_passage_rows |= self._orphans("passages", len(passage_index))
         # Index rows of no claim (forgotten ones, orphans), for the search over all claims. Mutated under the lock.
         self._hidden_claim_rows = set(self._orphans("claims", len(claim_index)))
-        self._claims_total: int | None = None  # counted on first use, then kept by every write
+        # Remembered claims, counted once here and then kept by every write: /health reads it without the lock.
+        self._claims_total = next(self._column("SELECT COUNT(*) FROM claims"))
 
     @classmethod
     def open(
@@ -459,7 +460,7 @@ class Store:
         with self._lock:
             self._require_open()
             rows = self.claim_index.add(matrix) if claims else range(0)
-            total = self._claim_count()
+            total = self._claims_total
             try:
                 with self._transaction():
                     now = self._clock()
@@ -528,17 +529,10 @@ class Store:
         ).fetchall()
         return [int(row) for (row,) in forgotten]
 
-    def _claim_count(self) -> int:
-        """How many claims are remembered (the caller holds the lock): counted once, then kept by every write."""
-        if self._claims_total is None:
-            self._claims_total = int(self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0])
-        return self._claims_total
-
     def claim_count(self) -> int:
-        """How many claims are remembered now, without counting the table again (for /health and /metrics)."""
-        with self._lock:
-            self._require_open()
-            return self._claim_count()
+        """How many claims are remembered, as the last write left them: read without waiting for a write in
+        progress (for /health and /metrics), never by counting the table again."""
+        return self._claims_total
 
     def recall_claims(
         self, vectors: npt.ArrayLike, threshold: float, keys: Sequence[str] | None = None
@@ -627,13 +621,12 @@ class Store:
         """
         with self._lock:
             self._require_open()
-            total = self._claim_count()
             with self._transaction():
                 found = self._db.execute("DELETE FROM claims WHERE id = ? RETURNING row", (claim_id,)).fetchall()
             if not found:
                 return False
             self._hidden_claim_rows.add(int(found[0][0]))
-            self._claims_total = total - 1
+            self._claims_total -= 1
             return True
 
     def clear_claims(self) -> int:

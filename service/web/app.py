@@ -67,8 +67,8 @@ def create_app(settings: Settings) -> web.Application:
     app[BODY_ADMISSION] = BodyAdmission(settings.max_body_bytes, settings.max_body_bytes_in_flight)
     app[EMBEDDER] = embedder
     app[MEMORY_GUARD] = guard
-    app[METRICS] = Metrics(embedder, guard)
     app[STARTUP] = Startup(settings, embedder, guard)
+    app[METRICS] = Metrics(embedder, guard, app[STARTUP])
     app[WATCHDOG] = Watchdog(embedder, settings.model_rss_budget_mb, settings.watchdog_interval_ms)
     app.add_routes(routes)
     allow_origins(app, settings.cors_origins)
