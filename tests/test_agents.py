@@ -240,3 +240,21 @@ async def test_claims_remembered_before_memory_keys_are_keyed_at_start_up(tmp_pa
         [match] = agent.recall(vector, keys(text))
         assert match is not None and match.claim.claim == text
         assert agent.fill_missing_keys() == 0
+
+
+async def test_forgotten_claims_are_not_recalled_by_key_even_after_reopening(tmp_path: Path) -> None:
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    texts = ["Rain is wet.", "Snow is white.", "Coal is black."]
+    with Store.open(tmp_path / "store", dim=3) as store:
+        agent = MemoryUpdateAgent(store, threshold=0.95, keep_at_most=2)
+        stored = [
+            (await agent.update(vector[None, :], [NewClaim(text, "supported", 0.9, (), claim_key(text))], [None]))[0]
+            for vector, text in zip(vectors, texts, strict=True)
+        ]  # the third pushes the first out
+        assert store.delete_claim(stored[1].memory.id)
+        assert agent.recall(vectors, keys(*texts))[:2] == [None, None]
+        assert store.claim_count() == 1
+    with Store.open(tmp_path / "store", dim=3) as store:
+        found = MemoryUpdateAgent(store, threshold=0.95).recall(vectors, keys(*texts))
+        assert [match and match.claim.claim for match in found] == [None, None, "Coal is black."]
+        assert store.claim_count() == 1

@@ -231,8 +231,6 @@ class Store:
         # Index rows a search must skip: tombstoned passages and orphans. Replaced, never mutated.
         self._hidden_passage_rows = frozenset(self._column("SELECT row FROM passages WHERE deleted = 1"))
         self._hidden_passage_rows |= self._orphans("passages", len(passage_index))
-        # Index rows of no claim (forgotten ones, orphans), for the search over all claims. Mutated under the lock.
-        self._hidden_claim_rows = set(self._orphans("claims", len(claim_index)))
         # Remembered claims, counted once here and then kept by every write: /health reads it without the lock.
         self._claims_total = next(self._column("SELECT COUNT(*) FROM claims"))
 
@@ -461,17 +459,13 @@ class Store:
             self._require_open()
             rows = self.claim_index.add(matrix) if claims else range(0)
             total = self._claims_total
-            try:
-                with self._transaction():
-                    now = self._clock()
-                    stored = [self._insert_claim(claim, row, now) for claim, row in zip(claims, rows, strict=True)]
-                    touched = self._touch(touch_ids, revisions, now)
-                    forgotten = self._forget_least_recent(total + len(stored), keep_at_most)
-            except BaseException:
-                self._hidden_claim_rows.update(rows)
-                raise
-            self._hidden_claim_rows.update(forgotten)
-            self._claims_total = total + len(stored) - len(forgotten)
+            # On an error the appended vectors are orphans: no claim row or key points at them, so none is recalled.
+            with self._transaction():
+                now = self._clock()
+                stored = [self._insert_claim(claim, row, now) for claim, row in zip(claims, rows, strict=True)]
+                touched = self._touch(touch_ids, revisions, now)
+                forgotten = self._forget_least_recent(total + len(stored), keep_at_most)
+            self._claims_total = total + len(stored) - forgotten
             return stored, touched
 
     def _insert_claim(self, claim: NewClaim, row: int, now: float) -> StoredClaim:
@@ -518,16 +512,14 @@ class Store:
             touched.append(_claim(found[0]) if found else None)
         return touched
 
-    def _forget_least_recent(self, total: int, keep: int | None) -> list[int]:
+    def _forget_least_recent(self, total: int, keep: int | None) -> int:
         """Delete the claims seen least recently beyond the ``keep`` most recent of ``total`` (as ``delete_claim``
-        does), inside the caller's transaction; their index rows. Reads the last_seen index, never the table."""
+        does), inside the caller's transaction; how many. Reads the last_seen index, never the whole table."""
         if keep is None or total <= keep:
-            return []
-        forgotten = self._db.execute(
-            "DELETE FROM claims WHERE id IN (SELECT id FROM claims ORDER BY last_seen, id LIMIT ?) RETURNING row",
-            (total - keep,),
-        ).fetchall()
-        return [int(row) for (row,) in forgotten]
+            return 0
+        return self._db.execute(
+            "DELETE FROM claims WHERE id IN (SELECT id FROM claims ORDER BY last_seen, id LIMIT ?)", (total - keep,)
+        ).rowcount
 
     def claim_count(self) -> int:
         """How many claims are remembered, as the last write left them: read without waiting for a write in
@@ -541,14 +533,15 @@ class Store:
 
         With ``keys``, only the claims stored with the same key as ``keys[i]`` are candidates: they are found by
         the key's index, and only their vectors are read, so recall costs what one key's claims cost, not what
-        the whole memory does. Without, every claim is (one search of the whole index). Equal similarities go
-        to the lower index row either way. Recalling changes nothing; ``write_claims`` counts sightings.
+        the whole memory does; equal similarities go to the lower index row. Without, the closest vector of
+        the whole index is taken (a reference for tests): when it is a forgotten claim's, the answer is None.
+        Recalling changes nothing; ``write_claims`` counts sightings.
         """
         if keys is not None:
             return self._recall_by_key(np.asarray(vectors, dtype=np.float32), threshold, keys)
         with self._lock:
             self._require_open()
-            rows, scores = self.claim_index.search(vectors, 1, exclude=self._hidden_claim_rows)
+            rows, scores = self.claim_index.search(vectors, 1)
             by_row = self._claims_at(np.unique(rows).tolist())
         matches: list[ClaimMatch | None] = []
         for line_rows, line_scores in zip(rows.tolist(), scores.tolist(), strict=True):
@@ -616,28 +609,24 @@ class Store:
     def delete_claim(self, claim_id: int) -> bool:
         """Forget one remembered claim; False when there is none of that id.
 
-        Its row goes and its vector is hidden from recall at once; from then on it is an index row no claim
-        points at, hidden at every later open too (see ``_orphans``), so the claim is never recalled again.
+        Its row and its key go; its vector stays in the index, pointed at by no claim, so the claim is never
+        recalled again (the web process keeps no list of such rows: its RSS does not grow with them).
         """
         with self._lock:
             self._require_open()
             with self._transaction():
-                found = self._db.execute("DELETE FROM claims WHERE id = ? RETURNING row", (claim_id,)).fetchall()
-            if not found:
-                return False
-            self._hidden_claim_rows.add(int(found[0][0]))
-            self._claims_total -= 1
-            return True
+                found = self._db.execute("DELETE FROM claims WHERE id = ?", (claim_id,)).rowcount
+            self._claims_total -= found
+            return found > 0
 
     def clear_claims(self) -> int:
         """Forget every remembered claim, as ``delete_claim`` does each; how many there were."""
         with self._lock:
             self._require_open()
             with self._transaction():
-                deleted = self._db.execute("DELETE FROM claims RETURNING row").fetchall()
-            self._hidden_claim_rows = set(range(len(self.claim_index)))
+                deleted = self._db.execute("DELETE FROM claims").rowcount
             self._claims_total = 0
-            return len(deleted)
+            return int(deleted)
 
     def get_claim(self, claim_id: int) -> StoredClaim | None:
         with self._lock:
