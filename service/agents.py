@@ -2,12 +2,14 @@
 
 Neither holds a model: they work on vectors the model child computed. Both keep
 their data in the store (SQLite rows, compact on-disk vectors), so what they know
-survives restarts and costs the web process little memory. Their methods block
-(disk and SQLite): the pipeline calls them from a worker thread.
+survives restarts and costs the web process little memory. Their reads block
+(disk and SQLite): the pipeline calls them from a worker thread; memory's writes are
+awaited, and run in a worker thread a group of requests at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,45 +47,108 @@ class Recall:
     from_memory: bool = False
 
 
+@dataclass(frozen=True)
+class _Update:
+    """One request's memory write: its claims' vectors, findings and what recall matched."""
+
+    vectors: np.ndarray
+    findings: list[NewClaim]
+    matches: list[ClaimMatch | None]
+
+
 class MemoryUpdateAgent:
     """Remembers verified claims, as a cache of verdicts, never as their source.
 
-    A claim is the one seen before when its cosine similarity reaches ``threshold`` *and* it
-    states the same numbers, names, negation and opposites (:func:`service.verdict.claim_key`):
-    "Water boils at 100 degrees" is not "Water boils at 90 degrees", however close. The verdict
-    is always derived afresh from the current evidence and replaces the remembered one; a claim is
-    ``from_memory`` when the two agree, so a verdict whose evidence was deleted, changed or
-    outranked since is never repeated from memory.
+    A claim is the one seen before when it has the same memory key (:func:`service.verdict.claim_key`: the
+    same numbers, names, negation and opposites) *and* its cosine similarity reaches ``threshold``:
+    "Water boils at 100 degrees" is not "Water boils at 90 degrees", however close. Of the remembered
+    claims with its key, the closest is taken; recall reads only those (see ``Store.recall_claims``), so
+    it costs the same with 100,000 claims remembered as with none. The verdict is always derived afresh
+    from the current evidence and replaces the remembered one; a claim is ``from_memory`` when the two
+    agree, so a verdict whose evidence was deleted, changed or outranked since is never repeated from memory.
+
+    Writes are grouped: the updates of requests that arrive while a commit is under way are committed
+    together in the next one (one index append, one transaction), and each request's ``update`` returns
+    once the commit holding its write is durable.
     """
 
     def __init__(self, store: Store, threshold: float, keep_at_most: int | None = None) -> None:
         self.store = store
         self.threshold = threshold
         self.keep_at_most = keep_at_most  # claims remembered; the least recently seen go first
+        self._waiting: list[tuple[_Update, asyncio.Future[list[Recall]]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
-    def recall(self, vectors: np.ndarray, claims: Sequence[str]) -> list[ClaimMatch | None]:
-        matches = self.store.recall_claims(vectors, self.threshold)
-        return [
-            match if match is not None and claim_key(match.claim.claim) == claim_key(claim) else None
-            for match, claim in zip(matches, claims, strict=True)
-        ]
+    def recall(self, vectors: np.ndarray, keys: Sequence[str]) -> list[ClaimMatch | None]:
+        """For each claim (its vector and :func:`service.verdict.claim_key`), the claim it was seen as before."""
+        return self.store.recall_claims(vectors, self.threshold, keys)
 
-    def update(self, vectors: np.ndarray, findings: list[NewClaim], matches: list[ClaimMatch | None]) -> list[Recall]:
+    def fill_missing_keys(self, batch: int = 1000) -> int:
+        """Key the claims remembered before memory keys existed, so that recall finds them; how many."""
+        filled = 0
+        while unkeyed := self.store.claims_without_key(batch):
+            self.store.set_claim_keys([(claim_id, claim_key(claim)) for claim_id, claim in unkeyed])
+            filled += len(unkeyed)
+        return filled
+
+    async def update(
+        self, vectors: np.ndarray, findings: list[NewClaim], matches: list[ClaimMatch | None]
+    ) -> list[Recall]:
         """Count a sighting of every known claim, storing its verdict on the current evidence over the
-        remembered one, and store the new claims, in one batch."""
-        new = [index for index, match in enumerate(matches) if match is None]
-        stored = self.store.remember_claims([findings[index] for index in new], vectors[new], self.keep_at_most)
-        recalls: dict[int, Recall] = {
-            index: Recall(claim, 1.0, seen_before=False) for index, claim in zip(new, stored, strict=True)
-        }
-        known = [(index, match) for index, match in enumerate(matches) if match is not None]
-        touched = self.store.touch_claims(
-            [match.claim.id for _, match in known], [findings[index] for index, _ in known]
+        remembered one, and store the new claims; returns once that is durable, in a commit it may share."""
+        done: asyncio.Future[list[Recall]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((_Update(vectors, findings, matches), done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await done
+
+    async def _commit_waiting(self) -> None:
+        """Commit everything waiting, group after group, until nothing is."""
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                results = await asyncio.to_thread(self._write, [update for update, _ in group])
+            except asyncio.CancelledError:  # the loop is closing: no request waits for ever
+                for _, done in group + self._waiting:
+                    done.cancel()
+                raise
+            except Exception as error:  # e.g. a full disk: every request of the group fails with it
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for (_, done), recalls in zip(group, results, strict=True):
+                if not done.done():  # its request may have been cancelled; the write stands
+                    done.set_result(recalls)
+
+    def _write(self, updates: list[_Update]) -> list[list[Recall]]:
+        """The memory writes of a group of requests in one ``Store.write_claims``; each request's recalls."""
+        new = [(u, i) for u, update in enumerate(updates) for i, match in enumerate(update.matches) if match is None]
+        known = [
+            (u, i, match)
+            for u, update in enumerate(updates)
+            for i, match in enumerate(update.matches)
+            if match is not None
+        ]
+        vectors = (
+            np.stack([updates[u].vectors[i] for u, i in new])
+            if new
+            else np.empty((0, updates[0].vectors.shape[1]), np.float32)
         )
-        for (index, match), claim in zip(known, touched, strict=True):
-            held = _still_holds(match.claim, findings[index])
-            recalls[index] = Recall(claim or match.claim, match.similarity, seen_before=True, from_memory=held)
-        return [recalls[index] for index in range(len(findings))]
+        stored, touched = self.store.write_claims(
+            [updates[u].findings[i] for u, i in new],
+            vectors,
+            [match.claim.id for _, _, match in known],
+            [updates[u].findings[i] for u, i, _ in known],
+            self.keep_at_most,
+        )
+        recalls: list[dict[int, Recall]] = [{} for _ in updates]
+        for (u, i), claim in zip(new, stored, strict=True):
+            recalls[u][i] = Recall(claim, 1.0, seen_before=False)
+        for (u, i, match), revised in zip(known, touched, strict=True):
+            held = _still_holds(match.claim, updates[u].findings[i])
+            recalls[u][i] = Recall(revised or match.claim, match.similarity, seen_before=True, from_memory=held)
+        return [[found[i] for i in range(len(found))] for found in recalls]
 
 
 def _still_holds(remembered: StoredClaim, finding: NewClaim) -> bool:

@@ -21,7 +21,7 @@ from service.errors import TooManyClaims
 from service.model.embedder import ANONYMOUS, Embedding
 from service.settings import Settings
 from service.store.embedded import ClaimMatch, NewClaim, Store
-from service.verdict import Judgement, Passage, judge
+from service.verdict import Judgement, Passage, claim_key, judge
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,9 @@ class VerificationPipeline:
     async def warm_up(self) -> None:
         """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS
         buffers, SQLite's statements) is part of start-up, not of the first request."""
+        await asyncio.to_thread(self.memory.fill_missing_keys)
         embedding = await self.embed(["The service checks its own retrieval path at start-up."], ANONYMOUS)
-        await asyncio.to_thread(self.memory.recall, embedding.vectors, ["warm-up"])
+        await asyncio.to_thread(self.memory.recall, embedding.vectors, [claim_key("warm-up")])
         await asyncio.to_thread(self.retriever.retrieve, embedding.vectors, 1)
 
     async def verify(self, raw_text: str, top_k: int, client: str = ANONYMOUS) -> list[ClaimResult]:
@@ -100,11 +101,8 @@ class VerificationPipeline:
         # Reading and judging first, writing after: a client gone while its claims are judged (the
         # handler is cancelled) leaves nothing in memory.
         findings = await asyncio.to_thread(self._find, claims, embedding, top_k)
-        recalls = await asyncio.to_thread(
-            self.memory.update,
-            embedding.vectors,
-            [finding.new_claim for finding in findings],
-            [f.match for f in findings],
+        recalls = await self.memory.update(
+            embedding.vectors, [finding.new_claim for finding in findings], [f.match for f in findings]
         )
         return [
             ClaimResult(claim, f.new_claim.verdict, f.new_claim.score, f.evidence, recall, bool(truncated), f.judgement)
@@ -114,13 +112,14 @@ class VerificationPipeline:
     def _find(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[Finding]:
         """The blocking reads (memory, evidence) and the judgements, run in a worker thread."""
         vectors = embedding.vectors
-        matches = self.memory.recall(vectors, [claim.text for claim in claims])
+        keys = [claim_key(claim.text) for claim in claims]
+        matches = self.memory.recall(vectors, keys)
         evidence = self.retriever.retrieve(vectors, top_k)
         findings = []
-        for claim, found, match in zip(claims, evidence, matches, strict=True):
+        for claim, key, found, match in zip(claims, keys, evidence, matches, strict=True):
             judgement = self._judge(claim.text, found)
             score = found[0].similarity if found else 0.0
-            new_claim = NewClaim(claim.text, judgement.verdict, score, tuple(e.passage.id for e in found))
+            new_claim = NewClaim(claim.text, judgement.verdict, score, tuple(e.passage.id for e in found), key)
             findings.append(Finding(found, judgement, new_claim, match))
         return findings
 

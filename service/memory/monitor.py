@@ -8,6 +8,7 @@ won is reported as its source so ``/health`` can say why the number is what it i
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import psutil
 from service.memory.cgroups import CGROUP_ROOT, PROC_CGROUP, cgroup_dirs
 
 MIB = 1024 * 1024
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 # cgroup v1 writes a page-aligned 2**63 when there is no limit; anything this big means "none".
 UNLIMITED_BYTES = 1 << 60
 
@@ -65,15 +67,18 @@ class MemoryLimit:
 
 
 def measure(pid: int, with_uss: bool = False) -> ProcessMemory | None:
-    """Memory of process ``pid``, or None when it no longer exists."""
+    """Memory of process ``pid``, or None when it no longer exists.
+
+    RSS and VMS are read from ``/proc/PID/statm`` (what psutil's ``memory_info`` reads): every request is
+    admitted on them, and building a ``psutil.Process`` for it was a sixth of the web process's CPU per claim.
+    """
     try:
-        process = psutil.Process(pid)
         if with_uss:
-            full = process.memory_full_info()
+            full = psutil.Process(pid).memory_full_info()
             return ProcessMemory(pid, full.rss / MIB, full.vms / MIB, full.uss / MIB)
-        info = process.memory_info()
-        return ProcessMemory(pid, info.rss / MIB, info.vms / MIB, None)
-    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        size, resident = Path(f"/proc/{pid}/statm").read_text().split()[:2]
+        return ProcessMemory(pid, int(resident) * PAGE_BYTES / MIB, int(size) * PAGE_BYTES / MIB, None)
+    except (OSError, psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
         return None
 
 

@@ -60,7 +60,7 @@ from service.store.vector_index import CompactIndex, RerankPrecision
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Stay well under SQLite's limit on bound parameters in one statement.
 MAX_PARAMETERS = 500
 # What the claim memory keeps of each claim, so that a /memory page is bounded in bytes (see list_claims).
@@ -76,8 +76,20 @@ OWNERS_SCHEMA = (
     "CREATE TABLE passage_owners (id TEXT PRIMARY KEY, owner TEXT NOT NULL)",
     "CREATE INDEX passage_owners_by_owner ON passage_owners (owner)",
 )
+# Each claim's memory key (a 64-bit hash of the caller's key, see ``NewClaim.key``) by its index row, so that
+# recall looks up the few claims of the same key instead of scanning them all (a key goes with its claim); and
+# the order eviction reads (least recently seen first) as an index, not a sort of the whole table. Added in
+# schema version 3 (each statement may run again): claims from before have no key until ``set_claim_keys``
+# gives them one, and are not recalled by key until then.
+MEMORY_KEYS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS claim_keys (row INTEGER PRIMARY KEY, key_hash INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS claim_keys_by_key ON claim_keys (key_hash)",
+    "CREATE TRIGGER IF NOT EXISTS claim_keys_go_with_their_claim AFTER DELETE ON claims"
+    " BEGIN DELETE FROM claim_keys WHERE row = old.row; END",
+    "CREATE INDEX IF NOT EXISTS claims_by_last_seen ON claims (last_seen)",
+)
 # What brings a store of each older version to the next one.
-MIGRATIONS = {1: OWNERS_SCHEMA}
+MIGRATIONS = {1: OWNERS_SCHEMA, 2: MEMORY_KEYS_SCHEMA}
 
 SCHEMA = (
     """CREATE TABLE passages (
@@ -101,6 +113,7 @@ SCHEMA = (
         times_seen INTEGER NOT NULL,
         row INTEGER NOT NULL UNIQUE
     )""",
+    *MEMORY_KEYS_SCHEMA,
     *OWNERS_SCHEMA,
     """CREATE TABLE ingest_progress (
         source_file TEXT PRIMARY KEY,
@@ -124,6 +137,8 @@ PASSAGE_READ_COLUMNS = (
     " metadata, content_hash, row, deleted, added_at"
 )
 CLAIM_COLUMNS = "id, claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row"
+# Vectors of one memory key's claims read at a time by recall: 4,096 x 384 float32 is 6 MiB.
+RECALL_CHUNK_ROWS = 4096
 
 
 class StoreLockedError(RuntimeError):
@@ -169,6 +184,7 @@ class NewClaim:
     verdict: str
     score: float
     evidence_ids: tuple[str, ...] = ()
+    key: str = ""  # what a claim must share with it to be recalled as it (see ``recall_claims``)
 
 
 @dataclass(frozen=True)
@@ -231,9 +247,10 @@ class Store:
         # Index rows a search must skip: tombstoned passages and orphans. Replaced, never mutated.
         self._hidden_passage_rows = frozenset(self._column("SELECT row FROM passages WHERE deleted = 1"))
         self._hidden_passage_rows |= self._orphans("passages", len(passage_index))
-        self._hidden_claim_rows = self._orphans("claims", len(claim_index))
         # Passage rows whose vector was found lost at open, until restore_passage_vectors writes it back.
         self._lost_passage_rows: frozenset[int] = frozenset()
+        # Remembered claims, counted once here and then kept by every write: /health reads it without the lock.
+        self._claims_total = next(self._column("SELECT COUNT(*) FROM claims"))
 
     @classmethod
     @refused_when_full  # mending a damaged index writes (see the module docstring)
@@ -441,136 +458,199 @@ class Store:
         """Store one verified claim with its unit vector; see ``remember_claims``."""
         return self.remember_claims([claim], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
 
-    @refused_when_full
     def remember_claims(
         self, claims: Sequence[NewClaim], vectors: npt.ArrayLike, keep_at_most: int | None = None
     ) -> list[StoredClaim]:
-        """Store verified claims as new memories (seen once, now); one index append and one commit for all.
+        """Store verified claims as new memories (seen once, now); see ``write_claims``."""
+        return self.write_claims(claims, vectors, keep_at_most=keep_at_most)[0]
 
-        With ``keep_at_most``, the claims seen least recently beyond that many are forgotten, so that the
-        memory (and the disk under it) stays bounded however many distinct claims callers send.
+    @refused_when_full
+    def write_claims(
+        self,
+        claims: Sequence[NewClaim],
+        vectors: npt.ArrayLike,
+        touch_ids: Sequence[int] = (),
+        revisions: Sequence[NewClaim | None] = (),
+        keep_at_most: int | None = None,
+    ) -> tuple[list[StoredClaim], list[StoredClaim | None]]:
+        """Store new claims and count a sighting of known ones, in one index append and one commit.
+
+        One call is a whole group of requests' memory (see ``service.agents``): the fsyncs of a commit are
+        paid once for all of them. ``claims[i]`` has the unit vector ``vectors[i]``; ``touch_ids`` are counted
+        as ``touch_claims`` does, with their ``revisions``. With ``keep_at_most``, the claims seen least
+        recently beyond that many are forgotten in the same transaction, so that the memory (and the disk
+        under its rows) stays bounded however many distinct claims callers send. Returns the claims stored
+        and the claims touched (None for an unknown id), in order.
         """
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.shape != (len(claims), self.claim_index.dim):
             raise ValueError(f"vectors must have shape ({len(claims)}, {self.claim_index.dim}), not {matrix.shape}")
-        if not claims:
-            return []
+        if not claims and not touch_ids:
+            return [], []
         with self._lock:
             self._require_open()
-            rows = self.claim_index.add(matrix)
-            now = self._clock()
-            try:
-                with self._transaction():
-                    stored = [
-                        _claim(
-                            self._db.execute(
-                                "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen,"
-                                f" times_seen, row) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING {CLAIM_COLUMNS}",
-                                (
-                                    c.claim[:MAX_STORED_CLAIM_CHARS],
-                                    c.verdict,
-                                    float(c.score),
-                                    _bounded_evidence_ids(c.evidence_ids),
-                                    now,
-                                    now,
-                                    row,
-                                ),
-                            ).fetchall()[0]
-                        )
-                        for c, row in zip(claims, rows, strict=True)
-                    ]
-            except BaseException:
-                self._hidden_claim_rows |= frozenset(rows)
-                raise
-            if keep_at_most is not None:
-                self._forget_least_recent(keep_at_most)
-            return stored
+            rows = self.claim_index.add(matrix) if claims else range(0)
+            total = self._claims_total
+            # On an error the appended vectors are orphans: no claim row or key points at them, so none is recalled.
+            with self._transaction():
+                now = self._clock()
+                stored = [self._insert_claim(claim, row, now) for claim, row in zip(claims, rows, strict=True)]
+                touched = self._touch(touch_ids, revisions, now)
+                forgotten = self._forget_least_recent(total + len(stored), keep_at_most)
+            self._claims_total = total + len(stored) - forgotten
+            return stored, touched
 
-    def _forget_least_recent(self, keep: int) -> None:
-        """Delete the claims seen least recently beyond the ``keep`` most recent (as ``delete_claim`` does)."""
-        with self._transaction():
-            forgotten = self._db.execute(
-                "DELETE FROM claims WHERE id IN (SELECT id FROM claims ORDER BY last_seen, id"
-                " LIMIT max(0, (SELECT COUNT(*) FROM claims) - ?)) RETURNING row",
-                (keep,),
-            ).fetchall()
-        self._hidden_claim_rows |= {int(row) for (row,) in forgotten}
+    def _insert_claim(self, claim: NewClaim, row: int, now: float) -> StoredClaim:
+        found = self._db.execute(
+            "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row)"
+            f" VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING {CLAIM_COLUMNS}",
+            (
+                claim.claim[:MAX_STORED_CLAIM_CHARS],
+                claim.verdict,
+                float(claim.score),
+                _bounded_evidence_ids(claim.evidence_ids),
+                now,
+                now,
+                row,
+            ),
+        ).fetchall()
+        self._db.execute("INSERT INTO claim_keys (row, key_hash) VALUES (?, ?)", (row, _key_hash(claim.key)))
+        return _claim(found[0])
 
-    def recall_claims(self, vectors: npt.ArrayLike, threshold: float) -> list[ClaimMatch | None]:
+    def _touch(
+        self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None], now: float
+    ) -> list[StoredClaim | None]:
+        """times_seen + 1 and last_seen = now for each id, with its revision's verdict when one is given."""
+        touched: list[StoredClaim | None] = []
+        for claim_id, revision in itertools.zip_longest(claim_ids, revisions[: len(claim_ids)]):
+            if revision is None:
+                found = self._db.execute(
+                    "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
+                    f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                    (now, claim_id),
+                ).fetchall()
+            else:
+                found = self._db.execute(
+                    "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?, verdict = ?, score = ?,"
+                    f" evidence_ids = ? WHERE id = ? RETURNING {CLAIM_COLUMNS}",
+                    (
+                        now,
+                        revision.verdict,
+                        float(revision.score),
+                        _bounded_evidence_ids(revision.evidence_ids),
+                        claim_id,
+                    ),
+                ).fetchall()
+            touched.append(_claim(found[0]) if found else None)
+        return touched
+
+    def _forget_least_recent(self, total: int, keep: int | None) -> int:
+        """Delete the claims seen least recently beyond the ``keep`` most recent of ``total`` (as ``delete_claim``
+        does), inside the caller's transaction; how many. Reads the last_seen index, never the whole table."""
+        if keep is None or total <= keep:
+            return 0
+        return self._db.execute(
+            "DELETE FROM claims WHERE id IN (SELECT id FROM claims ORDER BY last_seen, id LIMIT ?)", (total - keep,)
+        ).rowcount
+
+    def claim_count(self) -> int:
+        """How many claims are remembered, as the last write left them: read without waiting for a write in
+        progress (for /health and /metrics), never by counting the table again."""
+        return self._claims_total
+
+    def recall_claims(
+        self, vectors: npt.ArrayLike, threshold: float, keys: Sequence[str] | None = None
+    ) -> list[ClaimMatch | None]:
         """For each vector, the closest remembered claim when its cosine is at least ``threshold``, else None.
 
-        Recalling changes nothing; call ``touch_claims`` for the claims seen again.
+        With ``keys``, only the claims stored with the same key as ``keys[i]`` are candidates: they are found by
+        the key's index, and only their vectors are read, so recall costs what one key's claims cost, not what
+        the whole memory does; equal similarities go to the lower index row. Without, the closest vector of
+        the whole index is taken (a reference for tests): when it is a forgotten claim's, the answer is None.
+        Recalling changes nothing; ``write_claims`` counts sightings.
         """
+        if keys is not None:
+            return self._recall_by_key(np.asarray(vectors, dtype=np.float32), threshold, keys)
         with self._lock:
             self._require_open()
-            rows, scores = self.claim_index.search(vectors, 1, exclude=self._hidden_claim_rows)
-            by_row = {
-                claim.row: claim
-                for claim in map(
-                    _claim, self._select_in(f"SELECT {CLAIM_COLUMNS} FROM claims", "row", np.unique(rows).tolist())
-                )
-            }
+            rows, scores = self.claim_index.search(vectors, 1)
+            by_row = self._claims_at(np.unique(rows).tolist())
         matches: list[ClaimMatch | None] = []
         for line_rows, line_scores in zip(rows.tolist(), scores.tolist(), strict=True):
             best = by_row.get(line_rows[0]) if line_rows else None
             matches.append(ClaimMatch(best, line_scores[0]) if best and line_scores[0] >= threshold else None)
         return matches
 
+    def _recall_by_key(
+        self, vectors: npt.NDArray[np.float32], threshold: float, keys: Sequence[str]
+    ) -> list[ClaimMatch | None]:
+        if vectors.shape != (len(keys), self.claim_index.dim):
+            raise ValueError(f"vectors must have shape ({len(keys)}, {self.claim_index.dim}), not {vectors.shape}")
+        hashes = [_key_hash(key) for key in keys]
+        with self._lock:
+            self._require_open()
+            candidates: dict[int, list[int]] = {digest: [] for digest in hashes}
+            for digest, row in self._select_in("SELECT key_hash, row FROM claim_keys", "key_hash", list(candidates)):
+                candidates[int(digest)].append(int(row))
+            best = [
+                _closest(self.claim_index, vector, candidates[digest])
+                for vector, digest in zip(vectors, hashes, strict=True)
+            ]
+            by_row = self._claims_at([row for row, score in best if score >= threshold])
+        return [ClaimMatch(by_row[row], score) if score >= threshold and row in by_row else None for row, score in best]
+
+    def _claims_at(self, rows: Sequence[int]) -> dict[int, StoredClaim]:
+        """The claims at these index rows, by row."""
+        found = self._select_in(f"SELECT {CLAIM_COLUMNS} FROM claims", "row", rows)
+        return {claim.row: claim for claim in map(_claim, found)}
+
+    def claims_without_key(self, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` claims stored before memory keys (schema version 3): (id, claim text) each."""
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT id, claim FROM claims WHERE row NOT IN (SELECT row FROM claim_keys) LIMIT ?", (limit,)
+            )
+            return [(int(id_), str(claim)) for id_, claim in found]
+
+    def set_claim_keys(self, keys: Sequence[tuple[int, str]]) -> None:
+        """Give claims stored before memory keys their key, (id, key) each, in one commit."""
+        with self._lock:
+            self._require_open()
+            with self._transaction():
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO claim_keys (row, key_hash) SELECT row, ? FROM claims WHERE id = ?",
+                    [(_key_hash(key), id_) for id_, key in keys],
+                )
+
     def touch_claim(self, claim_id: int) -> StoredClaim | None:
         """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
         return self.touch_claims([claim_id])[0]
 
-    @refused_when_full
     def touch_claims(
         self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None] = ()
     ) -> list[StoredClaim | None]:
-        """``touch_claim`` for each id, in one transaction (one commit, one fsync) for a whole request.
+        """``touch_claim`` for each id, in one transaction (one commit, one fsync).
 
         A revision given for an id replaces its remembered verdict, score and evidence: memory is a
         cache of verdicts, brought up to date when the evidence under one has changed.
         """
-        touched: list[StoredClaim | None] = []
-        with self._lock:
-            self._require_open()
-            now = self._clock()
-            with self._transaction():
-                for claim_id, revision in itertools.zip_longest(claim_ids, revisions[: len(claim_ids)]):
-                    if revision is None:
-                        found = self._db.execute(
-                            "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?"
-                            f" WHERE id = ? RETURNING {CLAIM_COLUMNS}",
-                            (now, claim_id),
-                        ).fetchall()
-                    else:
-                        found = self._db.execute(
-                            "UPDATE claims SET times_seen = times_seen + 1, last_seen = ?, verdict = ?, score = ?,"
-                            f" evidence_ids = ? WHERE id = ? RETURNING {CLAIM_COLUMNS}",
-                            (
-                                now,
-                                revision.verdict,
-                                float(revision.score),
-                                _bounded_evidence_ids(revision.evidence_ids),
-                                claim_id,
-                            ),
-                        ).fetchall()
-                    touched.append(_claim(found[0]) if found else None)
-        return touched
+        empty = np.empty((0, self.claim_index.dim), np.float32)
+        return self.write_claims((), empty, claim_ids, revisions)[1]
 
     @refused_when_full
     def delete_claim(self, claim_id: int) -> bool:
         """Forget one remembered claim; False when there is none of that id.
 
-        Its row goes and its vector is hidden from recall at once; from then on it is an index row no claim
-        points at, hidden at every later open too (see ``_orphans``), so the claim is never recalled again.
+        Its row and its key go; its vector stays in the index, pointed at by no claim, so the claim is never
+        recalled again (the web process keeps no list of such rows: its RSS does not grow with them).
         """
         with self._lock:
             self._require_open()
             with self._transaction():
-                found = self._db.execute("DELETE FROM claims WHERE id = ? RETURNING row", (claim_id,)).fetchall()
-            if not found:
-                return False
-            self._hidden_claim_rows |= {int(found[0][0])}
-            return True
+                found = self._db.execute("DELETE FROM claims WHERE id = ?", (claim_id,)).rowcount
+            self._claims_total -= found
+            return found > 0
 
     @refused_when_full
     def clear_claims(self) -> int:
@@ -578,9 +658,9 @@ class Store:
         with self._lock:
             self._require_open()
             with self._transaction():
-                deleted = self._db.execute("DELETE FROM claims RETURNING row").fetchall()
-            self._hidden_claim_rows = frozenset(range(len(self.claim_index)))
-            return len(deleted)
+                deleted = self._db.execute("DELETE FROM claims").rowcount
+            self._claims_total = 0
+            return int(deleted)
 
     def get_claim(self, claim_id: int) -> StoredClaim | None:
         with self._lock:
@@ -696,7 +776,7 @@ class Store:
             else:
                 with self._transaction():
                     self._db.executemany("DELETE FROM claims WHERE row = ?", [(row,) for row in lost])
-                self._hidden_claim_rows |= frozenset(lost)
+                self._claims_total -= len(lost)
                 log.warning("claim memory: %d claims had lost vectors and were forgotten", len(lost))
 
     def _referenced(self, table: str, rows: npt.NDArray[np.int64]) -> list[int]:
@@ -844,6 +924,25 @@ def _bounded_claim(found: tuple[Any, ...]) -> StoredClaim:
     except ValueError:  # the id list was longer than its bound (a row written before the bound): cut mid-way
         claim = _claim((*found[:4], "[]", *found[5:]))
         return dataclasses.replace(claim, evidence_ids=_leading_ids(str(found[4])))
+
+
+def _key_hash(key: str) -> int:
+    """A memory key as a signed 64-bit integer (SQLite's INTEGER): two keys collide with odds of 2**-64."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _closest(index: CompactIndex, vector: npt.NDArray[np.float32], rows: list[int]) -> tuple[int, float]:
+    """The row of ``rows`` whose vector is most similar to ``vector`` (the lower row on a tie) and its cosine;
+    (-1, -inf) when there is none. Read ``RECALL_CHUNK_ROWS`` at a time, so a crowded key costs time, not RAM."""
+    best_row, best_score = -1, -np.inf
+    ordered = sorted(rows)
+    for start in range(0, len(ordered), RECALL_CHUNK_ROWS):
+        chunk = ordered[start : start + RECALL_CHUNK_ROWS]
+        scores = index.reconstruct(chunk) @ vector
+        at = int(np.argmax(scores))
+        if scores[at] > best_score:
+            best_row, best_score = chunk[at], float(scores[at])
+    return best_row, best_score
 
 
 def _claim(found: tuple[Any, ...]) -> StoredClaim:

@@ -69,8 +69,8 @@ def create_app(settings: Settings) -> web.Application:
     app[BODY_ADMISSION] = BodyAdmission(settings.max_body_bytes, settings.max_body_bytes_in_flight)
     app[EMBEDDER] = embedder
     app[MEMORY_GUARD] = guard
-    app[METRICS] = Metrics(embedder, guard)
     app[STARTUP] = Startup(settings, embedder, guard)
+    app[METRICS] = Metrics(embedder, guard, app[STARTUP])
     app[HISTORY] = MemoryHistory(settings.history_points, settings.history_interval_s)
     app[WATCHDOG] = Watchdog(
         embedder,

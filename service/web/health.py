@@ -51,6 +51,10 @@ def health_report(
         "container_usage_mb": container_usage_mb(limit),
         "container_oom_kills": limit.cgroup.oom_kills() if limit.cgroup is not None else None,
         "requests": guard.requests,
+        "claim_memory": {
+            "claims": startup.store.claim_count() if startup.store is not None else None,
+            "max_claims": startup.settings.max_remembered_claims,
+        },
         "processes": {
             "web": {
                 **memory_fields(web),

@@ -16,13 +16,14 @@ from prometheus_client.registry import Collector
 from service.memory.guard import MemoryGuard
 from service.memory.monitor import MIB
 from service.model.embedder import Embedder
+from service.startup import Startup
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
 class Metrics:
-    def __init__(self, embedder: Embedder, guard: MemoryGuard) -> None:
+    def __init__(self, embedder: Embedder, guard: MemoryGuard, startup: Startup) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests", "HTTP requests answered", ["route", "method", "status"], registry=self.registry
@@ -41,6 +42,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(ModelCollector(embedder, guard))
+        self.registry.register(ClaimMemoryCollector(startup))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
@@ -90,3 +92,19 @@ class ModelCollector(Collector):
         buckets.append(("+Inf", sum(sizes.values())))
         total = sum(size * count for size, count in sizes.items())
         return HistogramMetricFamily("model_batch_size", "Texts per model call", buckets=buckets, sum_value=total)
+
+
+class ClaimMemoryCollector(Collector):
+    """The claim memory's size against its bound, so its growth shows before it is the slow part."""
+
+    def __init__(self, startup: Startup) -> None:
+        self.startup = startup
+
+    def collect(self) -> Iterator[Metric]:
+        if self.startup.store is not None:
+            yield GaugeMetricFamily("memory_claims", "Claims remembered", value=self.startup.store.claim_count())
+        yield GaugeMetricFamily(
+            "memory_claims_max",
+            "Claims the memory keeps at most (the least recently seen go first)",
+            value=self.startup.settings.max_remembered_claims,
+        )
