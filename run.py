@@ -11,18 +11,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from service.settings import Settings
 
 
 def main(argv: list[str]) -> None:
-    from aiohttp import web
-
     from service.ingest.command import ingest_files
     from service.logs import configure_logging
     from service.settings import Settings, parse_value
     from service.web.app import create_app
-    from service.web.server_limits import server_limits
 
     try:
         defaults = Settings.from_env()
@@ -54,15 +59,38 @@ def main(argv: list[str]) -> None:
     configure_logging(settings.log_level, settings.log_format, role="web")
     if options["command"] == "ingest":
         sys.exit(asyncio.run(ingest_files(settings, options["files"])))
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
+    asyncio.run(serve(create_app(settings), settings))
+
+
+async def serve(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` until SIGTERM or SIGINT, then let requests in flight finish (SHUTDOWN_GRACE_S) and clean up.
+
+    What web.run_app does, with the runner of service/web/server_limits.py (connection limits, write timeout,
+    JSON parser errors), which web.run_app cannot be given.
+    """
+    from aiohttp import web
+
+    from service.web.keys import METRICS
+    from service.web.server_limits import AppRunner
+
+    runner = AppRunner(
+        app,
+        settings,
+        app[METRICS].refusals,
         shutdown_timeout=settings.shutdown_grace_s,
-        access_log=None,
         handler_cancellation=True,  # a client gone away takes its queued work with it
-        **server_limits(),  # request heads, keep-alive and the header deadline: see service/web/server_limits.py
     )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        logging.getLogger(__name__).info("Serving on %s", site.name)
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def shown(value: object) -> object:

@@ -40,6 +40,13 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        self.refusals = Counter(
+            "http_refusals",
+            "Requests and connections refused by the HTTP server itself, before or around any handler, by reason "
+            "(see service/web/server_limits.py)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.registry.register(ModelCollector(embedder, guard))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
