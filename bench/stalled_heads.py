@@ -104,24 +104,24 @@ async def main() -> None:
             )
         else:
             payload = largest_head(max_headers, max_field_size, False)[: options.head_bytes]
-        connections = []
+        writers = []
         for _ in range(options.connections):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(payload)
-            connections.append((reader, writer))
+            writers.append(writer)
         await asyncio.sleep(3)
         after = process.memory_info().rss
         alive = server.returncode is None
-        kept = sum(not reader.at_eof() for reader, _ in connections)
+        kept = sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port for c in process.net_connections())
         per_connection = (after - before) / options.connections / 1024
         print(
             f"{options.limits} limits {limits}: {options.connections} connections x {len(payload):,} bytes "
             f"of heads: server RSS {before / 2**20:.1f} -> {after / 2**20:.1f} MiB "
-            f"({per_connection:,.1f} KiB per connection); {kept} connections kept open; "
+            f"({per_connection:,.1f} KiB per connection); the server kept {kept} open; "
             f"server {'up' if alive else 'gone'}"
         )
-        for _, writer in connections:
-            writer.close()
+        for writer in writers:
+            writer.transport.abort()
     finally:
         server.terminate()
         await server.wait()

@@ -30,9 +30,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # What the web process may spend on connections in 512 MiB: the model child may reach MODEL_RSS_BUDGET_MB (380),
 # the idle web process takes about 60 and bodies in flight about 36 at peak (see MAX_BODY_BYTES_IN_FLIGHT),
-# which leaves about 36 MiB. A connection holds at most CONNECTION_COST_MIB of request heads
-# (bench/stalled_heads.py), hence the default of MAX_CONNECTIONS.
-CONNECTIONS_BUDGET_MIB = 36
+# which leaves about 32 MiB. A connection holds at most CONNECTION_COST_MIB of request heads: 0.9 MiB measured
+# with maximal heads pipelined behind a request being answered (bench/stalled_heads.py --pipelined 32), whose
+# answer the write timeout and the kernel's send buffer bound (service/web/server_limits.py).
+CONNECTIONS_BUDGET_MIB = 32
 CONNECTION_COST_MIB = 1.0
 MAX_CONNECTIONS_DEFAULT = int(CONNECTIONS_BUDGET_MIB / CONNECTION_COST_MIB)
 
