@@ -109,14 +109,14 @@ def largest_head() -> bytes:
     return b"GET /health HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n"
 
 
+def server_of(client: Client) -> limits.Server:
+    assert client.server.runner is not None and isinstance(client.server.runner.server, limits.Server)
+    return client.server.runner.server
+
+
 def server_connections(client: Client) -> list[limits.Connection]:
     """The server's connections (aiohttp's Server.connections), the closing ones included."""
-    assert client.server.runner is not None and isinstance(client.server.runner.server, limits.Server)
-    return [
-        connection
-        for connection in client.server.runner.server.connections
-        if isinstance(connection, limits.Connection)
-    ]
+    return [connection for connection in server_of(client).connections if isinstance(connection, limits.Connection)]
 
 
 def open_connections(client: Client) -> int:
@@ -194,6 +194,9 @@ async def test_a_slowloris_neither_blocks_others_nor_grows_memory(client: Client
 
     dribbling = asyncio.create_task(dribble())
     try:
+        # Opened at once, they wait in line, or are refused once it is full, until the first bytes of those
+        # read make these closable for the next: the attack's steady state, where a normal client comes in.
+        await wait_until(lambda: not server_of(client).line, timeout_s=WAIT_S, what="the line to empty")
         statuses = await serve_normally(client, dribbling)
         await dribbling
     finally:
@@ -380,6 +383,7 @@ async def test_past_max_connections_the_oldest_idle_connection_makes_room(tmp_pa
         held = [await connect(client) for _ in range(4)]
         try:
             await wait_until(lambda: open_connections(client) == 4, timeout_s=WAIT_S, what="4 connections")
+            await asyncio.sleep(limits.IDLE_GRACE_S)  # past it, an idle connection may be closed for another
             status, _, _ = await status_then_close(
                 client, b"GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
             )
@@ -392,29 +396,40 @@ async def test_past_max_connections_the_oldest_idle_connection_makes_room(tmp_pa
             drop(held)
 
 
-async def test_past_max_connections_all_answering_a_new_connection_is_closed(tmp_path: Path) -> None:
-    """MAX_CONNECTIONS, lowered to 4, each answering (its answer unread): a fifth is closed at once, unread."""
-    async with served(Settings(data_dir=tmp_path / "data", max_connections=4)) as client:
-        held = [await connect(client, receive_buffer=4096) for _ in range(4)]
+async def test_past_max_connections_all_answering_new_connections_wait_in_line(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS, lowered to 2, both answering (their answers unread): the next ones wait in line, unread,
+    up to WAITING_PER_CONNECTION x 2; one more is closed at once. Once the two are gone, the line is served."""
+    async with served(Settings(data_dir=tmp_path / "data", max_connections=2)) as client:
+        held = [await connect(client, receive_buffer=4096) for _ in range(2)]
+        waiting: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         try:
             for _, writer in held:
                 writer.write(b"GET /openapi.json HTTP/1.1\r\nHost: h\r\n\r\n" * UNREAD_ANSWERS)
             await wait_until(
-                lambda: sum(connection.answering for connection in server_connections(client)) == 4,
+                lambda: sum(connection.answering for connection in server_connections(client)) == 2,
                 timeout_s=WAIT_S,
-                what="4 connections blocked on their unread answers",
+                what="2 connections blocked on their unread answers",
+            )
+            for _ in range(limits.WAITING_PER_CONNECTION * 2):
+                waiting.append(await connect(client))
+                waiting[-1][1].write(b"GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            await wait_until(
+                lambda: refusals(client, "connection_waiting") == len(waiting), timeout_s=WAIT_S, what="the line"
             )
             reader, writer = await connect(client)
             writer.write(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
             with contextlib.suppress(ConnectionResetError):
                 async with asyncio.timeout(WAIT_S):
-                    assert await reader.read() == b""
+                    assert await reader.read() == b""  # closed, unanswered
             writer.close()
             assert refusals(client, "connection_refused") == 1
-        finally:
+            assert not any(reader.at_eof() for reader, _ in waiting)
             drop(held)
-        await wait_until(lambda: open_connections(client) == 0, timeout_s=WAIT_S, what="the held connections closed")
-        assert (await client.get("/health")).status == 200
+            async with asyncio.timeout(WAIT_S):
+                answers = [await reader.read() for reader, _ in waiting]
+            assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
+        finally:
+            drop(held + waiting)
 
 
 async def test_a_connection_without_a_complete_head_by_the_deadline_is_closed(tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ class Metrics:
         )
         self.refusals = Counter(
             "http_refusals",
-            "Requests and connections refused by the HTTP server itself, before or around any handler, by reason "
-            "(see service/web/server_limits.py)",
+            "Requests and connections the HTTP server itself refused, closed or held back, before or around any "
+            "handler, by reason (see service/web/server_limits.py)",
             ["reason"],
             registry=self.registry,
         )

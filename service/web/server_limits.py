@@ -72,6 +72,12 @@ QUEUED_REQUESTS = 1
 # client that does not read, memory the container's cgroup is charged for. 128 KiB (the kernel doubles it)
 # still carries 5 MB/s at a 50 ms round trip, more than any answer here needs.
 SEND_BUFFER_BYTES = 128 * 1024
+# Connections that may wait for a free place, per MAX_CONNECTIONS (a few KiB each in this process).
+WAITING_PER_CONNECTION = 4
+# How long a silent connection, since it was let in or last answered, is kept from being closed for another:
+# one just let in has its request to be read (a turn of the event loop, far less than this), and a client
+# between two requests sends the next one at once.
+IDLE_GRACE_S = 1.0
 # At most one log line per reason this often, with the count of those left out since the last one.
 REFUSAL_LOG_INTERVAL_S = 10.0
 
@@ -109,9 +115,17 @@ class Connection(RequestHandler):
         # module constant): stop reading once QUEUED_REQUESTS heads wait, resume when none does.
         self._max_msg_queue_size = QUEUED_REQUESTS
         self._msg_queue_resume_size = 0
+        self.server = manager
         self.write_timeout_s = write_timeout_s
         self.refusals = refusals
         self._write_deadline: asyncio.TimerHandle | None = None
+        # In Server's line for a free place: not read until admitted (see Server.connection_made).
+        self.waiting = False
+        # Whether it has had an answer: such a client is closed for another after those that never finished a head.
+        self.answered = False
+        # Since it was let in, last answered or last finished a head: when, and whether bytes have come since.
+        self._turn_started = self._loop.time()
+        self._heard = False
 
     @property
     def answering(self) -> bool:
@@ -123,6 +137,51 @@ class Connection(RequestHandler):
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         super().connection_made(transport)
+
+    def wait(self) -> None:
+        """Stop reading until :meth:`admit`: what the client sends stays in the kernel's buffer meanwhile."""
+        self.waiting = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def admit(self) -> None:
+        self.waiting = False
+        self._start_turn()
+        if self.transport is not None:
+            self.transport.resume_reading()
+
+    def _start_turn(self) -> None:
+        self._turn_started = self._loop.time()
+        self._heard = False
+
+    def closable(self) -> bool:
+        """Whether this connection may be closed for a waiting one: open, read, no request being answered or
+        queued, and either sending a head it has not finished (a slowloris's) or silent for IDLE_GRACE_S
+        since it was let in or last answered (aiohttp's own state: it has no public word for either)."""
+        if self.transport is None or self.waiting or self._request_in_progress or self._messages:
+            return False
+        return self._heard or self._loop.time() - self._turn_started >= IDLE_GRACE_S
+
+    def data_received(self, data: bytes) -> None:
+        queued = len(self._messages)
+        super().data_received(data)
+        if len(self._messages) > queued:
+            self._start_turn()  # a complete head: protected until its answer starts (a turn of the loop or two)
+        elif data:
+            self._heard = True  # bytes of a head not yet complete
+            if self.server.line:  # a slowloris's byte makes its connection closable for one waiting
+                self._loop.call_soon(self.server.admit_waiting)
+
+    async def finish_response(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        """Answer, then let a waiting connection in: this one is idle from the next turn of the loop."""
+        try:
+            return await super().finish_response(request, resp, start_time)
+        finally:
+            self.answered = True
+            self._start_turn()
+            self._loop.call_soon(self.server.admit_waiting)
 
     def pause_writing(self) -> None:
         """The send buffer is full (the client is not reading): it has WRITE_TIMEOUT_S to drain it."""
@@ -201,7 +260,13 @@ def parse_error(exc: HttpProcessingError, max_field_size: int) -> ServiceError:
 
 
 class Server(web.Server):
-    """aiohttp's server, making :class:`Connection` protocols and keeping at most MAX_CONNECTIONS of them."""
+    """aiohttp's server, making :class:`Connection` protocols and reading at most MAX_CONNECTIONS of them.
+
+    Every new connection joins a line and is let in, in turn, when fewer than MAX_CONNECTIONS are being read
+    or when the oldest that is not being answered (idle, or still sending its head) can be closed for it.
+    A connection in the line costs a few KiB and is closed by KEEPALIVE_TIMEOUT_S if it waits that long;
+    past WAITING_PER_CONNECTION x MAX_CONNECTIONS in line, a new one is closed at once.
+    """
 
     def __init__(self, app_server: web.Server, settings: Settings, refusals: Counter) -> None:
         super().__init__(
@@ -211,6 +276,7 @@ class Server(web.Server):
         )
         self.settings = settings
         self.refusals = RefusalLog(refusals)
+        self.line: collections.deque[Connection] = collections.deque()
 
     def __call__(self) -> Connection:
         return Connection(
@@ -226,23 +292,47 @@ class Server(web.Server):
         )
 
     def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
-        """Past MAX_CONNECTIONS, close the oldest connection not being answered, or else this new one."""
         super().connection_made(handler, transport)
-        connections = self.connections  # oldest first
-        if len(connections) <= self.settings.max_connections:
+        assert isinstance(handler, Connection)
+        handler.wait()
+        self.line.append(handler)
+        self.admit_waiting()
+        if not handler.waiting:
             return
-        idle = next((c for c in connections if c is not handler and evictable(c)), None)
-        if idle is not None:
-            self.refusals.refused("connection_evicted", "MAX_CONNECTIONS reached: closed the oldest idle connection")
-            idle.force_close()
-        else:
-            self.refusals.refused("connection_refused", "MAX_CONNECTIONS reached, all being answered: refused one")
+        if len(self.line) > WAITING_PER_CONNECTION * self.settings.max_connections:
+            self.line.pop()
+            self.refusals.refused("connection_refused", "MAX_CONNECTIONS reached and the line full: refused one")
             handler.force_close()
+        else:
+            self.refusals.refused("connection_waiting", "MAX_CONNECTIONS reached, all being answered: one waits")
 
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        super().connection_lost(handler, exc)
+        # From the next turn of the loop: aiohttp closes the transport after telling the server.
+        asyncio.get_running_loop().call_soon(self.admit_waiting)
 
-def evictable(connection: RequestHandler) -> bool:
-    """Open (not already being closed) and not answering a request: idle, or still sending its head."""
-    return isinstance(connection, Connection) and connection.transport is not None and not connection.answering
+    def admit_waiting(self) -> None:
+        """Let connections in from the line, oldest first, while there is room or an idle one to close for it."""
+        while self.line:
+            if self.line[0].transport is None:  # closed while it waited
+                self.line.popleft()
+                continue
+            if self._reading() >= self.settings.max_connections and not self._close_an_idle_one():
+                return
+            self.line.popleft().admit()
+
+    def _reading(self) -> int:
+        return sum(c.transport is not None and not c.waiting for c in self.connections if isinstance(c, Connection))
+
+    def _close_an_idle_one(self) -> bool:
+        """Close the oldest connection that is read but not answering: one that has never finished a request
+        head (a slowloris's) first, else one idle between requests."""
+        idle = [c for c in self.connections if isinstance(c, Connection) and c.closable()]
+        if not idle:
+            return False
+        self.refusals.refused("connection_evicted", "MAX_CONNECTIONS reached: closed the oldest idle one")
+        min(idle, key=lambda c: c.answered).force_close()  # min: the first, the oldest, of equals
+        return True
 
 
 class AppRunner(web.AppRunner):
