@@ -147,8 +147,8 @@ class Settings:
     max_connections: int = field(
         default=MAX_CONNECTIONS_DEFAULT,
         metadata=_help(
-            "connections open at once; a new one past it closes the oldest that is not being answered "
-            "(idle, or still sending its head), or is itself closed when every one is"
+            "connections read at once; past it a new one waits in line (up to 4 times as many) until a place "
+            "frees up or one not being answered (sending a head it does not finish, or silent) is closed for it"
         ),
     )
     write_timeout_s: float = field(
