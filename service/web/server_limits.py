@@ -305,7 +305,7 @@ class Server(web.Server):
             self.refusals.refused("connection_refused", "MAX_CONNECTIONS reached and the line full: refused one")
             handler.force_close()
         else:
-            self.refusals.refused("connection_waiting", "MAX_CONNECTIONS reached, all being answered: one waits")
+            self.refusals.refused("connection_waiting", "MAX_CONNECTIONS reached: a new connection waits in line")
 
     def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
         super().connection_lost(handler, exc)
