@@ -237,7 +237,7 @@ class Connection(RequestHandler):
 
 
 def parse_error(exc: HttpProcessingError, max_field_size: int) -> ServiceError:
-    """What the client did wrong, without the client's bytes that aiohttp's messages quote (they go to the log)."""
+    """What the client did wrong, in words that never quote the client's bytes (aiohttp's messages do)."""
     if isinstance(exc, LineTooLong):
         if exc.args[1] == max_field_size:
             return RequestHeadTooLarge(f"a header (name and value) is longer than {max_field_size} bytes")
