@@ -13,22 +13,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from service.settings import Settings
 
 
 def main(argv: list[str]) -> None:
-    from aiohttp import web
-
     from service.ingest.command import ingest_files
     from service.logs import configure_logging
     from service.settings import Settings, parse_value
     from service.web.app import create_app
-    from service.web.server_limits import server_limits
 
     try:
         defaults = Settings.from_env()
@@ -71,15 +72,38 @@ def main(argv: list[str]) -> None:
         if len(options["files"]) != 1:
             parser.error("check takes one FILE, or - to read standard input")
         sys.exit(asyncio.run(check_text(settings, str(options["files"][0]), options["url"], options["as_json"])))
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
+    asyncio.run(serve(create_app(settings), settings))
+
+
+async def serve(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` until SIGTERM or SIGINT, then let requests in flight finish (SHUTDOWN_GRACE_S) and clean up.
+
+    What web.run_app does, with the runner of service/web/server_limits.py (connection limits, write timeout,
+    JSON parser errors), which web.run_app cannot be given.
+    """
+    from aiohttp import web
+
+    from service.web.keys import METRICS
+    from service.web.server_limits import AppRunner
+
+    runner = AppRunner(
+        app,
+        settings,
+        app[METRICS].refusals,
         shutdown_timeout=settings.shutdown_grace_s,
-        access_log=None,
         handler_cancellation=True,  # a client gone away takes its queued work with it
-        **server_limits(),  # request heads, keep-alive and the header deadline: see service/web/server_limits.py
     )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        logging.getLogger(__name__).info("Serving on %s", site.name)
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 async def check_text(settings: Settings, source: str, url: str | None, as_json: bool) -> int:
@@ -89,7 +113,8 @@ async def check_text(settings: Settings, source: str, url: str | None, as_json: 
 
     from client.check import CheckError, check, read_text
     from service.web.app import create_app
-    from service.web.server_limits import server_limits
+    from service.web.keys import METRICS
+    from service.web.server_limits import AppRunner
 
     try:
         text = read_text(source)
@@ -99,7 +124,8 @@ async def check_text(settings: Settings, source: str, url: str | None, as_json: 
     if url is not None:
         return await check(url, text, as_json=as_json)
     print("Starting the service and its model (--url uses a running one)...", file=sys.stderr)
-    runner = web.AppRunner(create_app(settings), access_log=None, handler_cancellation=True, **server_limits())
+    app = create_app(settings)
+    runner = AppRunner(app, settings, app[METRICS].refusals, handler_cancellation=True)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

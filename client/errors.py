@@ -137,6 +137,26 @@ class InternalError(ServiceError):
     code = "internal_error"
 
 
+class MalformedRequest(ServiceError):
+    """The HTTP request itself could not be parsed (the client library's fault, not the text's)."""
+
+    code = "malformed_request"
+
+
+class RequestTargetTooLong(ServiceError):
+    code = "uri_too_long"
+
+
+class RequestHeadTooLarge(ServiceError):
+    code = "request_header_fields_too_large"
+
+
+class InsufficientStorage(ServiceError):
+    """The service's disk is full: the write was refused whole; reads go on, and it succeeds once space returns."""
+
+    code = "insufficient_storage"
+
+
 class Unavailable(ServiceError):
     """503: the service cannot serve now but may shortly; the client retries these after ``Retry-After``."""
 
@@ -197,6 +217,10 @@ ERRORS_BY_CODE: dict[str, type[ServiceError]] = {
         TextRejected,
         RateLimited,
         InternalError,
+        MalformedRequest,
+        RequestTargetTooLong,
+        RequestHeadTooLarge,
+        InsufficientStorage,
         Busy,
         MemoryLimitExceeded,
         ModelUnavailable,

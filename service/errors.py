@@ -85,6 +85,19 @@ class ModelOverloaded(ModelError):
     """The queue in front of the model is full."""
 
 
+class MalformedRequest(ServiceError):
+    """aiohttp's HTTP parser could not read the request (its line, headers or chunked body): answered before any
+    handler runs, and the connection closed, since what follows on it cannot be trusted to be a request."""
+
+
+class RequestTargetTooLong(MalformedRequest):
+    """The request target (path and query) is longer than the server reads."""
+
+
+class RequestHeadTooLarge(MalformedRequest):
+    """A header is longer, or the headers more numerous, than the server reads."""
+
+
 class TextRejected(ServiceError):
     """The model fails on this request's texts alone (a batch that failed was split to find them): not retryable."""
 
@@ -125,6 +138,9 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     ModelOverloaded: HttpMapping(503, "model_overloaded", retry_after_s=1),
     TextRejected: HttpMapping(422, "text_rejected"),
     StorageFull: HttpMapping(507, "insufficient_storage"),
+    MalformedRequest: HttpMapping(400, "malformed_request", close_connection=True),
+    RequestTargetTooLong: HttpMapping(414, "uri_too_long", close_connection=True),
+    RequestHeadTooLarge: HttpMapping(431, "request_header_fields_too_large", close_connection=True),
 }
 
 

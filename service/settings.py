@@ -28,6 +28,15 @@ ORIGIN = re.compile(r"\*|https?://[^/\s]+")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# What the web process may spend on connections in 512 MiB: the model child may reach MODEL_RSS_BUDGET_MB (380),
+# the idle web process takes about 60 and bodies in flight about 36 at peak (see MAX_BODY_BYTES_IN_FLIGHT),
+# which leaves about 32 MiB. A connection holds at most CONNECTION_COST_MIB of request heads: 0.9 MiB measured
+# with maximal heads pipelined behind a request being answered (bench/stalled_heads.py --pipelined 32), whose
+# answer the write timeout and the kernel's send buffer bound (service/web/server_limits.py).
+CONNECTIONS_BUDGET_MIB = 32
+CONNECTION_COST_MIB = 1.0
+MAX_CONNECTIONS_DEFAULT = int(CONNECTIONS_BUDGET_MIB / CONNECTION_COST_MIB)
+
 
 def _help(text: str) -> dict[str, Any]:
     return {"help": text}
@@ -141,6 +150,28 @@ class Settings:
         default=10.0,
         metadata=_help("time a request body may take to arrive (408 after it): MAX_BODY_BYTES in 10 s is 100 KiB/s"),
     )
+    # Connections: see service/web/server_limits.py and the README's "Hostile clients" for how these were chosen.
+    keepalive_timeout_s: float = field(
+        default=75.0,
+        metadata=_help(
+            "idle keep-alive, and the time a client has to send a complete request head, counted from when the "
+            "connection opens or its last answer was sent; keep it above the idle timeout of a proxy in front"
+        ),
+    )
+    max_connections: int = field(
+        default=MAX_CONNECTIONS_DEFAULT,
+        metadata=_help(
+            "connections read at once; past it a new one waits in line (up to 4 times as many) until a place "
+            "frees up or one not being answered (sending a head it does not finish, or silent) is closed for it"
+        ),
+    )
+    write_timeout_s: float = field(
+        default=30.0,
+        metadata=_help(
+            "time a client may leave an answer unread (the server's send buffer full) before its connection is "
+            "closed and the answer dropped"
+        ),
+    )
     max_claims: int = field(default=200, metadata=_help("most claims in one text (422 above)"))
     max_evidence_per_request: int = field(
         default=1000,
@@ -210,6 +241,7 @@ class Settings:
             "max_remembered_claims",
             "max_passages_per_client",
             "history_points",
+            "max_connections",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.upper()} must be at least 1")
@@ -217,6 +249,8 @@ class Settings:
             raise ValueError("DEFAULT_TOP_K must be between 1 and MAX_TOP_K")
         if self.max_evidence_per_request < self.max_top_k:
             raise ValueError("MAX_EVIDENCE_PER_REQUEST must be at least MAX_TOP_K")
+        if self.keepalive_timeout_s <= 0 or self.write_timeout_s <= 0:
+            raise ValueError("KEEPALIVE_TIMEOUT_S and WRITE_TIMEOUT_S must be positive")
         check_api_keys(self.api_keys)
         if self.rate_limit_per_min < 0:
             raise ValueError("RATE_LIMIT_PER_MIN must be 0 (no limit) or more")

@@ -41,6 +41,13 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        self.refusals = Counter(
+            "http_refusals",
+            "Requests and connections the HTTP server itself refused, closed or held back, before or around any "
+            "handler, by reason (see service/web/server_limits.py)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.registry.register(ModelCollector(embedder, guard))
         self.registry.register(ClaimMemoryCollector(startup))
 

@@ -40,6 +40,25 @@ def error_response(status: int, code: str, message: str, retry_after_s: int | No
     return response
 
 
+def service_error_response(error: ServiceError) -> web.Response:
+    """The answer to ``error``: the status, Retry-After, challenge and close that service.errors's table gives it.
+
+    Also used by service.web.server_limits for the HTTP parser's refusals, which no middleware sees.
+    """
+    mapping = http_mapping(error)
+    retry_after_s = mapping.retry_after_s if error.retry_after_s is None else error.retry_after_s
+    response = error_response(mapping.status, mapping.code, str(error), retry_after_s)
+    if mapping.www_authenticate is not None:
+        response.headers["WWW-Authenticate"] = mapping.www_authenticate
+    if mapping.close_connection:
+        response.force_close()
+    return response
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -54,14 +73,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             response.headers["Allow"] = error.headers["Allow"]
         return response
     except ServiceError as error:
-        mapping = http_mapping(error)
-        retry_after_s = mapping.retry_after_s if error.retry_after_s is None else error.retry_after_s
-        response = error_response(mapping.status, mapping.code, str(error), retry_after_s)
-        if mapping.www_authenticate is not None:
-            response.headers["WWW-Authenticate"] = mapping.www_authenticate
-        if mapping.close_connection:
-            response.force_close()
-        return response
+        return service_error_response(error)
     except Exception:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
@@ -71,7 +83,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Tag logs with the caller's X-Request-ID (or a new one) and echo it in the response."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = given if ACCEPTABLE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    request_id = given if ACCEPTABLE_REQUEST_ID.fullmatch(given) else new_request_id()
     token = REQUEST_ID.set(request_id)
     try:
         response = await handler(request)
