@@ -211,7 +211,9 @@ async def test_death_seen_first_by_the_watchdog_is_retried_at_once(settings: Set
         await embedder.stop()
 
 
-async def test_child_stopped_between_batches_is_found_by_ping_and_replaced(settings: Settings) -> None:
+async def test_child_stopped_between_batches_is_found_by_ping_and_replaced(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     embedder = Embedder(settings)
     await embedder.start()
     try:
@@ -229,6 +231,7 @@ async def test_child_stopped_between_batches_is_found_by_ping_and_replaced(setti
         assert embedder.state is State.RESTARTING
         await wait_until(lambda: embedder.state is State.READY, what="the replacement child")
         assert embedder.stats.last_restart_reason.startswith("hung: no answer to a ping")
+        assert "ignored shutdown" not in caplog.text  # killed at once: a stopped child cannot heed a request
         assert embedder.pid != stopped and not pid_exists(stopped)
         assert embedder.stats.restarts == {"hung": 1}
         assert (await embedder.embed(["The harbour opens at dawn."])).shape == (1, 384)

@@ -183,7 +183,8 @@ class Embedder:
                     async with self._batch_lock:
                         pass
         if old is not None:
-            await self._retire(old)
+            # A child that stopped answering cannot heed a shutdown request: it is killed at once.
+            await self._retire(old, STOP_GRACE_S if graceful else 0.0)
         await self._spawn()
         if self.state is not State.FAILED:
             self.stats.last_restart_seconds = time.monotonic() - started
@@ -242,9 +243,9 @@ class Embedder:
         await self._retire(child)
         self._fail_queue(ModelUnavailable(self.failure))
 
-    async def _retire(self, child: ModelProcess) -> None:
+    async def _retire(self, child: ModelProcess, grace_s: float = STOP_GRACE_S) -> None:
         self._detach(child)
-        await child.stop(STOP_GRACE_S)
+        await child.stop(grace_s)
 
     def _detach(self, child: ModelProcess) -> None:
         loop = asyncio.get_running_loop()

@@ -92,8 +92,11 @@ class ModelProcess:
         return f"exit code {code}"
 
     async def stop(self, grace_s: float) -> None:
-        """Ask the child to exit; SIGTERM, then SIGKILL, if it has not within ``grace_s`` each."""
-        if self.is_alive():
+        """Ask the child to exit; SIGTERM, then SIGKILL, if it has not within ``grace_s`` each (0: SIGKILL at once)."""
+        if self.is_alive() and grace_s <= 0:
+            self.process.kill()
+            await self.wait_exit(REAP_WAIT_S)
+        elif self.is_alive():
             with contextlib.suppress(OSError):
                 self.send(Shutdown())
             if not await self.wait_exit(grace_s):
