@@ -43,9 +43,11 @@ MMAP_THRESHOLD_BYTES = 1 << 20  # see service.memory.heap.fix_mmap_threshold; th
 log = logging.getLogger("model_proc.child")
 
 
-def main(conn: Connection, spec: ModelSpec, parent_pid: int, log_level: str, log_format: str) -> None:
+def main(conn: Connection, spec: ModelSpec, log_level: str, log_format: str) -> None:
     from service.logs import configure_logging
 
+    # The web process, or the forkserver that forked this child for it (it exits with the web process).
+    parent_pid = os.getppid()
     configure_logging(log_level, log_format, role="model")
     exit_with_parent()
     volunteer_for_oom_kill()

@@ -91,6 +91,13 @@ class Settings:
             "the child packs texts into calls whose predicted peak stays under it"
         ),
     )
+    model_start_method: str = field(
+        default="forkserver",
+        metadata=_help(
+            "how model children start: forkserver (forked from a process that has imported the model libraries "
+            "once: a restart costs a model load) or spawn (a fresh interpreter each time)"
+        ),
+    )
     model_rss_budget_mb: float = field(
         default=380.0, metadata=_help("model child RSS above which the watchdog restarts it")
     )
@@ -224,6 +231,8 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.model_start_method not in ("forkserver", "spawn"):
+            raise ValueError("MODEL_START_METHOD must be forkserver or spawn")
         if self.log_format not in ("plain", "json"):
             raise ValueError("LOG_FORMAT must be plain or json")
         if self.max_tokens < 16:

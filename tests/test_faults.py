@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from pytest_aiohttp import AiohttpClient
 
@@ -237,3 +238,27 @@ async def test_child_stopped_between_batches_is_found_by_ping_and_replaced(
         assert (await embedder.embed(["The harbour opens at dawn."])).shape == (1, 384)
     finally:
         await embedder.stop()
+
+
+async def test_a_spawned_child_serves_and_is_replaced_as_a_forked_one_is(settings: Settings) -> None:
+    embedder = Embedder(settings.replace(model_start_method="spawn"))
+    await embedder.start()
+    try:
+        first = embedder.pid
+        assert first is not None
+        assert psutil.Process(first).ppid() == os.getpid()  # no forkserver between them
+        os.kill(first, signal.SIGKILL)
+        vectors = await embedder.embed(["The harbour opens at dawn."])  # retried on the replacement
+        assert vectors.shape == (1, 384) and embedder.pid != first
+        assert embedder.stats.restarts == {"died": 1}
+    finally:
+        await embedder.stop()
+
+
+async def test_a_forked_child_comes_from_the_forkserver_not_the_web_process(embedder: Embedder) -> None:
+    pid = embedder.pid
+    assert pid is not None
+    launcher = psutil.Process(pid).parent()
+    assert launcher is not None and launcher.pid != os.getpid()
+    assert "forkserver" in " ".join(launcher.cmdline())
+    assert launcher.ppid() == os.getpid()

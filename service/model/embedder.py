@@ -34,7 +34,7 @@ from model_proc.protocol import BatchFailed, BootFailed, EmbedBatch, Embeddings,
 from service.errors import ModelCrashed, ModelOverloaded, ModelTimeout, ModelUnavailable, TextRejected
 from service.model.cpu import model_threads
 from service.model.fair_queue import FairQueue
-from service.model.process import ModelProcess
+from service.model.process import ModelProcess, start_context
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ class Embedder:
             threads=model_threads(settings.model_threads),
             call_budget_mb=settings.model_call_budget_mb,
         )
+        self._start_context = start_context(settings.model_start_method)
         self.state = State.STARTING
         self.failure = ""
         self.child: ModelProcess | None = None
@@ -227,7 +228,7 @@ class Embedder:
     def _start_child(self) -> tuple[ModelProcess, asyncio.Future[Ready]]:
         """A new child, watched through its pipe and its sentinel, and the future of its READY."""
         loop = asyncio.get_running_loop()
-        child = ModelProcess(self.spec, self.settings.log_level, self.settings.log_format)
+        child = ModelProcess(self.spec, self.settings.log_level, self.settings.log_format, self._start_context)
         self.child = child
         self._handshake = handshake = loop.create_future()
         loop.add_reader(child.conn.fileno(), self._on_readable, child)

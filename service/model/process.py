@@ -1,8 +1,11 @@
 """One model child as the web process sees it: spawn it, talk to it, reap it.
 
-The child is started with the ``spawn`` method so it inherits nothing from the
-event loop. Only :mod:`model_proc.child` is imported here, and it loads
-fastembed lazily inside the child, so the web process never imports it.
+The child never inherits the event loop: it is forked from multiprocessing's
+forkserver, a clean process that has imported onnxruntime and fastembed once (see
+:mod:`model_proc.preload`), so a restart costs a model load rather than a Python
+start-up; or, with MODEL_START_METHOD=spawn, started as a fresh interpreter. Only
+:mod:`model_proc.child` is imported here, and it loads fastembed lazily inside the
+child, so the web process never imports it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import os
 import signal
 import time
 from multiprocessing.connection import Connection
@@ -20,19 +22,29 @@ from model_proc import child
 from model_proc.protocol import ModelSpec, Ping, Pong, Ready, Shutdown, ToChild
 
 log = logging.getLogger(__name__)
-SPAWN = multiprocessing.get_context("spawn")
 REAP_WAIT_S = 1.0
+
+
+def start_context(method: str) -> multiprocessing.context.BaseContext:
+    """The multiprocessing context children are started with; the forkserver preloads the model libraries
+    (this must be said before it first starts, which happens with the first child)."""
+    context = multiprocessing.get_context(method)
+    if isinstance(context, multiprocessing.context.ForkServerContext):
+        context.set_forkserver_preload(["model_proc.preload"])
+    return context
 
 
 class ModelProcess:
     """A spawned child, its end of the pipe, and what we know about it."""
 
-    def __init__(self, spec: ModelSpec, log_level: str, log_format: str) -> None:
-        parent_end, child_end = SPAWN.Pipe(duplex=True)
+    def __init__(
+        self, spec: ModelSpec, log_level: str, log_format: str, context: multiprocessing.context.BaseContext
+    ) -> None:
+        parent_end, child_end = context.Pipe(duplex=True)
         self.conn: Connection = parent_end
-        self.process = SPAWN.Process(
+        self.process: multiprocessing.process.BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=child.main,
-            args=(child_end, spec, os.getpid(), log_level, log_format),
+            args=(child_end, spec, log_level, log_format),
             name="model-child",
             daemon=True,
         )
