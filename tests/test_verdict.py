@@ -170,3 +170,54 @@ def test_an_opposite_in_a_short_clause_refutes_when_the_passage_never_says_the_c
     go = judge("On the first semaphore signals, a horizontal arm meant go.", [Passage("p0", signal, 0.7)], THRESHOLD)
     assert go.verdict == REFUTED and go.explanation == 'the claim says "go"; p0 says "stop"'
     assert verdict_of("On the first semaphore signals, a horizontal arm meant stop.", signal) == SUPPORTED
+
+
+EIFFEL = (
+    "The Eiffel Tower in Paris was completed in 1889 for the Exposition Universelle "
+    "and was originally about 300 metres tall."
+)
+
+
+def test_a_place_given_with_its_country_is_compared_as_that_place() -> None:
+    """ "Paris, France": the country qualifies the city, it is not compared with any other name of the passage."""
+    paris = judge("The Eiffel Tower is located in Paris, France.", [Passage("kb-0206", EIFFEL, 0.74)], THRESHOLD)
+    assert paris.verdict == SUPPORTED and paris.explanation.startswith("kb-0206 states it")
+    lyon = judge("The Eiffel Tower is located in Lyon, France.", [Passage("kb-0206", EIFFEL, 0.68)], THRESHOLD)
+    assert lyon.verdict == REFUTED and lyon.explanation == 'the claim says "Lyon"; kb-0206 says "Paris"'
+    # A list of places is not a place and its country.
+    assert verdict_of("The Eiffel Tower stands in Lyon, Marseille and Nice.", EIFFEL) == REFUTED
+
+
+EVEREST = (
+    "The summit of Mount Everest stands 8,848.86 metres above sea level, "
+    "a height announced jointly by China and Nepal in December 2020."
+)
+MAUNA_KEA = (
+    "Mount Everest is not the tallest mountain when measured from base to summit; "
+    "Mauna Kea in Hawaii rises more than 10,000 metres from its base on the Pacific seafloor."
+)
+KILIMANJARO = (
+    "Mount Kilimanjaro in northeastern Tanzania is the highest mountain in Africa, "
+    "with its Kibo summit reaching 5,895 metres above sea level."
+)
+
+
+def test_a_superlative_with_another_measure_or_scope_is_another_superlative() -> None:
+    """Not the tallest from base to summit, nor the highest in Africa, says nothing of the highest on Earth."""
+    passages = [
+        Passage("kb-0033", EVEREST, 0.73),
+        Passage("kb-0041", MAUNA_KEA, 0.70),
+        Passage("kb-0047", KILIMANJARO, 0.57),
+    ]
+    everest = judge("Mount Everest is the highest mountain on Earth.", passages, THRESHOLD)
+    assert everest.verdict == SUPPORTED
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", MAUNA_KEA) != REFUTED
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", KILIMANJARO) != REFUTED
+    # A negated superlative the claim does not state negates nothing of it.
+    assert verdict_of("Mount Everest is a mountain measured from base to summit.", MAUNA_KEA) != REFUTED
+    # The same measure: the negation holds, and the other mountain holds the place.
+    tallest = judge("Mount Everest is the tallest mountain measured from base to summit.", passages, THRESHOLD)
+    assert tallest.verdict == REFUTED and tallest.explanation == 'kb-0041 says "not"; the claim does not'
+    assert verdict_of("Mauna Kea is the tallest mountain measured from base to summit.", MAUNA_KEA) == SUPPORTED
+    # The same scope: another holder refutes.
+    assert verdict_of("Mount Kenya is the highest mountain in Africa.", KILIMANJARO) == REFUTED

@@ -26,9 +26,25 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
-from service.verdict.frames import Swap, modifier_changes, unique_frame_swaps
-from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
-from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
+from service.verdict.frames import (
+    Swap,
+    another_place,
+    everywhere_words,
+    modifier_changes,
+    negates_another_place,
+    unique_frame_swaps,
+)
+from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES
+from service.verdict.slots import (
+    Name,
+    Quantity,
+    base_stem,
+    is_negative,
+    names,
+    negations,
+    place_qualifiers,
+    quantities,
+)
 from service.verdict.text import Token, clauses, has_verb, tokenize
 
 SUPPORTS = "supports"
@@ -150,7 +166,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     all_items = _items(claim)
     if not all_items:
         return Reading(SILENT, 0.0, missing=("any word the passage could state",))
-    claim_names = names(claim.tokens, passage.lowercase_words)
+    claim_names = _slot_names(claim, passage)
     covered = sorted(
         ((_coverage(all_items, claim, view, passage), view) for view in passage.views),
         key=lambda pair: -pair[0],
@@ -196,6 +212,17 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
+    """The claim's names that are slots: not the country after a city ("Paris, France"), nor "Earth"
+    in "the highest mountain on Earth"."""
+    found = names(claim.tokens, passage.lowercase_words)
+    qualifying = place_qualifiers(claim.tokens, found)
+    everywhere = everywhere_words(claim.tokens, SUPERLATIVES)
+    return [
+        name for name in found if name not in qualifying and not everywhere.issuperset(range(name.first, name.last + 1))
+    ]
 
 
 def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
@@ -303,6 +330,8 @@ def _conflicts(
     """The slots on which ``view`` disagrees with the claim; negation only ``with_negation`` (in the
     clause that states most of the claim: another clause may negate something else)."""
     found = _Found([], set(), set())
+    if another_place(claim.tokens, view, SUPERLATIVES):
+        return found
     view_quantities = _in_view(passage.quantities, view)
     view_indices = {token.index for token in view}
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
@@ -363,7 +392,19 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
 def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
     """The negating words of the claim and of the view, each read against the other's words."""
     view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    return negations(claim.tokens, view_words), negations(view, claim.lowers | claim.stems)
+    places = {token.index: place for place, token in enumerate(view)}
+    return (
+        [
+            token
+            for token in negations(claim.tokens, view_words)
+            if not negates_another_place(claim.tokens, token.index, view, SUPERLATIVES)
+        ],
+        [
+            token
+            for token in negations(view, claim.lowers | claim.stems)
+            if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
+        ],
+    )
 
 
 def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
@@ -474,7 +515,9 @@ def _aligned(
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
-                    between.text != "," and (not between.is_content or between.index in crossable) for between in gap
+                    between.text != ","
+                    and (not between.is_content or between.index in crossable or between.lower in NEGATORS)
+                    for between in gap
                 ):
                     scored.append((len(gap), candidate))
     scored.sort(key=lambda pair: pair[0])

@@ -15,13 +15,40 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.verdict.lexicon import ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, VERB_MARKERS
-from service.verdict.text import Token
+from service.verdict.lexicon import ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
+from service.verdict.text import Token, has_verb
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
 MODIFIER_REACH = 3
+# Words after a superlative's noun that give the measure ("when measured from base to summit",
+# "by mass", "above sea level"), the words that may lead them in, and those that give a scope.
+MEASURE_WORDS = frozenset({"measured", "measuring", "by", "from", "above", "below"})
+MEASURE_LEADS = frozenset({"when", "if", "as"})
+SCOPE_WORDS = frozenset({"in", "on", "of", "among"})
+# A scope that says "everywhere": "the highest mountain on Earth", "the largest planet in the Solar System".
+WIDEST_SCOPES = frozenset({"world", "earth", "globe", "planet", "sun", "system", "universe", "any", "known"})
+EVERYWHERE = frozenset({"*"})
+PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "but", "which", "that", "while"})
+# Words a superlative's noun phrase may have between the marker and its measure or scope.
+NOUN_REACH = 3
+# Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
+NEGATION_REACH = 3
+SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+
+
+@dataclass(frozen=True)
+class Qualifiers:
+    """What a superlative is measured by and among what; an empty scope is no stated scope."""
+
+    measure: frozenset[str]
+    scope: frozenset[str]
+
+    def same_as(self, other: Qualifiers) -> bool:
+        if self.measure != other.measure:
+            return False
+        return not self.scope or not other.scope or bool(self.scope & other.scope)
 
 
 @dataclass(frozen=True)
@@ -67,6 +94,40 @@ def unique_frame_swaps(
 
 def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
     return token.lower in UNIQUE_MARKERS or token.lower in superlatives
+
+
+def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
+    """Whether the view has a superlative of the claim (or "first", "only") only with another measure
+    or scope: "the highest mountain in Africa" against "on Earth". It then states another fact."""
+    for mine, token in enumerate(claim):
+        if not _is_marker(token, superlatives):
+            continue
+        stated = qualifiers(claim, mine)
+        theirs = [place for place, other in enumerate(view) if same_word(token, other)]
+        if theirs and not any(stated.same_as(qualifiers(view, place)) for place in theirs):
+            return True
+    return False
+
+
+def negates_another_place(
+    text: Sequence[Token], negation: int, other: Sequence[Token], superlatives: frozenset[str]
+) -> bool:
+    """Whether the negation at ``negation`` negates a superlative ("not the tallest ... from base to
+    summit") that ``other`` does not state with the same measure and scope: it then says nothing of ``other``."""
+    marker = next(
+        (
+            place
+            for place in range(negation + 1, min(len(text), negation + 1 + NEGATION_REACH))
+            if _is_marker(text[place], superlatives) or text[place].is_content or not text[place].is_word
+        ),
+        None,
+    )
+    if marker is None or not _is_marker(text[marker], superlatives):
+        return False
+    stated = qualifiers(text, marker)
+    return not any(
+        same_word(text[marker], token) and stated.same_as(qualifiers(other, place)) for place, token in enumerate(other)
+    )
 
 
 def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
@@ -116,3 +177,72 @@ def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
         if token.lower in PRIVATIVE_MODIFIERS:
             return token
     return None
+
+
+def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
+    """The measure and scope stated after the superlative at ``marker`` and its noun."""
+    measure: set[str] = set()
+    scope: set[str] = set()
+    for word, phrase in _qualifier_phrases(tokens, marker):
+        if word in MEASURE_WORDS:
+            measure.update(token.stem for token in phrase)
+        else:
+            scope.update(_scope(phrase))
+    return Qualifiers(frozenset(measure), frozenset(scope))
+
+
+def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
+    """Indices of the words that say a superlative holds everywhere ("on Earth", "in the Solar
+    System"): they name no place a passage must state."""
+    found: set[int] = set()
+    for marker, token in enumerate(tokens):
+        if _is_marker(token, superlatives):
+            for word, phrase in _qualifier_phrases(tokens, marker):
+                if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
+                    found.update(token.index for token in phrase)
+    return found
+
+
+def _scope(phrase: list[Token]) -> frozenset[str]:
+    named = {token.lower for token in phrase}
+    return EVERYWHERE if named <= WIDEST_SCOPES else frozenset(named - WIDEST_SCOPES)
+
+
+def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, list[Token]]]:
+    """The phrases after a superlative's noun that measure or scope it, each with the word that
+    opens it ("from", "in") and its content words."""
+    place = marker + 1
+    while (
+        place < len(tokens)
+        and place <= marker + NOUN_REACH
+        and tokens[place].is_content
+        and tokens[place].lower not in MEASURE_WORDS
+        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
+    ):
+        place += 1
+    phrases: list[tuple[str, list[Token]]] = []
+    while place < len(tokens):
+        word = tokens[place].lower
+        if word in MEASURE_LEADS:
+            place += 1
+            continue
+        if word not in MEASURE_WORDS and word not in SCOPE_WORDS:
+            break
+        end = _phrase_end(tokens, place + 1)
+        phrases.append((word, [token for token in tokens[place + 1 : end] if token.is_content]))
+        place = end
+    return phrases
+
+
+def _phrase_end(tokens: Sequence[Token], start: int) -> int:
+    """Where the phrase that starts at ``start`` ends: punctuation, a new clause or another qualifier."""
+    for place in range(start, len(tokens)):
+        token = tokens[place]
+        if not token.is_word or token.lower in PHRASE_ENDS:
+            return place
+    return len(tokens)
+
+
+def same_word(one: Token, other: Token) -> bool:
+    """The same word in any form, or a synonym of it."""
+    return one.stem == other.stem or one.lower == other.lower or other.lower in SYNONYM_OF.get(one.lower, ())

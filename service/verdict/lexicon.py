@@ -186,6 +186,12 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("ancient", "modern"),
 )
 
+# Words that say the same thing where a slot is compared word by word.
+SYNONYMS: tuple[frozenset[str], ...] = (
+    words("highest tallest"),
+    words("largest biggest"),
+)
+
 # Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf
 # planet" not a planet, a "fake diamond" not a diamond.
 PRIVATIVE_MODIFIERS = words(

@@ -46,6 +46,7 @@ SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
+LIST_ENDS = frozenset({"and", "or"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
 ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
@@ -255,6 +256,19 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
             found.append(Name(keys, run[0].index, run[-1].index))
         run = []
     return found
+
+
+def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]:
+    """Names that say where the name before them is ("Paris, France"): part of that place, not a
+    slot of their own. A list ("Paris, Lyon and Marseille") qualifies nothing."""
+    qualifying = []
+    for before, name in itertools.pairwise(found):
+        if name.first != before.last + 2 or tokens[before.last + 1].text != ",":
+            continue
+        following = [token.lower for token in tokens[name.last + 1 : name.last + 3]]
+        if not following or (following[0] not in LIST_ENDS and following[:2] not in ([",", "and"], [",", "or"])):
+            qualifying.append(name)
+    return qualifying
 
 
 def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
