@@ -221,3 +221,63 @@ def test_a_superlative_with_another_measure_or_scope_is_another_superlative() ->
     assert verdict_of("Mauna Kea is the tallest mountain measured from base to summit.", MAUNA_KEA) == SUPPORTED
     # The same scope: another holder refutes.
     assert verdict_of("Mount Kenya is the highest mountain in Africa.", KILIMANJARO) == REFUTED
+
+
+WIMBLEDON = (
+    "Wimbledon, first held in 1877 at the All England Club in London, is the oldest tennis tournament "
+    "in the world and is played on grass courts."
+)
+MALARIA = (
+    "Malaria is caused by Plasmodium parasites, which are transmitted to people through the bites of "
+    "infected female Anopheles mosquitoes."
+)
+KOMODO = (
+    "The Komodo dragon, found on several islands in Indonesia, is the largest living lizard, "
+    "growing up to about 3 metres long."
+)
+PEANUTS = (
+    "Peanuts are legumes belonging to the pea family, Fabaceae, and their pods develop underground "
+    "after the flower stalk bends down into the soil."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "explanation"),
+    [
+        ("Wimbledon is played on clay courts.", WIMBLEDON, 'the claim says "clay"; p0 says "grass"'),
+        ("Koalas eat bamboo.", "Koalas eat eucalyptus leaves.", 'the claim says "bamboo"; p0 says "eucalyptus leaves"'),
+        (
+            "Malaria is spread by ticks.",
+            "Malaria is spread by mosquitoes.",
+            'the claim says "ticks"; p0 says "mosquitoes"',
+        ),
+        (
+            "Malaria is spread to humans by the bites of infected ticks.",
+            MALARIA,
+            'the claim says "ticks"; p0 says "female Anopheles mosquitoes"',
+        ),
+        ("The Komodo dragon is the largest living snake.", KOMODO, 'the claim says "snake"; p0 says "lizard"'),
+    ],
+)
+def test_another_word_where_the_claim_puts_its_own_refutes(claim: str, passage: str, explanation: str) -> None:
+    """The object or complement of the same word differs, and the claim's word is nowhere in the passage."""
+    judgement = judge(claim, [Passage("p0", passage, 0.7)], THRESHOLD)
+    assert judgement.verdict == REFUTED and judgement.explanation == explanation
+    assert [conflict.kind for conflict in judgement.conflicts] == ["word"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Wimbledon is played on grass courts.", WIMBLEDON),
+        ("Koalas eat eucalyptus leaves.", "Koalas eat eucalyptus leaves."),
+        ("Malaria is spread to humans by the bites of infected mosquitoes.", MALARIA),
+        ("The Komodo dragon is the largest living lizard.", KOMODO),
+        # A synonym in the slot, and other verbs for the same fact, are paraphrases.
+        ("Dry ice is frozen carbon dioxide.", "Dry ice is solid carbon dioxide, and it sublimates into gas."),
+        ("A marathon race covers 42.195 kilometres.", "The standard marathon distance is 42.195 kilometres."),
+        ("Peanut pods grow beneath the soil.", PEANUTS),
+    ],
+)
+def test_the_same_word_or_a_synonym_in_the_slot_is_not_a_conflict(claim: str, passage: str) -> None:
+    assert verdict_of(claim, passage) == SUPPORTED

@@ -9,8 +9,10 @@ The claim is compared with the clause of the passage that covers most of its wor
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
-- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative, and a
-  modifier such as "former" or "dwarf" before a noun the other text has bare.
+- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
+  the same measure and scope), other words governed by the same word ("played on clay courts",
+  "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
+  has bare.
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
 
@@ -30,6 +32,7 @@ from service.verdict.frames import (
     Swap,
     another_place,
     everywhere_words,
+    governed_swaps,
     modifier_changes,
     negates_another_place,
     unique_frame_swaps,
@@ -377,16 +380,22 @@ def _conflicts(
 
 
 def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
-    """Another holder of the claim's unique place, and modifiers that change a noun (:mod:`.frames`)."""
+    """Another holder of the claim's unique place, another word where the claim governs its own, and
+    modifiers that change a noun (:mod:`.frames`)."""
     in_names = {index for name in claim_names for index in range(name.first, name.last + 1)}
-    return unique_frame_swaps(
-        claim.tokens,
-        view,
-        SUPERLATIVES,
-        lambda token: _found(token, claim, passage.tokens, passage),
-        lambda token: token.lower in claim.lowers or token.stem in claim.stems,
-        in_names,
-    ) + modifier_changes(claim.tokens, view)
+    in_quantities = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
+
+    def in_passage(token: Token) -> bool:
+        return _found(token, claim, passage.tokens, passage)
+
+    def in_claim(token: Token) -> bool:
+        return token.lower in claim.lowers or token.stem in claim.stems
+
+    return (
+        unique_frame_swaps(claim.tokens, view, SUPERLATIVES, in_passage, in_claim, in_names)
+        + governed_swaps(claim.tokens, view, in_passage, in_claim, in_names | in_quantities)
+        + modifier_changes(claim.tokens, view)
+    )
 
 
 def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:

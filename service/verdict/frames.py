@@ -1,4 +1,4 @@
-"""Two ways a sentence can change a fact without a name, a number or a listed opposite.
+"""Ways a sentence can change a fact without a name, a number or a listed opposite.
 
 - **Who holds a unique place.** "The heart is the largest internal organ" and "The liver is the
   largest internal organ" share the frame "X is the largest Y": only one thing fills it, so
@@ -6,6 +6,13 @@
   nowhere in the passage and the passage's word is nowhere in the claim, so a paraphrase that
   names the same thing twice ("the femur, or thigh bone") is not one. The noun after the
   superlative is not compared so: "the first person" and "the first human" are one.
+- **Another word where the claim puts its own.** "Wimbledon is played on clay courts" against
+  "played on grass courts": the noun phrases a word governs (its object or complement, after at
+  most GOVERNED_GAP stop words) differ, the claim's word is nowhere in the passage and the
+  passage's word nowhere in the claim. They fill one slot when the two phrases share a word, or
+  follow the same preposition, or when the claim's phrase ends its clause ("Koalas eat bamboo."):
+  a verb straight after a subject ("pods grow", "pods develop") is no such slot. Synonyms
+  (lexicon.SYNONYMS) are the same word. Names and numbers are left to their own slots.
 - **Modifiers that change what a noun names.** A "dwarf planet" is not a planet and a "former
   capital" is not the capital: one text has such a modifier before a noun the other has bare.
 """
@@ -15,11 +22,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.verdict.lexicon import ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
+from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
 from service.verdict.text import Token, has_verb
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+# Stop words that may stand between a word and the phrase it governs ("played on the grass"), and
+# the content words of that phrase compared.
+GOVERNED_GAP = 2
+GOVERNED_REACH = 4
+# Words that open a relative clause or join another phrase: what follows is not governed by the word before.
+PHRASE_BREAKS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "and", "or", "but", "while"})
+# Links after which two phrases are the object of the same preposition ("spread by ticks", "by mosquitoes").
+PREPOSITIONS = frozenset(
+    {"on", "in", "at", "by", "of", "from", "to", "with", "into", "onto", "through", "under", "over"}
+)
+# Words that start a verb's object: a word right before one of them is read as a verb.
+OBJECT_STARTS = frozenset(
+    {"a", "an", "the", "its", "their", "his", "her", "your", "our", "my", "you", "it", "them", "him", "us", "this"}
+)
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
 MODIFIER_REACH = 3
 # Words after a superlative's noun that give the measure ("when measured from base to summit",
@@ -142,6 +163,88 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def governed_swaps(
+    claim: Sequence[Token],
+    view: Sequence[Token],
+    in_passage: Callable[[Token], bool],
+    in_claim: Callable[[Token], bool],
+    slots: set[int],
+) -> list[Swap]:
+    """Words the claim has after a word that the view has other words after ("eat bamboo", "eat
+    eucalyptus leaves"); ``slots`` are the claim's names and numbers, left to their own slots."""
+    swaps: list[Swap] = []
+    compared: set[int] = set()
+    for place, anchor in enumerate(claim):
+        if not anchor.is_content or _is_name(anchor) or place in slots:
+            continue
+        link, phrase = _governed(claim, place)
+        claimed = [token for token in phrase if token.index not in slots and not in_passage(token)]
+        if not claimed or compared & {token.index for token in claimed}:
+            continue
+        for other, token in enumerate(view):
+            if not same_word(anchor, token):
+                continue
+            their_link, theirs = _governed(view, other)
+            mine = [word for word in claimed if not any(same_word(word, their) for their in theirs)]
+            given = [word for word in theirs if not in_claim(word) and not any(same_word(word, c) for c in claimed)]
+            # The same slot: the phrases share a word ("clay courts", "grass courts"), or both are the
+            # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
+            same_slot = len(theirs) > len(given) or (
+                link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
+            )
+            if mine and same_slot and any(not _is_name(word) for word in given):
+                swaps.append(Swap("word", (mine[0], mine[-1]), (given[0], given[-1])))
+                compared.update(token.index for token in claimed)
+                break
+    return swaps
+
+
+def _governed(tokens: Sequence[Token], place: int) -> tuple[tuple[str, ...], list[Token]]:
+    """The stop words that link the word at ``place`` to the noun phrase it governs, and the content
+    words of that phrase: the run right after them, up to a verb. At most GOVERNED_GAP stop words
+    link; a relative pronoun or a conjunction starts another phrase ("a generator that feeds ...")."""
+    start = place + 1
+    while start < len(tokens) and tokens[start].is_word and not tokens[start].is_content:
+        if tokens[start].lower in PHRASE_BREAKS:
+            return (), []
+        start += 1
+    link = tuple(token.lower for token in tokens[place + 1 : start])
+    if len(link) > GOVERNED_GAP:
+        return (), []
+    phrase: list[Token] = []
+    for at in range(start, min(len(tokens), start + GOVERNED_REACH)):
+        token = tokens[at]
+        if not token.is_content or token.lower in NEGATORS or _verb_at(tokens, at):
+            break
+        phrase.append(token)
+    return link, phrase
+
+
+def _ends_clause(tokens: Sequence[Token], last: Token) -> bool:
+    """Whether nothing but punctuation follows ``last`` in its clause: the object that ends it."""
+    following = last.index - tokens[0].index + 1
+    return following >= len(tokens) or not tokens[following].is_word
+
+
+def _is_name(token: Token) -> bool:
+    return token.capitalized and not token.initial
+
+
+def _verb_at(tokens: Sequence[Token], place: int) -> bool:
+    """Whether the word at ``place`` reads as a verb taking an object, not as a noun or adjective:
+    a listed verb ("took place"), or a word followed by an article, a pronoun or a number ("reached
+    603", "drew its power"), or an "-ed" form followed by a stop word ("opened on"). Before a content
+    word an "-ed" form modifies it ("infected ticks")."""
+    if tokens[place].lower in VERB_MARKERS:
+        return True
+    if place + 1 >= len(tokens):
+        return False
+    following = tokens[place + 1]
+    if following.is_content or not (following.is_word or following.text[0].isdigit()):
+        return False
+    return following.lower in OBJECT_STARTS or following.text[0].isdigit() or has_verb((tokens[place],))
 
 
 def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap]:

@@ -187,9 +187,24 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
 )
 
 # Words that say the same thing where a slot is compared word by word.
-SYNONYMS: tuple[frozenset[str], ...] = (
-    words("highest tallest"),
-    words("largest biggest"),
+SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    words(group)
+    for group in (
+        "highest tallest",
+        "largest biggest",
+        "big large",
+        "small little tiny",
+        "frozen solid",
+        "people humans persons",
+        "start begin",
+        "end finish",
+        "build construct",
+        "rays radiation",
+        "fast quick rapid",
+        "sea ocean",
+        "car automobile",
+        "child kid",
+    )
 )
 
 # Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf
