@@ -281,3 +281,44 @@ def test_another_word_where_the_claim_puts_its_own_refutes(claim: str, passage: 
 )
 def test_the_same_word_or_a_synonym_in_the_slot_is_not_a_conflict(claim: str, passage: str) -> None:
     assert verdict_of(claim, passage) == SUPPORTED
+
+
+CAVES = (
+    "Stalactites hang from the ceilings of caves while stalagmites rise from the floor, and both form "
+    "from calcium carbonate deposited by dripping mineral-rich water."
+)
+
+
+def test_direction_and_position_opposites_and_swapped_subjects_refute() -> None:
+    """A clause starts at "while" without a comma; "floors" is read as the listed "floor"."""
+    rise = judge("Stalactites rise from the floors of caves.", [Passage("p0", CAVES, 0.86)], THRESHOLD)
+    assert rise.verdict == REFUTED
+    assert rise.explanation == 'the claim says "rise"; p0 says "hang"; the claim says "floors"; p0 says "ceilings"'
+    swapped = judge("Stalagmites hang from the ceilings of caves.", [Passage("p0", CAVES, 0.86)], THRESHOLD)
+    assert swapped.verdict == REFUTED and swapped.explanation == 'the claim says "Stalagmites"; p0 says "Stalactites"'
+    assert verdict_of("Stalactites hang from cave ceilings.", CAVES) == SUPPORTED
+    assert verdict_of("Stalagmites rise from the floors of caves.", CAVES) == SUPPORTED
+
+
+def test_a_negative_affix_on_a_word_the_other_text_has_bare_negates() -> None:
+    """ "sight-less" against "sight", "dis-used" against "used", with no list; "wire-less" is "without a wire"."""
+    sightless = judge("Bats are sightless.", [Passage("p0", "Bats have good sight and hunt at dusk.", 0.8)], THRESHOLD)
+    assert sightless.verdict == REFUTED and sightless.explanation == 'the claim says "sightless"; p0 does not'
+    assert verdict_of("The old mine is disused.", "The old mine is used as a museum.") == REFUTED
+    assert verdict_of("The device is wireless.", "The device connects without a wire.") == SUPPORTED
+
+
+RAINHILL = (
+    "At the Rainhill Trials of October 1829, Rocket, built by Robert Stephenson, "
+    "was the only engine to complete the trials."
+)
+
+
+def test_every_one_except_one_was_unable_says_only_that_one_could() -> None:
+    assert (
+        verdict_of("Every locomotive except Rocket was unable to complete the Rainhill Trials.", RAINHILL) == SUPPORTED
+    )
+    assert (
+        verdict_of("Every locomotive except Novelty was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED
+    )
+    assert verdict_of("Every locomotive was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED

@@ -35,6 +35,7 @@ from service.verdict.frames import (
     governed_swaps,
     modifier_changes,
     negates_another_place,
+    subject_swaps,
     unique_frame_swaps,
 )
 from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES
@@ -229,9 +230,7 @@ def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
 
 
 def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
-    """Whether every name and number of the claim is in this clause (agreeing), the claim has some."""
-    if not claim_names and not claim.quantities:
-        return False
+    """Whether every name and number of the claim is in this clause (agreeing)."""
     view_quantities = _in_view(passage.quantities, view)
     names_in = all(any(other.lower in name.keys for other in view) for name in claim_names)
     return names_in and all(_stated(quantity, view_quantities) for quantity in claim.quantities)
@@ -391,8 +390,12 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     def in_claim(token: Token) -> bool:
         return token.lower in claim.lowers or token.stem in claim.stems
 
+    def in_view(token: Token) -> bool:
+        return _found(token, claim, view, passage)
+
     return (
         unique_frame_swaps(claim.tokens, view, SUPERLATIVES, in_passage, in_claim, in_names)
+        + subject_swaps(claim.tokens, view, in_passage, in_view, in_claim, in_names | in_quantities)
         + governed_swaps(claim.tokens, view, in_passage, in_claim, in_names | in_quantities)
         + modifier_changes(claim.tokens, view)
     )
@@ -541,19 +544,18 @@ def _is_anchor(claim: Analysed, token: Token) -> bool:
 
 
 def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """Claim words whose opposite, or another member of whose category, the view says instead."""
+    """Claim words whose opposite, or another member of whose category, the view says instead (a
+    plural for its listed singular: "floors" against "ceilings")."""
     view_lowers = {token.lower: token for token in view if token.is_word}
+    view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
     swaps: list[tuple[str, Token, Token]] = []
     for token in claim.tokens:
         if not token.is_word or token.lower in view_lowers or token.stem in view_stems:
             continue
+        opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
         opposite = next(
-            (
-                view_lowers[o]
-                for o in sorted(OPPOSITE_WORDS.get(token.lower, ()))
-                if o in view_lowers and o not in claim.lowers
-            ),
+            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
             None,
         )
         if opposite is not None:
@@ -564,6 +566,10 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:

@@ -6,6 +6,9 @@
   nowhere in the passage and the passage's word is nowhere in the claim, so a paraphrase that
   names the same thing twice ("the femur, or thigh bone") is not one. The noun after the
   superlative is not compared so: "the first person" and "the first human" are one.
+- **Whose the rest is.** "Stalagmites hang from the ceilings of caves" against "Stalactites hang
+  from the ceilings of caves while stalagmites rise from the floor": a clause says all the rest of
+  the claim of another subject, and the passage gives the claim's subject a clause of its own.
 - **Another word where the claim puts its own.** "Wimbledon is played on clay courts" against
   "played on grass courts": the noun phrases a word governs (its object or complement, after at
   most GOVERNED_GAP stop words) differ, the claim's word is nowhere in the passage and the
@@ -75,7 +78,8 @@ class Qualifiers:
 @dataclass(frozen=True)
 class Swap:
     """A word of the claim and the word the passage has in its place; ``kind`` is "role" for the
-    holder of a unique place, "modifier" for a changed modifier."""
+    holder of a unique place or the subject of a clause, "word" for another word governed by the
+    same word, "modifier" for a changed modifier."""
 
     kind: str
     claimed: tuple[Token, Token]  # first and last token of the claim's side
@@ -111,6 +115,29 @@ def unique_frame_swaps(
         ):
             swaps.append(Swap("role", (claimed, claimed), (given, given)))
     return swaps
+
+
+def subject_swaps(
+    claim: Sequence[Token],
+    view: Sequence[Token],
+    in_passage: Callable[[Token], bool],
+    in_view: Callable[[Token], bool],
+    in_claim: Callable[[Token], bool],
+    names: set[int],
+) -> list[Swap]:
+    """The claim's subject, when the view states all the rest of the claim of another subject and
+    the claim's subject is elsewhere in the passage (``in_view``: whether a word is in this view)."""
+    claimed, given = _first_content(claim), _first_content(view)
+    if claimed is None or given is None or claimed.index in names or in_claim(given) or in_view(claimed):
+        return []
+    rest = [token for token in claim if token.is_content and token is not claimed and token.index not in names]
+    if in_passage(claimed) and rest and all(in_view(token) for token in rest):
+        return [Swap("role", (claimed, claimed), (given, given))]
+    return []
+
+
+def _first_content(tokens: Sequence[Token]) -> Token | None:
+    return next((token for token in tokens if token.is_content), None)
 
 
 def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:

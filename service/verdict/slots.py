@@ -47,7 +47,10 @@ SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
+ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
+# Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
+MIN_LESS_STEM = 4
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
 ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
 
@@ -305,12 +308,20 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
 
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
     """ "No X other than Y" and "no X except Y" say only Y does; "no X is longer than Y" says Y is the
-    longest; "did not X until Y" says X at Y."""
+    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could."""
     word = tokens[place].lower
     ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
+    behind = [token.lower for token in tokens[max(0, place - IDIOM_REACH) : place]]
     if word == "no":
-        return "except" in ahead or ("other", "than") in itertools.pairwise(ahead) or _no_one_more_than(ahead)
+        return _only(ahead) or _no_one_more_than(ahead)
+    if _only(behind) and any(quantifier in behind for quantifier in ALL_WORDS):
+        return True
     return word in {"not", "n't"} and "until" in ahead
+
+
+def _only(words: list[str]) -> bool:
+    """ "except Y", "other than Y": the words that single out the one thing a negation leaves out."""
+    return "except" in words or ("other", "than") in itertools.pairwise(words)
 
 
 def _no_one_more_than(ahead: list[str]) -> bool:
@@ -336,6 +347,8 @@ def _negation_of(word: str) -> tuple[bool, bool, str | None]:
         return False, True, None
     if word.endswith("ly"):
         return False, False, None
+    if word.endswith("less") and len(word) - len("less") >= MIN_LESS_STEM:
+        return False, False, word[: -len("less")]  # "sightless" against "sight"
     for prefix in NEGATIVE_PREFIXES:
         rest = word[len(prefix) :]
         if word.startswith(prefix) and rest.endswith(ADJECTIVE_ENDINGS):
@@ -352,8 +365,8 @@ def is_negative(word: str) -> bool:
 def base_stem(word: str) -> str:
     """The stem of a word with its negative affix taken off ("harmless" and "harmful" -> "harm");
     the word's own stem when it has none."""
-    if word.endswith("less") and word in NEGATIVE_LESS_WORDS:
-        return stem(word[:-4])
+    if word.endswith("less") and (word in NEGATIVE_LESS_WORDS or len(word) - len("less") >= MIN_LESS_STEM):
+        return stem(word[: -len("less")])
     for prefix in NEGATIVE_PREFIXES:
         if word.startswith(prefix) and _negative_affix(word, frozenset()):
             return stem(word[len(prefix) :].lstrip("-"))
