@@ -322,3 +322,39 @@ def test_every_one_except_one_was_unable_says_only_that_one_could() -> None:
         verdict_of("Every locomotive except Novelty was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED
     )
     assert verdict_of("Every locomotive was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED
+
+
+SPUTNIK = (
+    "Sputnik 1, launched by the Soviet Union on 4 October 1957, was the first artificial satellite "
+    "placed into orbit around Earth."
+)
+CHEETAH = (
+    "The cheetah is the fastest land animal, able to sprint at roughly 93 to 104 kilometres per hour "
+    "over short distances while chasing prey."
+)
+HURRICANE = (
+    "The Saffir-Simpson scale rates hurricanes in five categories, and a Category 5 storm has one-minute "
+    "sustained winds of at least 252 kilometres per hour (157 miles per hour)."
+)
+
+
+def test_a_name_of_generic_words_is_a_name() -> None:
+    """ "United States" was no name at all (both words are generic), so any passage stated it."""
+    us = judge("Sputnik 1 was launched by the United States.", [Passage("p0", SPUTNIK, 0.72)], THRESHOLD)
+    assert us.verdict == REFUTED and us.explanation == 'the claim says "United States"; p0 says "Soviet Union"'
+    assert verdict_of("Sputnik 1 was launched by the Soviet Union.", SPUTNIK) == SUPPORTED
+    channel = "The Channel Tunnel links the United Kingdom with France."
+    assert verdict_of("The Channel Tunnel links the United Kingdom and France.", channel) == SUPPORTED
+    assert verdict_of("The Channel Tunnel links the United States and France.", channel) == REFUTED
+
+
+def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
+    assert verdict_of("Cheetahs can sprint at up to 300 kilometres per hour.", CHEETAH) == REFUTED
+    assert verdict_of("Cheetahs can sprint at up to 104 kilometres per hour.", CHEETAH) == SUPPORTED
+    assert verdict_of("Cheetahs can sprint at over 90 kilometres per hour.", CHEETAH) == SUPPORTED
+    # "at least 252 km/h (157 mph)": the conversion in brackets is a threshold too.
+    claim = "A Category 5 hurricane has sustained winds of at least {}."
+    assert verdict_of(claim.format("157 miles per hour"), HURRICANE) == SUPPORTED
+    assert verdict_of(claim.format("252 kilometres per hour"), HURRICANE) == SUPPORTED
+    wrong = judge(claim.format("157 kilometres per hour"), [Passage("p0", HURRICANE, 0.81)], THRESHOLD)
+    assert wrong.verdict == REFUTED and wrong.explanation == 'the claim says "157 kilometres"; p0 says "252 kilometres"'

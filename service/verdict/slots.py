@@ -3,7 +3,7 @@
 A quantity is a number with what it counts (a unit, converted to one base per dimension, or the
 noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A name
 is a run of capitalised words; two names are the same when they share a word that tells which
-one (not "Ocean" or "Mount").
+one (not "Ocean" or "Mount"), or, for a name made of such words only ("United States"), the last.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ COMPOUND_KINDS = frozenset({"length", "time", "mass"})
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
+CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
@@ -71,7 +72,10 @@ class Quantity:
         return self.kind != "count" or bool(self.nouns & other.nouns) or not (self.nouns and other.nouns)
 
     def agrees(self, other: Quantity) -> bool:
-        """Whether ``other`` (from the evidence) states a value this (from the claim) allows."""
+        """Whether ``other`` (from the evidence) states a value this (from the claim) allows. Two
+        bounds the same way are two thresholds: "at least 157" is not "at least 252"."""
+        if self.bound == other.bound != "=":
+            return _same(self, other)
         if self.bound == ">":
             return other.value > self.value or _same(self, other)
         if self.bound == "<":
@@ -112,10 +116,24 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
         previous = found[-1] if found else None
         if previous is not None and previous.last + 1 == parsed.first and _adds_to(previous, parsed):
             found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
+        elif previous is not None and _converts(tokens, previous, parsed):
+            found.append(dataclasses.replace(parsed, bound=previous.bound))
         else:
             found.append(parsed)
         position = parsed.last + 1
     return found
+
+
+def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -> bool:
+    """Whether ``parsed`` is ``previous`` in other units, in brackets right after it: "at least 252
+    kilometres per hour (157 miles per hour)" bounds both figures."""
+    between = tokens[previous.last + 1 : parsed.first - 1]
+    return (
+        previous.kind == parsed.kind
+        and tokens[parsed.first - 1].text == "("
+        and len(between) <= CONVERSION_GAP
+        and all(token.is_word for token in between)  # "per hour"
+    )
 
 
 def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
@@ -138,9 +156,10 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     bound = "="
     if before in LOWER_BOUNDS or before2 in {"more than", "at least", "greater than"}:
         bound = ">"
-    elif before in UPPER_BOUNDS or before2 in {"less than", "fewer than", "at most", "up to"}:
+    elif before in UPPER_BOUNDS or before2 in {"less than", "fewer than", "at most"}:
         bound = "<"
-    hedged = before in HEDGES or (position > 1 and tokens[position - 2].lower in HEDGES)
+    # "up to 300": the top of the range, about that figure, not any figure below it.
+    hedged = before in HEDGES or (position > 1 and tokens[position - 2].lower in HEDGES) or before2 == "up to"
     following = tokens[last + 1] if last + 1 < len(tokens) else None
     next_to_month = (following is not None and following.lower in MONTHS) or (
         position > 0 and tokens[position - 1].lower in MONTHS
@@ -255,6 +274,8 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         while run and not run[-1].capitalized:
             run.pop()
         keys = frozenset(word.lower for word in run if word.lower not in GENERIC_NAME_WORDS)
+        if not keys and len(run) > 1:  # "United States", "United Kingdom": told apart by the last word
+            keys = frozenset({run[-1].lower})
         if run and keys:
             found.append(Name(keys, run[0].index, run[-1].index))
         run = []
