@@ -358,3 +358,24 @@ def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
     assert verdict_of(claim.format("252 kilometres per hour"), HURRICANE) == SUPPORTED
     wrong = judge(claim.format("157 kilometres per hour"), [Passage("p0", HURRICANE, 0.81)], THRESHOLD)
     assert wrong.verdict == REFUTED and wrong.explanation == 'the claim says "157 kilometres"; p0 says "252 kilometres"'
+
+
+def test_a_word_inside_a_name_governs_no_slot() -> None:
+    """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
+    snowdon = (
+        "The Snowdon Mountain Railway in Wales, opened in 1896, is the only public rack-and-pinion railway "
+        "in the United Kingdom and climbs to the summit of Snowdon."
+    )
+    claim = "No public railway in the United Kingdom other than the Snowdon Mountain Railway uses rack and pinion."
+    assert verdict_of(claim, snowdon) == SUPPORTED
+
+
+def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
+    fungi = (
+        "Mushrooms and other fungi are not plants; fungi form a separate kingdom, lack chlorophyll, "
+        "and are more closely related to animals than to plants."
+    )
+    assert verdict_of("Fungi form a kingdom separate from plants.", fungi) == SUPPORTED
+    assert verdict_of("Fungi have chlorophyll.", fungi) == REFUTED
+    nullarbor = "The railway includes a straight stretch of track about 478 kilometres long without a single curve."
+    assert verdict_of("The straight stretch of track runs for about 478 kilometres with a curve.", nullarbor) == REFUTED

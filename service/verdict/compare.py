@@ -15,6 +15,8 @@ The claim is compared with the clause of the passage that covers most of its wor
   has bare.
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
+  "lack" and "without" count only when the other text names what is lacking, and a negated
+  superlative only when the other text states that superlative with the same measure and scope.
 
 A clause refutes when it conflicts on a slot and otherwise covers at least half of the claim (it
 speaks of the same thing). A passage supports when no slot conflicts, every name and number of
@@ -122,6 +124,7 @@ class Analysed:
     quantities: tuple[Quantity, ...]
     lowers: frozenset[str]
     stems: frozenset[str]
+    base_stems: frozenset[str]  # stems without a negative affix: "wire" of "wireless"
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
@@ -148,6 +151,7 @@ def analyse(text: str) -> Analysed:
         tuple(quantities(tokens)),
         frozenset(token.lower for token in words),
         frozenset(token.stem for token in words),
+        frozenset(base_stem(token.lower) for token in words),
         frozenset(token.lower for token in words if token.text.islower()),
         views,
         {id(view): _forms(view) for view in (*views, tokens)},
@@ -413,7 +417,7 @@ def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token]
         ],
         [
             token
-            for token in negations(view, claim.lowers | claim.stems)
+            for token in negations(view, claim.lowers | claim.stems | claim.base_stems)
             if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
         ],
     )
@@ -514,7 +518,8 @@ def _aligned(
     scored: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
         for anchor, side in ((before, 1), (after, -1)):
-            if anchor is None or not _same_word(anchor, token):
+            # A word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing.
+            if anchor is None or not _same_word(anchor, token) or (token.capitalized and not token.initial):
                 continue
             for candidate in candidates:
                 start, end = positions.get(candidate.first), positions.get(candidate.last)

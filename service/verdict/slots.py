@@ -48,6 +48,8 @@ COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
+# Negators whose object is a thing: they negate having it, not the rest of the clause.
+OBJECT_NEGATORS = frozenset({"lack", "lacks", "lacking", "without"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
@@ -320,11 +322,23 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
             continue
         always, affixal, rest = _negation_of(token.lower)
         if always:
-            if not _idiom_without_negation(tokens, place):
+            if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
         elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
             found.append(token)
     return found
+
+
+def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
+    """ "lack chlorophyll", "without wings": a negation of a thing the other text never names says
+    nothing of what it does name."""
+    if tokens[place].lower not in OBJECT_NEGATORS:
+        return False
+    start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
+    if start is None:
+        return False
+    thing = list(itertools.takewhile(lambda token: token.is_content, tokens[start:]))
+    return bool(thing) and not any(token.lower in other_words or token.stem in other_words for token in thing)
 
 
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
