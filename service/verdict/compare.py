@@ -37,6 +37,7 @@ from service.verdict.frames import (
     governed_swaps,
     modifier_changes,
     negates_another_place,
+    same_word,
     subject_swaps,
     unique_frame_swaps,
 )
@@ -295,7 +296,7 @@ def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analys
 def _same_word(word: Token, other: Token) -> bool:
     if not other.is_word:
         return False
-    if word.stem == other.stem or word.lower == other.lower or base_stem(word.lower) == base_stem(other.lower):
+    if same_word(word, other) or base_stem(word.lower) == base_stem(other.lower):
         return True
     return word.lower in compound_heads(other.lower)
 
