@@ -219,8 +219,10 @@ def test_a_superlative_with_another_measure_or_scope_is_another_superlative() ->
     tallest = judge("Mount Everest is the tallest mountain measured from base to summit.", passages, THRESHOLD)
     assert tallest.verdict == REFUTED and tallest.explanation == 'kb-0041 says "not"; the claim does not'
     assert verdict_of("Mauna Kea is the tallest mountain measured from base to summit.", MAUNA_KEA) == SUPPORTED
-    # The same scope: another holder refutes.
+    # The same scope: another holder refutes; no scope is everywhere's, as "in the Solar System" is.
     assert verdict_of("Mount Kenya is the highest mountain in Africa.", KILIMANJARO) == REFUTED
+    assert verdict_of("Mount Everest is the highest mountain.", KILIMANJARO) != REFUTED
+    assert verdict_of("Mars is the largest planet.", JUPITER) == REFUTED
 
 
 WIMBLEDON = (

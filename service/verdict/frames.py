@@ -6,6 +6,13 @@
   nowhere in the passage and the passage's word is nowhere in the claim, so a paraphrase that
   names the same thing twice ("the femur, or thigh bone") is not one. The noun after the
   superlative is not compared so: "the first person" and "the first human" are one.
+- **By what measure, among what.** "The tallest mountain when measured from base to summit" and
+  "the highest mountain on Earth" are two places, as are "the highest mountain in Africa" and
+  "on Earth": a superlative (or "first", "only") followed by another measure ("by mass", "above
+  sea level") or another scope ("in Africa") is not the same superlative, so a clause that has
+  the claim's superlative only so is compared on no slot, and a negation of it ("Everest is not
+  the tallest ... from base to summit") negates nothing of the claim. A superlative without a
+  scope holds everywhere, as "on Earth" does; "on Earth" names no place a passage must state.
 - **Whose the rest is.** "Stalagmites hang from the ceilings of caves" against "Stalactites hang
   from the ceilings of caves while stalagmites rise from the floor": a clause says all the rest of
   the claim of another subject, and the passage gives the claim's subject a clause of its own.
@@ -64,7 +71,8 @@ SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
 
 @dataclass(frozen=True)
 class Qualifiers:
-    """What a superlative is measured by and among what; an empty scope is no stated scope."""
+    """What a superlative is measured by and among what; no stated scope is everywhere ("the
+    largest planet" is "the largest planet in the Solar System", not "the largest in Africa")."""
 
     measure: frozenset[str]
     scope: frozenset[str]
@@ -72,7 +80,7 @@ class Qualifiers:
     def same_as(self, other: Qualifiers) -> bool:
         if self.measure != other.measure:
             return False
-        return not self.scope or not other.scope or bool(self.scope & other.scope)
+        return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
 
 
 @dataclass(frozen=True)
