@@ -170,3 +170,214 @@ def test_an_opposite_in_a_short_clause_refutes_when_the_passage_never_says_the_c
     go = judge("On the first semaphore signals, a horizontal arm meant go.", [Passage("p0", signal, 0.7)], THRESHOLD)
     assert go.verdict == REFUTED and go.explanation == 'the claim says "go"; p0 says "stop"'
     assert verdict_of("On the first semaphore signals, a horizontal arm meant stop.", signal) == SUPPORTED
+
+
+EIFFEL = (
+    "The Eiffel Tower in Paris was completed in 1889 for the Exposition Universelle "
+    "and was originally about 300 metres tall."
+)
+
+
+def test_a_place_given_with_its_country_is_compared_as_that_place() -> None:
+    """ "Paris, France": the country qualifies the city, it is not compared with any other name of the passage."""
+    paris = judge("The Eiffel Tower is located in Paris, France.", [Passage("kb-0206", EIFFEL, 0.74)], THRESHOLD)
+    assert paris.verdict == SUPPORTED and paris.explanation.startswith("kb-0206 states it")
+    lyon = judge("The Eiffel Tower is located in Lyon, France.", [Passage("kb-0206", EIFFEL, 0.68)], THRESHOLD)
+    assert lyon.verdict == REFUTED and lyon.explanation == 'the claim says "Lyon"; kb-0206 says "Paris"'
+    # A list of places is not a place and its country.
+    assert verdict_of("The Eiffel Tower stands in Lyon, Marseille and Nice.", EIFFEL) == REFUTED
+
+
+EVEREST = (
+    "The summit of Mount Everest stands 8,848.86 metres above sea level, "
+    "a height announced jointly by China and Nepal in December 2020."
+)
+MAUNA_KEA = (
+    "Mount Everest is not the tallest mountain when measured from base to summit; "
+    "Mauna Kea in Hawaii rises more than 10,000 metres from its base on the Pacific seafloor."
+)
+KILIMANJARO = (
+    "Mount Kilimanjaro in northeastern Tanzania is the highest mountain in Africa, "
+    "with its Kibo summit reaching 5,895 metres above sea level."
+)
+
+
+def test_a_superlative_with_another_measure_or_scope_is_another_superlative() -> None:
+    """Not the tallest from base to summit, nor the highest in Africa, says nothing of the highest on Earth."""
+    passages = [
+        Passage("kb-0033", EVEREST, 0.73),
+        Passage("kb-0041", MAUNA_KEA, 0.70),
+        Passage("kb-0047", KILIMANJARO, 0.57),
+    ]
+    everest = judge("Mount Everest is the highest mountain on Earth.", passages, THRESHOLD)
+    assert everest.verdict == SUPPORTED
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", MAUNA_KEA) != REFUTED
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", KILIMANJARO) != REFUTED
+    # A negated superlative the claim does not state negates nothing of it.
+    assert verdict_of("Mount Everest is a mountain measured from base to summit.", MAUNA_KEA) != REFUTED
+    # The same measure: the negation holds, and the other mountain holds the place.
+    tallest = judge("Mount Everest is the tallest mountain measured from base to summit.", passages, THRESHOLD)
+    assert tallest.verdict == REFUTED and tallest.explanation == 'kb-0041 says "not"; the claim does not'
+    assert verdict_of("Mauna Kea is the tallest mountain measured from base to summit.", MAUNA_KEA) == SUPPORTED
+    # The same scope: another holder refutes; no scope is everywhere's, as "in the Solar System" is.
+    assert verdict_of("Mount Kenya is the highest mountain in Africa.", KILIMANJARO) == REFUTED
+    assert verdict_of("Mount Everest is the highest mountain.", KILIMANJARO) != REFUTED
+    assert verdict_of("Mars is the largest planet.", JUPITER) == REFUTED
+
+
+WIMBLEDON = (
+    "Wimbledon, first held in 1877 at the All England Club in London, is the oldest tennis tournament "
+    "in the world and is played on grass courts."
+)
+MALARIA = (
+    "Malaria is caused by Plasmodium parasites, which are transmitted to people through the bites of "
+    "infected female Anopheles mosquitoes."
+)
+KOMODO = (
+    "The Komodo dragon, found on several islands in Indonesia, is the largest living lizard, "
+    "growing up to about 3 metres long."
+)
+PEANUTS = (
+    "Peanuts are legumes belonging to the pea family, Fabaceae, and their pods develop underground "
+    "after the flower stalk bends down into the soil."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "explanation"),
+    [
+        ("Wimbledon is played on clay courts.", WIMBLEDON, 'the claim says "clay"; p0 says "grass"'),
+        ("Koalas eat bamboo.", "Koalas eat eucalyptus leaves.", 'the claim says "bamboo"; p0 says "eucalyptus leaves"'),
+        (
+            "Malaria is spread by ticks.",
+            "Malaria is spread by mosquitoes.",
+            'the claim says "ticks"; p0 says "mosquitoes"',
+        ),
+        (
+            "Malaria is spread to humans by the bites of infected ticks.",
+            MALARIA,
+            'the claim says "ticks"; p0 says "female Anopheles mosquitoes"',
+        ),
+        ("The Komodo dragon is the largest living snake.", KOMODO, 'the claim says "snake"; p0 says "lizard"'),
+    ],
+)
+def test_another_word_where_the_claim_puts_its_own_refutes(claim: str, passage: str, explanation: str) -> None:
+    """The object or complement of the same word differs, and the claim's word is nowhere in the passage."""
+    judgement = judge(claim, [Passage("p0", passage, 0.7)], THRESHOLD)
+    assert judgement.verdict == REFUTED and judgement.explanation == explanation
+    assert [conflict.kind for conflict in judgement.conflicts] == ["word"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Wimbledon is played on grass courts.", WIMBLEDON),
+        ("Koalas eat eucalyptus leaves.", "Koalas eat eucalyptus leaves."),
+        ("Malaria is spread to humans by the bites of infected mosquitoes.", MALARIA),
+        ("The Komodo dragon is the largest living lizard.", KOMODO),
+        # A synonym in the slot, and other verbs for the same fact, are paraphrases.
+        ("Dry ice is frozen carbon dioxide.", "Dry ice is solid carbon dioxide, and it sublimates into gas."),
+        ("A marathon race covers 42.195 kilometres.", "The standard marathon distance is 42.195 kilometres."),
+        ("Peanut pods grow beneath the soil.", PEANUTS),
+    ],
+)
+def test_the_same_word_or_a_synonym_in_the_slot_is_not_a_conflict(claim: str, passage: str) -> None:
+    assert verdict_of(claim, passage) == SUPPORTED
+
+
+CAVES = (
+    "Stalactites hang from the ceilings of caves while stalagmites rise from the floor, and both form "
+    "from calcium carbonate deposited by dripping mineral-rich water."
+)
+
+
+def test_direction_and_position_opposites_and_swapped_subjects_refute() -> None:
+    """A clause starts at "while" without a comma; "floors" is read as the listed "floor"."""
+    rise = judge("Stalactites rise from the floors of caves.", [Passage("p0", CAVES, 0.86)], THRESHOLD)
+    assert rise.verdict == REFUTED
+    assert rise.explanation == 'the claim says "rise"; p0 says "hang"; the claim says "floors"; p0 says "ceilings"'
+    swapped = judge("Stalagmites hang from the ceilings of caves.", [Passage("p0", CAVES, 0.86)], THRESHOLD)
+    assert swapped.verdict == REFUTED and swapped.explanation == 'the claim says "Stalagmites"; p0 says "Stalactites"'
+    assert verdict_of("Stalactites hang from cave ceilings.", CAVES) == SUPPORTED
+    assert verdict_of("Stalagmites rise from the floors of caves.", CAVES) == SUPPORTED
+
+
+def test_a_negative_affix_on_a_word_the_other_text_has_bare_negates() -> None:
+    """ "sight-less" against "sight", "dis-used" against "used", with no list; "wire-less" is "without a wire"."""
+    sightless = judge("Bats are sightless.", [Passage("p0", "Bats have good sight and hunt at dusk.", 0.8)], THRESHOLD)
+    assert sightless.verdict == REFUTED and sightless.explanation == 'the claim says "sightless"; p0 does not'
+    assert verdict_of("The old mine is disused.", "The old mine is used as a museum.") == REFUTED
+    assert verdict_of("The device is wireless.", "The device connects without a wire.") == SUPPORTED
+
+
+RAINHILL = (
+    "At the Rainhill Trials of October 1829, Rocket, built by Robert Stephenson, "
+    "was the only engine to complete the trials."
+)
+
+
+def test_every_one_except_one_was_unable_says_only_that_one_could() -> None:
+    assert (
+        verdict_of("Every locomotive except Rocket was unable to complete the Rainhill Trials.", RAINHILL) == SUPPORTED
+    )
+    assert (
+        verdict_of("Every locomotive except Novelty was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED
+    )
+    assert verdict_of("Every locomotive was unable to complete the Rainhill Trials.", RAINHILL) == REFUTED
+
+
+SPUTNIK = (
+    "Sputnik 1, launched by the Soviet Union on 4 October 1957, was the first artificial satellite "
+    "placed into orbit around Earth."
+)
+CHEETAH = (
+    "The cheetah is the fastest land animal, able to sprint at roughly 93 to 104 kilometres per hour "
+    "over short distances while chasing prey."
+)
+HURRICANE = (
+    "The Saffir-Simpson scale rates hurricanes in five categories, and a Category 5 storm has one-minute "
+    "sustained winds of at least 252 kilometres per hour (157 miles per hour)."
+)
+
+
+def test_a_name_of_generic_words_is_a_name() -> None:
+    """ "United States" was no name at all (both words are generic), so any passage stated it."""
+    us = judge("Sputnik 1 was launched by the United States.", [Passage("p0", SPUTNIK, 0.72)], THRESHOLD)
+    assert us.verdict == REFUTED and us.explanation == 'the claim says "United States"; p0 says "Soviet Union"'
+    assert verdict_of("Sputnik 1 was launched by the Soviet Union.", SPUTNIK) == SUPPORTED
+    channel = "The Channel Tunnel links the United Kingdom with France."
+    assert verdict_of("The Channel Tunnel links the United Kingdom and France.", channel) == SUPPORTED
+    assert verdict_of("The Channel Tunnel links the United States and France.", channel) == REFUTED
+
+
+def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
+    assert verdict_of("Cheetahs can sprint at up to 300 kilometres per hour.", CHEETAH) == REFUTED
+    assert verdict_of("Cheetahs can sprint at up to 104 kilometres per hour.", CHEETAH) == SUPPORTED
+    assert verdict_of("Cheetahs can sprint at over 90 kilometres per hour.", CHEETAH) == SUPPORTED
+    # "at least 252 km/h (157 mph)": the conversion in brackets is a threshold too.
+    claim = "A Category 5 hurricane has sustained winds of at least {}."
+    assert verdict_of(claim.format("157 miles per hour"), HURRICANE) == SUPPORTED
+    assert verdict_of(claim.format("252 kilometres per hour"), HURRICANE) == SUPPORTED
+    wrong = judge(claim.format("157 kilometres per hour"), [Passage("p0", HURRICANE, 0.81)], THRESHOLD)
+    assert wrong.verdict == REFUTED and wrong.explanation == 'the claim says "157 kilometres"; p0 says "252 kilometres"'
+
+
+def test_a_word_inside_a_name_governs_no_slot() -> None:
+    """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
+    snowdon = (
+        "The Snowdon Mountain Railway in Wales, opened in 1896, is the only public rack-and-pinion railway "
+        "in the United Kingdom and climbs to the summit of Snowdon."
+    )
+    claim = "No public railway in the United Kingdom other than the Snowdon Mountain Railway uses rack and pinion."
+    assert verdict_of(claim, snowdon) == SUPPORTED
+
+
+def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
+    fungi = (
+        "Mushrooms and other fungi are not plants; fungi form a separate kingdom, lack chlorophyll, "
+        "and are more closely related to animals than to plants."
+    )
+    assert verdict_of("Fungi form a kingdom separate from plants.", fungi) == SUPPORTED
+    assert verdict_of("Fungi have chlorophyll.", fungi) == REFUTED
+    nullarbor = "The railway includes a straight stretch of track about 478 kilometres long without a single curve."
+    assert verdict_of("The straight stretch of track runs for about 478 kilometres with a curve.", nullarbor) == REFUTED

@@ -9,10 +9,14 @@ The claim is compared with the clause of the passage that covers most of its wor
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
-- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative, and a
-  modifier such as "former" or "dwarf" before a noun the other text has bare.
+- **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
+  the same measure and scope), other words governed by the same word ("played on clay courts",
+  "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
+  has bare.
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
+  "lack" and "without" count only when the other text names what is lacking, and a negated
+  superlative only when the other text states that superlative with the same measure and scope.
 
 A clause refutes when it conflicts on a slot and otherwise covers at least half of the claim (it
 speaks of the same thing). A passage supports when no slot conflicts, every name and number of
@@ -26,9 +30,28 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
-from service.verdict.frames import Swap, modifier_changes, unique_frame_swaps
-from service.verdict.lexicon import CATEGORIES, MONTHS, OPPOSITES
-from service.verdict.slots import Name, Quantity, base_stem, is_negative, names, negations, quantities
+from service.verdict.frames import (
+    Swap,
+    another_place,
+    everywhere_words,
+    governed_swaps,
+    modifier_changes,
+    negates_another_place,
+    same_word,
+    subject_swaps,
+    unique_frame_swaps,
+)
+from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES
+from service.verdict.slots import (
+    Name,
+    Quantity,
+    base_stem,
+    is_negative,
+    names,
+    negations,
+    place_qualifiers,
+    quantities,
+)
 from service.verdict.text import Token, clauses, has_verb, tokenize
 
 SUPPORTS = "supports"
@@ -102,6 +125,7 @@ class Analysed:
     quantities: tuple[Quantity, ...]
     lowers: frozenset[str]
     stems: frozenset[str]
+    base_stems: frozenset[str]  # stems without a negative affix: "wire" of "wireless"
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
@@ -128,6 +152,7 @@ def analyse(text: str) -> Analysed:
         tuple(quantities(tokens)),
         frozenset(token.lower for token in words),
         frozenset(token.stem for token in words),
+        frozenset(base_stem(token.lower) for token in words),
         frozenset(token.lower for token in words if token.text.islower()),
         views,
         {id(view): _forms(view) for view in (*views, tokens)},
@@ -150,7 +175,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     all_items = _items(claim)
     if not all_items:
         return Reading(SILENT, 0.0, missing=("any word the passage could state",))
-    claim_names = names(claim.tokens, passage.lowercase_words)
+    claim_names = _slot_names(claim, passage)
     covered = sorted(
         ((_coverage(all_items, claim, view, passage), view) for view in passage.views),
         key=lambda pair: -pair[0],
@@ -198,10 +223,19 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
 
 
+def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
+    """The claim's names that are slots: not the country after a city ("Paris, France"), nor "Earth"
+    in "the highest mountain on Earth"."""
+    found = names(claim.tokens, passage.lowercase_words)
+    qualifying = place_qualifiers(claim.tokens, found)
+    everywhere = everywhere_words(claim.tokens, SUPERLATIVES)
+    return [
+        name for name in found if name not in qualifying and not everywhere.issuperset(range(name.first, name.last + 1))
+    ]
+
+
 def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
-    """Whether every name and number of the claim is in this clause (agreeing), the claim has some."""
-    if not claim_names and not claim.quantities:
-        return False
+    """Whether every name and number of the claim is in this clause (agreeing)."""
     view_quantities = _in_view(passage.quantities, view)
     names_in = all(any(other.lower in name.keys for other in view) for name in claim_names)
     return names_in and all(_stated(quantity, view_quantities) for quantity in claim.quantities)
@@ -262,7 +296,7 @@ def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analys
 def _same_word(word: Token, other: Token) -> bool:
     if not other.is_word:
         return False
-    if word.stem == other.stem or word.lower == other.lower or base_stem(word.lower) == base_stem(other.lower):
+    if same_word(word, other) or base_stem(word.lower) == base_stem(other.lower):
         return True
     return word.lower in compound_heads(other.lower)
 
@@ -303,6 +337,8 @@ def _conflicts(
     """The slots on which ``view`` disagrees with the claim; negation only ``with_negation`` (in the
     clause that states most of the claim: another clause may negate something else)."""
     found = _Found([], set(), set())
+    if another_place(claim.tokens, view, SUPERLATIVES):
+        return found
     view_quantities = _in_view(passage.quantities, view)
     view_indices = {token.index for token in view}
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
@@ -348,22 +384,44 @@ def _conflicts(
 
 
 def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
-    """Another holder of the claim's unique place, and modifiers that change a noun (:mod:`.frames`)."""
+    """Another holder of the claim's unique place, another word where the claim governs its own, and
+    modifiers that change a noun (:mod:`.frames`)."""
     in_names = {index for name in claim_names for index in range(name.first, name.last + 1)}
-    return unique_frame_swaps(
-        claim.tokens,
-        view,
-        SUPERLATIVES,
-        lambda token: _found(token, claim, passage.tokens, passage),
-        lambda token: token.lower in claim.lowers or token.stem in claim.stems,
-        in_names,
-    ) + modifier_changes(claim.tokens, view)
+    in_quantities = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
+
+    def in_passage(token: Token) -> bool:
+        return _found(token, claim, passage.tokens, passage)
+
+    def in_claim(token: Token) -> bool:
+        return token.lower in claim.lowers or token.stem in claim.stems
+
+    def in_view(token: Token) -> bool:
+        return _found(token, claim, view, passage)
+
+    return (
+        unique_frame_swaps(claim.tokens, view, SUPERLATIVES, in_passage, in_claim, in_names)
+        + subject_swaps(claim.tokens, view, in_passage, in_view, in_claim, in_names | in_quantities)
+        + governed_swaps(claim.tokens, view, in_passage, in_claim, in_names | in_quantities)
+        + modifier_changes(claim.tokens, view)
+    )
 
 
 def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
     """The negating words of the claim and of the view, each read against the other's words."""
     view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    return negations(claim.tokens, view_words), negations(view, claim.lowers | claim.stems)
+    places = {token.index: place for place, token in enumerate(view)}
+    return (
+        [
+            token
+            for token in negations(claim.tokens, view_words)
+            if not negates_another_place(claim.tokens, token.index, view, SUPERLATIVES)
+        ],
+        [
+            token
+            for token in negations(view, claim.lowers | claim.stems | claim.base_stems)
+            if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
+        ],
+    )
 
 
 def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
@@ -461,7 +519,8 @@ def _aligned(
     scored: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
         for anchor, side in ((before, 1), (after, -1)):
-            if anchor is None or not _same_word(anchor, token):
+            # A word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing.
+            if anchor is None or not _same_word(anchor, token) or (token.capitalized and not token.initial):
                 continue
             for candidate in candidates:
                 start, end = positions.get(candidate.first), positions.get(candidate.last)
@@ -474,7 +533,9 @@ def _aligned(
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
-                    between.text != "," and (not between.is_content or between.index in crossable) for between in gap
+                    between.text != ","
+                    and (not between.is_content or between.index in crossable or between.lower in NEGATORS)
+                    for between in gap
                 ):
                     scored.append((len(gap), candidate))
     scored.sort(key=lambda pair: pair[0])
@@ -489,19 +550,18 @@ def _is_anchor(claim: Analysed, token: Token) -> bool:
 
 
 def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """Claim words whose opposite, or another member of whose category, the view says instead."""
+    """Claim words whose opposite, or another member of whose category, the view says instead (a
+    plural for its listed singular: "floors" against "ceilings")."""
     view_lowers = {token.lower: token for token in view if token.is_word}
+    view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
     swaps: list[tuple[str, Token, Token]] = []
     for token in claim.tokens:
         if not token.is_word or token.lower in view_lowers or token.stem in view_stems:
             continue
+        opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
         opposite = next(
-            (
-                view_lowers[o]
-                for o in sorted(OPPOSITE_WORDS.get(token.lower, ()))
-                if o in view_lowers and o not in claim.lowers
-            ),
+            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
             None,
         )
         if opposite is not None:
@@ -512,6 +572,10 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:

@@ -1,4 +1,4 @@
-"""Two ways a sentence can change a fact without a name, a number or a listed opposite.
+"""Ways a sentence can change a fact without a name, a number or a listed opposite.
 
 - **Who holds a unique place.** "The heart is the largest internal organ" and "The liver is the
   largest internal organ" share the frame "X is the largest Y": only one thing fills it, so
@@ -6,6 +6,23 @@
   nowhere in the passage and the passage's word is nowhere in the claim, so a paraphrase that
   names the same thing twice ("the femur, or thigh bone") is not one. The noun after the
   superlative is not compared so: "the first person" and "the first human" are one.
+- **By what measure, among what.** "The tallest mountain when measured from base to summit" and
+  "the highest mountain on Earth" are two places, as are "the highest mountain in Africa" and
+  "on Earth": a superlative (or "first", "only") followed by another measure ("by mass", "above
+  sea level") or another scope ("in Africa") is not the same superlative, so a clause that has
+  the claim's superlative only so is compared on no slot, and a negation of it ("Everest is not
+  the tallest ... from base to summit") negates nothing of the claim. A superlative without a
+  scope holds everywhere, as "on Earth" does; "on Earth" names no place a passage must state.
+- **Whose the rest is.** "Stalagmites hang from the ceilings of caves" against "Stalactites hang
+  from the ceilings of caves while stalagmites rise from the floor": a clause says all the rest of
+  the claim of another subject, and the passage gives the claim's subject a clause of its own.
+- **Another word where the claim puts its own.** "Wimbledon is played on clay courts" against
+  "played on grass courts": the noun phrases a word governs (its object or complement, after at
+  most GOVERNED_GAP stop words) differ, the claim's word is nowhere in the passage and the
+  passage's word nowhere in the claim. They fill one slot when the two phrases share a word, or
+  follow the same preposition, or when the claim's phrase ends its clause ("Koalas eat bamboo."):
+  a verb straight after a subject ("pods grow", "pods develop") is no such slot. Synonyms
+  (lexicon.SYNONYMS) are the same word. Names and numbers are left to their own slots.
 - **Modifiers that change what a noun names.** A "dwarf planet" is not a planet and a "former
   capital" is not the capital: one text has such a modifier before a noun the other has bare.
 """
@@ -15,19 +32,62 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.verdict.lexicon import ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, VERB_MARKERS
-from service.verdict.text import Token
+from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
+from service.verdict.text import Token, has_verb
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+# Stop words that may stand between a word and the phrase it governs ("played on the grass"), and
+# the content words of that phrase compared.
+GOVERNED_GAP = 2
+GOVERNED_REACH = 4
+# Words that open a relative clause or join another phrase: what follows is not governed by the word before.
+PHRASE_BREAKS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "and", "or", "but", "while"})
+# Links after which two phrases are the object of the same preposition ("spread by ticks", "by mosquitoes").
+PREPOSITIONS = frozenset(
+    {"on", "in", "at", "by", "of", "from", "to", "with", "into", "onto", "through", "under", "over"}
+)
+# Words that start a verb's object: a word right before one of them is read as a verb.
+OBJECT_STARTS = frozenset(
+    {"a", "an", "the", "its", "their", "his", "her", "your", "our", "my", "you", "it", "them", "him", "us", "this"}
+)
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
 MODIFIER_REACH = 3
+# Words after a superlative's noun that give the measure ("when measured from base to summit",
+# "by mass", "above sea level"), the words that may lead them in, and those that give a scope.
+MEASURE_WORDS = frozenset({"measured", "measuring", "by", "from", "above", "below"})
+MEASURE_LEADS = frozenset({"when", "if", "as"})
+SCOPE_WORDS = frozenset({"in", "on", "of", "among"})
+# A scope that says "everywhere": "the highest mountain on Earth", "the largest planet in the Solar System".
+WIDEST_SCOPES = frozenset({"world", "earth", "globe", "planet", "sun", "system", "universe", "any", "known"})
+EVERYWHERE = frozenset({"*"})
+PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "but", "which", "that", "while"})
+# Words a superlative's noun phrase may have between the marker and its measure or scope.
+NOUN_REACH = 3
+# Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
+NEGATION_REACH = 3
+SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+
+
+@dataclass(frozen=True)
+class Qualifiers:
+    """What a superlative is measured by and among what; no stated scope is everywhere ("the
+    largest planet" is "the largest planet in the Solar System", not "the largest in Africa")."""
+
+    measure: frozenset[str]
+    scope: frozenset[str]
+
+    def same_as(self, other: Qualifiers) -> bool:
+        if self.measure != other.measure:
+            return False
+        return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
 
 
 @dataclass(frozen=True)
 class Swap:
     """A word of the claim and the word the passage has in its place; ``kind`` is "role" for the
-    holder of a unique place, "modifier" for a changed modifier."""
+    holder of a unique place or the subject of a clause, "word" for another word governed by the
+    same word, "modifier" for a changed modifier."""
 
     kind: str
     claimed: tuple[Token, Token]  # first and last token of the claim's side
@@ -65,8 +125,65 @@ def unique_frame_swaps(
     return swaps
 
 
+def subject_swaps(
+    claim: Sequence[Token],
+    view: Sequence[Token],
+    in_passage: Callable[[Token], bool],
+    in_view: Callable[[Token], bool],
+    in_claim: Callable[[Token], bool],
+    names: set[int],
+) -> list[Swap]:
+    """The claim's subject, when the view states all the rest of the claim of another subject and
+    the claim's subject is elsewhere in the passage (``in_view``: whether a word is in this view)."""
+    claimed, given = _first_content(claim), _first_content(view)
+    if claimed is None or given is None or claimed.index in names or in_claim(given) or in_view(claimed):
+        return []
+    rest = [token for token in claim if token.is_content and token is not claimed and token.index not in names]
+    if in_passage(claimed) and rest and all(in_view(token) for token in rest):
+        return [Swap("role", (claimed, claimed), (given, given))]
+    return []
+
+
+def _first_content(tokens: Sequence[Token]) -> Token | None:
+    return next((token for token in tokens if token.is_content), None)
+
+
 def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
     return token.lower in UNIQUE_MARKERS or token.lower in superlatives
+
+
+def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
+    """Whether the view has a superlative of the claim (or "first", "only") only with another measure
+    or scope: "the highest mountain in Africa" against "on Earth". It then states another fact."""
+    for mine, token in enumerate(claim):
+        if not _is_marker(token, superlatives):
+            continue
+        stated = qualifiers(claim, mine)
+        theirs = [place for place, other in enumerate(view) if same_word(token, other)]
+        if theirs and not any(stated.same_as(qualifiers(view, place)) for place in theirs):
+            return True
+    return False
+
+
+def negates_another_place(
+    text: Sequence[Token], negation: int, other: Sequence[Token], superlatives: frozenset[str]
+) -> bool:
+    """Whether the negation at ``negation`` negates a superlative ("not the tallest ... from base to
+    summit") that ``other`` does not state with the same measure and scope: it then says nothing of ``other``."""
+    marker = next(
+        (
+            place
+            for place in range(negation + 1, min(len(text), negation + 1 + NEGATION_REACH))
+            if _is_marker(text[place], superlatives) or text[place].is_content or not text[place].is_word
+        ),
+        None,
+    )
+    if marker is None or not _is_marker(text[marker], superlatives):
+        return False
+    stated = qualifiers(text, marker)
+    return not any(
+        same_word(text[marker], token) and stated.same_as(qualifiers(other, place)) for place, token in enumerate(other)
+    )
 
 
 def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
@@ -81,6 +198,88 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def governed_swaps(
+    claim: Sequence[Token],
+    view: Sequence[Token],
+    in_passage: Callable[[Token], bool],
+    in_claim: Callable[[Token], bool],
+    slots: set[int],
+) -> list[Swap]:
+    """Words the claim has after a word that the view has other words after ("eat bamboo", "eat
+    eucalyptus leaves"); ``slots`` are the claim's names and numbers, left to their own slots."""
+    swaps: list[Swap] = []
+    compared: set[int] = set()
+    for place, anchor in enumerate(claim):
+        if not anchor.is_content or _is_name(anchor) or place in slots:
+            continue
+        link, phrase = _governed(claim, place)
+        claimed = [token for token in phrase if token.index not in slots and not in_passage(token)]
+        if not claimed or compared & {token.index for token in claimed}:
+            continue
+        for other, token in enumerate(view):
+            if not same_word(anchor, token):
+                continue
+            their_link, theirs = _governed(view, other)
+            mine = [word for word in claimed if not any(same_word(word, their) for their in theirs)]
+            given = [word for word in theirs if not in_claim(word) and not any(same_word(word, c) for c in claimed)]
+            # The same slot: the phrases share a word ("clay courts", "grass courts"), or both are the
+            # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
+            same_slot = len(theirs) > len(given) or (
+                link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
+            )
+            if mine and same_slot and any(not _is_name(word) for word in given):
+                swaps.append(Swap("word", (mine[0], mine[-1]), (given[0], given[-1])))
+                compared.update(token.index for token in claimed)
+                break
+    return swaps
+
+
+def _governed(tokens: Sequence[Token], place: int) -> tuple[tuple[str, ...], list[Token]]:
+    """The stop words that link the word at ``place`` to the noun phrase it governs, and the content
+    words of that phrase: the run right after them, up to a verb. At most GOVERNED_GAP stop words
+    link; a relative pronoun or a conjunction starts another phrase ("a generator that feeds ...")."""
+    start = place + 1
+    while start < len(tokens) and tokens[start].is_word and not tokens[start].is_content:
+        if tokens[start].lower in PHRASE_BREAKS:
+            return (), []
+        start += 1
+    link = tuple(token.lower for token in tokens[place + 1 : start])
+    if len(link) > GOVERNED_GAP:
+        return (), []
+    phrase: list[Token] = []
+    for at in range(start, min(len(tokens), start + GOVERNED_REACH)):
+        token = tokens[at]
+        if not token.is_content or token.lower in NEGATORS or _verb_at(tokens, at):
+            break
+        phrase.append(token)
+    return link, phrase
+
+
+def _ends_clause(tokens: Sequence[Token], last: Token) -> bool:
+    """Whether nothing but punctuation follows ``last`` in its clause: the object that ends it."""
+    following = last.index - tokens[0].index + 1
+    return following >= len(tokens) or not tokens[following].is_word
+
+
+def _is_name(token: Token) -> bool:
+    return token.capitalized and not token.initial
+
+
+def _verb_at(tokens: Sequence[Token], place: int) -> bool:
+    """Whether the word at ``place`` reads as a verb taking an object, not as a noun or adjective:
+    a listed verb ("took place"), or a word followed by an article, a pronoun or a number ("reached
+    603", "drew its power"), or an "-ed" form followed by a stop word ("opened on"). Before a content
+    word an "-ed" form modifies it ("infected ticks")."""
+    if tokens[place].lower in VERB_MARKERS:
+        return True
+    if place + 1 >= len(tokens):
+        return False
+    following = tokens[place + 1]
+    if following.is_content or not (following.is_word or following.text[0].isdigit()):
+        return False
+    return following.lower in OBJECT_STARTS or following.text[0].isdigit() or has_verb((tokens[place],))
 
 
 def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap]:
@@ -116,3 +315,72 @@ def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
         if token.lower in PRIVATIVE_MODIFIERS:
             return token
     return None
+
+
+def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
+    """The measure and scope stated after the superlative at ``marker`` and its noun."""
+    measure: set[str] = set()
+    scope: set[str] = set()
+    for word, phrase in _qualifier_phrases(tokens, marker):
+        if word in MEASURE_WORDS:
+            measure.update(token.stem for token in phrase)
+        else:
+            scope.update(_scope(phrase))
+    return Qualifiers(frozenset(measure), frozenset(scope))
+
+
+def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
+    """Indices of the words that say a superlative holds everywhere ("on Earth", "in the Solar
+    System"): they name no place a passage must state."""
+    found: set[int] = set()
+    for marker, token in enumerate(tokens):
+        if _is_marker(token, superlatives):
+            for word, phrase in _qualifier_phrases(tokens, marker):
+                if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
+                    found.update(token.index for token in phrase)
+    return found
+
+
+def _scope(phrase: list[Token]) -> frozenset[str]:
+    named = {token.lower for token in phrase}
+    return EVERYWHERE if named <= WIDEST_SCOPES else frozenset(named - WIDEST_SCOPES)
+
+
+def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, list[Token]]]:
+    """The phrases after a superlative's noun that measure or scope it, each with the word that
+    opens it ("from", "in") and its content words."""
+    place = marker + 1
+    while (
+        place < len(tokens)
+        and place <= marker + NOUN_REACH
+        and tokens[place].is_content
+        and tokens[place].lower not in MEASURE_WORDS
+        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
+    ):
+        place += 1
+    phrases: list[tuple[str, list[Token]]] = []
+    while place < len(tokens):
+        word = tokens[place].lower
+        if word in MEASURE_LEADS:
+            place += 1
+            continue
+        if word not in MEASURE_WORDS and word not in SCOPE_WORDS:
+            break
+        end = _phrase_end(tokens, place + 1)
+        phrases.append((word, [token for token in tokens[place + 1 : end] if token.is_content]))
+        place = end
+    return phrases
+
+
+def _phrase_end(tokens: Sequence[Token], start: int) -> int:
+    """Where the phrase that starts at ``start`` ends: punctuation, a new clause or another qualifier."""
+    for place in range(start, len(tokens)):
+        token = tokens[place]
+        if not token.is_word or token.lower in PHRASE_ENDS:
+            return place
+    return len(tokens)
+
+
+def same_word(one: Token, other: Token) -> bool:
+    """The same word in any form, or a synonym of it."""
+    return one.stem == other.stem or one.lower == other.lower or other.lower in SYNONYM_OF.get(one.lower, ())

@@ -132,6 +132,21 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("left", "right"),
     ("top", "bottom"),
     ("ceiling", "floor"),
+    ("hang", "rise"),
+    ("hangs", "rises"),
+    ("upward", "downward"),
+    ("upwards", "downwards"),
+    ("uphill", "downhill"),
+    ("upstream", "downstream"),
+    ("sink", "float"),
+    ("sinks", "floats"),
+    ("inward", "outward"),
+    ("interior", "exterior"),
+    ("internal", "external"),
+    ("sunrise", "sunset"),
+    ("dawn", "dusk"),
+    ("arrive", "depart"),
+    ("entrance", "exit"),
     ("maximum", "minimum"),
     ("increase", "decrease"),
     ("increases", "decreases"),
@@ -184,6 +199,27 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("dense", "sparse"),
     ("private", "public"),
     ("ancient", "modern"),
+)
+
+# Words that say the same thing where a slot is compared word by word.
+SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    words(group)
+    for group in (
+        "highest tallest",
+        "largest biggest",
+        "big large",
+        "small little tiny",
+        "frozen solid",
+        "people humans persons",
+        "start begin",
+        "end finish",
+        "build construct",
+        "rays radiation",
+        "fast quick rapid",
+        "sea ocean",
+        "car automobile",
+        "child kid",
+    )
 )
 
 # Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf

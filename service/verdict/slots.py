@@ -3,7 +3,7 @@
 A quantity is a number with what it counts (a unit, converted to one base per dimension, or the
 noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A name
 is a run of capitalised words; two names are the same when they share a word that tells which
-one (not "Ocean" or "Mount").
+one (not "Ocean" or "Mount"), or, for a name made of such words only ("United States"), the last.
 """
 
 from __future__ import annotations
@@ -45,8 +45,15 @@ COMPOUND_KINDS = frozenset({"length", "time", "mass"})
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
+CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
+LIST_ENDS = frozenset({"and", "or"})
+# Negators whose object is a thing: they negate having it, not the rest of the clause.
+OBJECT_NEGATORS = frozenset({"lack", "lacks", "lacking", "without"})
+ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
+# Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
+MIN_LESS_STEM = 4
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
 ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
 
@@ -67,7 +74,10 @@ class Quantity:
         return self.kind != "count" or bool(self.nouns & other.nouns) or not (self.nouns and other.nouns)
 
     def agrees(self, other: Quantity) -> bool:
-        """Whether ``other`` (from the evidence) states a value this (from the claim) allows."""
+        """Whether ``other`` (from the evidence) states a value this (from the claim) allows. Two
+        bounds the same way are two thresholds: "at least 157" is not "at least 252"."""
+        if self.bound == other.bound != "=":
+            return _same(self, other)
         if self.bound == ">":
             return other.value > self.value or _same(self, other)
         if self.bound == "<":
@@ -108,10 +118,24 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
         previous = found[-1] if found else None
         if previous is not None and previous.last + 1 == parsed.first and _adds_to(previous, parsed):
             found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
+        elif previous is not None and _converts(tokens, previous, parsed):
+            found.append(dataclasses.replace(parsed, bound=previous.bound))
         else:
             found.append(parsed)
         position = parsed.last + 1
     return found
+
+
+def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -> bool:
+    """Whether ``parsed`` is ``previous`` in other units, in brackets right after it: "at least 252
+    kilometres per hour (157 miles per hour)" bounds both figures."""
+    between = tokens[previous.last + 1 : parsed.first - 1]
+    return (
+        previous.kind == parsed.kind
+        and tokens[parsed.first - 1].text == "("
+        and len(between) <= CONVERSION_GAP
+        and all(token.is_word for token in between)  # "per hour"
+    )
 
 
 def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
@@ -134,9 +158,10 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     bound = "="
     if before in LOWER_BOUNDS or before2 in {"more than", "at least", "greater than"}:
         bound = ">"
-    elif before in UPPER_BOUNDS or before2 in {"less than", "fewer than", "at most", "up to"}:
+    elif before in UPPER_BOUNDS or before2 in {"less than", "fewer than", "at most"}:
         bound = "<"
-    hedged = before in HEDGES or (position > 1 and tokens[position - 2].lower in HEDGES)
+    # "up to 300": the top of the range, about that figure, not any figure below it.
+    hedged = before in HEDGES or (position > 1 and tokens[position - 2].lower in HEDGES) or before2 == "up to"
     following = tokens[last + 1] if last + 1 < len(tokens) else None
     next_to_month = (following is not None and following.lower in MONTHS) or (
         position > 0 and tokens[position - 1].lower in MONTHS
@@ -251,10 +276,25 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         while run and not run[-1].capitalized:
             run.pop()
         keys = frozenset(word.lower for word in run if word.lower not in GENERIC_NAME_WORDS)
+        if not keys and len(run) > 1:  # "United States", "United Kingdom": told apart by the last word
+            keys = frozenset({run[-1].lower})
         if run and keys:
             found.append(Name(keys, run[0].index, run[-1].index))
         run = []
     return found
+
+
+def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]:
+    """Names that say where the name before them is ("Paris, France"): part of that place, not a
+    slot of their own. A list ("Paris, Lyon and Marseille") qualifies nothing."""
+    qualifying = []
+    for before, name in itertools.pairwise(found):
+        if name.first != before.last + 2 or tokens[before.last + 1].text != ",":
+            continue
+        following = [token.lower for token in tokens[name.last + 1 : name.last + 3]]
+        if not following or (following[0] not in LIST_ENDS and following[:2] not in ([",", "and"], [",", "or"])):
+            qualifying.append(name)
+    return qualifying
 
 
 def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
@@ -282,21 +322,41 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
             continue
         always, affixal, rest = _negation_of(token.lower)
         if always:
-            if not _idiom_without_negation(tokens, place):
+            if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
         elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
             found.append(token)
     return found
 
 
+def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
+    """ "lack chlorophyll", "without wings": a negation of a thing the other text never names says
+    nothing of what it does name."""
+    if tokens[place].lower not in OBJECT_NEGATORS:
+        return False
+    start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
+    if start is None:
+        return False
+    thing = list(itertools.takewhile(lambda token: token.is_content, tokens[start:]))
+    return bool(thing) and not any(token.lower in other_words or token.stem in other_words for token in thing)
+
+
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
     """ "No X other than Y" and "no X except Y" say only Y does; "no X is longer than Y" says Y is the
-    longest; "did not X until Y" says X at Y."""
+    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could."""
     word = tokens[place].lower
     ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
+    behind = [token.lower for token in tokens[max(0, place - IDIOM_REACH) : place]]
     if word == "no":
-        return "except" in ahead or ("other", "than") in itertools.pairwise(ahead) or _no_one_more_than(ahead)
+        return _only(ahead) or _no_one_more_than(ahead)
+    if _only(behind) and any(quantifier in behind for quantifier in ALL_WORDS):
+        return True
     return word in {"not", "n't"} and "until" in ahead
+
+
+def _only(words: list[str]) -> bool:
+    """ "except Y", "other than Y": the words that single out the one thing a negation leaves out."""
+    return "except" in words or ("other", "than") in itertools.pairwise(words)
 
 
 def _no_one_more_than(ahead: list[str]) -> bool:
@@ -322,6 +382,8 @@ def _negation_of(word: str) -> tuple[bool, bool, str | None]:
         return False, True, None
     if word.endswith("ly"):
         return False, False, None
+    if word.endswith("less") and len(word) - len("less") >= MIN_LESS_STEM:
+        return False, False, word[: -len("less")]  # "sightless" against "sight"
     for prefix in NEGATIVE_PREFIXES:
         rest = word[len(prefix) :]
         if word.startswith(prefix) and rest.endswith(ADJECTIVE_ENDINGS):
@@ -338,8 +400,8 @@ def is_negative(word: str) -> bool:
 def base_stem(word: str) -> str:
     """The stem of a word with its negative affix taken off ("harmless" and "harmful" -> "harm");
     the word's own stem when it has none."""
-    if word.endswith("less") and word in NEGATIVE_LESS_WORDS:
-        return stem(word[:-4])
+    if word.endswith("less") and (word in NEGATIVE_LESS_WORDS or len(word) - len("less") >= MIN_LESS_STEM):
+        return stem(word[: -len("less")])
     for prefix in NEGATIVE_PREFIXES:
         if word.startswith(prefix) and _negative_affix(word, frozenset()):
             return stem(word[len(prefix) :].lstrip("-"))

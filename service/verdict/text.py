@@ -22,6 +22,8 @@ TOKEN = re.compile(
 # Where a passage's clauses end: a new clause states its own fact.
 CLAUSE_BREAKS = frozenset({";", ":", ".", "!", "?"})
 CLAUSE_STARTERS = frozenset({"while", "whereas", "but", "although", "though"})
+# Those that start a clause even without a comma before ("Stalactites hang ... while stalagmites rise").
+UNCOMMA_STARTERS = frozenset({"but", "while", "whereas"})
 # First words of a parenthetical between commas that describes what stands before it
 # ("Canberra, a purpose-built city ..., is the capital").
 APPOSITION_STARTERS = frozenset(
@@ -145,7 +147,7 @@ def _split_clauses(tokens: tuple[Token, ...]) -> list[tuple[Token, ...]]:
         if (
             token.text in CLAUSE_BREAKS
             or new_statement
-            or (token.lower in CLAUSE_STARTERS and (after_comma or token.lower == "but"))
+            or (token.lower in CLAUSE_STARTERS and (after_comma or token.lower in UNCOMMA_STARTERS))
         ):
             parts.append(tokens[start:position])
             start = position + 1
