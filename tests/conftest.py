@@ -29,9 +29,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_socket() -> Iterator[str]:
     """One PostgreSQL server with pgvector for the whole session, started by the first test that needs it."""
-    yield from running_server(tmp_path_factory.mktemp("postgres"))
+    yield from running_server()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ sees another's passages or claims, and nothing is mocked.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,9 +20,13 @@ PASSWORD = "s3cret-test-password"
 _numbers = itertools.count()
 
 
-def running_server(directory: Path) -> Iterator[str]:
-    """Start a server in ``directory``; yield its socket directory; stop it and delete its files after."""
-    server = get_server(directory, cleanup_mode="delete")
+def running_server() -> Iterator[str]:
+    """Start a server in a new directory; yield its socket directory; stop it and delete its files after.
+
+    Not under pytest's tmp_path: pytest deletes all but the last three base directories when a session
+    starts, so another session on the machine would delete a running server's files.
+    """
+    server = get_server(Path(tempfile.mkdtemp(prefix="claims-test-postgres-")), cleanup_mode="delete")
     try:
         socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
         with psycopg.connect(admin_url(socket_dir), autocommit=True) as admin:
