@@ -4,6 +4,7 @@ crash safety on files (orphans, kill -9, a failed commit)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import os
 import signal
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from service.settings import Settings
 from service.store.base import KnowledgeStore
 from service.store.embedded import (
     MAX_PASSAGE_CHARS,
@@ -30,7 +32,9 @@ from service.store.embedded import (
     content_hash,
 )
 from service.store.postgres import PostgresStore
+from service.store.selection import redacted
 from service.store.vector_index import CompactIndex
+from tests.postgres import PASSWORD
 
 DIM = 32
 REPO = Path(__file__).resolve().parent.parent
@@ -461,3 +465,34 @@ def test_failed_commit_leaves_only_unreachable_vectors(embedded_store: Store) ->
     store._db.execute("DROP TRIGGER refuse")
     assert store.add_passages([NewPassage("kept", "committed")], vectors[2:]) == [AddResult("kept", "added", None, 2)]
     assert store.check() == []
+
+
+def test_instances_starting_together_create_the_schema_once(database_url: str) -> None:
+    """Four stores opening one empty database at once: the advisory lock lets one create the schema."""
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: PostgresStore.open(database_url, DIM), range(4)))
+    try:
+        stores[0].add_passages(passages(1), unit_vectors(np.random.default_rng(12), 1))
+        assert [store.passage_count() for store in stores] == [1, 1, 1, 1]
+        assert all(store.check() == [] for store in stores)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_database_for_other_vectors_is_refused(database_url: str) -> None:
+    PostgresStore.open(database_url, DIM).close()
+    with pytest.raises(ValueError, match=f"vectors of {DIM} dimensions, the model makes {DIM + 1}") as refused:
+        PostgresStore.open(database_url, DIM + 1)
+    assert PASSWORD not in str(refused.value)
+
+
+def test_a_database_url_is_checked_and_its_password_never_shown() -> None:
+    with pytest.raises(ValueError, match="DATABASE_URL must start with") as refused:
+        Settings.from_env({"DATABASE_URL": "mysql://user:pw-123@db.example/claims"})
+    assert "pw-123" not in str(refused.value)
+    assert "pw-123" not in repr(Settings.from_env({"DATABASE_URL": "postgresql://user:pw-123@db.example/claims"}))
+    assert redacted("postgresql://user:pw-123@db.example:5432/claims?sslmode=require") == (
+        "postgresql://user:***@db.example:5432/claims?sslmode=require"
+    )
+    assert redacted("postgresql://db.example/claims") == "postgresql://db.example/claims"
