@@ -80,7 +80,7 @@ def schema(dim: int) -> tuple[str, ...]:
             source TEXT NOT NULL,
             metadata TEXT NOT NULL,
             content_hash TEXT NOT NULL UNIQUE,
-            seq BIGINT GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0) UNIQUE,
+            seq BIGINT GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0) UNIQUE,  -- the row; from 0 as on disk
             deleted BOOLEAN NOT NULL DEFAULT FALSE,
             added_at DOUBLE PRECISION NOT NULL,
             owner TEXT,
