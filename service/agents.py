@@ -1,9 +1,9 @@
 """The two agents the pipeline consults; both are built once at start-up and live on the app.
 
 Neither holds a model: they work on vectors the model child computed. Both keep
-their data in the store (SQLite rows, compact on-disk vectors), so what they know
-survives restarts and costs the web process little memory. Their reads block
-(disk and SQLite): the pipeline calls them from a worker thread; memory's writes are
+their data in the store (:mod:`service.store.base`: on disk, or in PostgreSQL), so what
+they know survives restarts and costs the web process little memory. Their reads block
+(disk, or a database round trip): the pipeline calls them from a worker thread; memory's writes are
 awaited, and run in a worker thread a group of requests at a time.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.store.embedded import ClaimMatch, NewClaim, Store, StoredClaim, StoredPassage
+from service.store.base import KnowledgeStore
+from service.store.records import ClaimMatch, NewClaim, StoredClaim, StoredPassage
 from service.verdict import claim_key
 
 
@@ -28,7 +29,7 @@ class Evidence:
 class RetrievalAgent:
     """Finds the top-k stored passages closest to each claim."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
 
     def retrieve(self, claim_vectors: np.ndarray, top_k: int) -> list[list[Evidence]]:
@@ -62,7 +63,7 @@ class MemoryUpdateAgent:
     A claim is the one seen before when it has the same memory key (:func:`service.verdict.claim_key`: the
     same numbers, names, negation and opposites) *and* its cosine similarity reaches ``threshold``:
     "Water boils at 100 degrees" is not "Water boils at 90 degrees", however close. Of the remembered
-    claims with its key, the closest is taken; recall reads only those (see ``Store.recall_claims``), so
+    claims with its key, the closest is taken; recall reads only those (see ``KnowledgeStore.recall_claims``), so
     it costs the same with 100,000 claims remembered as with none. The verdict is always derived afresh
     from the current evidence and replaces the remembered one; a claim is ``from_memory`` when the two
     agree, so a verdict whose evidence was deleted, changed or outranked since is never repeated from memory.
@@ -72,7 +73,7 @@ class MemoryUpdateAgent:
     once the commit holding its write is durable.
     """
 
-    def __init__(self, store: Store, threshold: float, keep_at_most: int | None = None) -> None:
+    def __init__(self, store: KnowledgeStore, threshold: float, keep_at_most: int | None = None) -> None:
         self.store = store
         self.threshold = threshold
         self.keep_at_most = keep_at_most  # claims remembered; the least recently seen go first
@@ -122,7 +123,7 @@ class MemoryUpdateAgent:
                     done.set_result(recalls)
 
     def _write(self, updates: list[_Update]) -> list[list[Recall]]:
-        """The memory writes of a group of requests in one ``Store.write_claims``; each request's recalls."""
+        """The memory writes of a group of requests in one ``KnowledgeStore.write_claims``; each request's recalls."""
         new = [(u, i) for u, update in enumerate(updates) for i, match in enumerate(update.matches) if match is None]
         known = [
             (u, i, match)

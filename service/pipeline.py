@@ -20,7 +20,8 @@ from service.claims import Claim, split_claims
 from service.errors import TooManyClaims
 from service.model.embedder import ANONYMOUS, Embedding
 from service.settings import Settings
-from service.store.embedded import ClaimMatch, NewClaim, Store
+from service.store.base import KnowledgeStore
+from service.store.records import ClaimMatch, NewClaim
 from service.verdict import Judgement, Passage, claim_key, judge
 
 
@@ -65,7 +66,9 @@ class VerificationPipeline:
         self.max_evidence = max_evidence
 
     @classmethod
-    def build(cls, embed: Callable[[list[str], str], Awaitable[Embedding]], store: Store, settings: Settings) -> Self:
+    def build(
+        cls, embed: Callable[[list[str], str], Awaitable[Embedding]], store: KnowledgeStore, settings: Settings
+    ) -> Self:
         """The pipeline and its two agents over ``store``, as ``settings`` configure them."""
         return cls(
             embed,

@@ -77,6 +77,15 @@ class Settings:
         default=Path("data"),
         metadata=_help("where the service keeps its files: DATA_DIR/store (evidence, claim memory), DATA_DIR/models"),
     )
+    # Never shown (no repr): it may hold the database's password; /health shows it redacted.
+    database_url: str = field(
+        default="",
+        repr=False,
+        metadata=_help(
+            "postgresql://user:password@host:port/db: passages, vectors and claim memory in PostgreSQL with "
+            "pgvector, shared by every instance (Render fills it from a database); unset: DATA_DIR/store"
+        ),
+    )
     max_tokens: int = field(default=256, metadata=_help("tokens kept per text; longer texts are truncated"))
     model_threads: int = field(
         default=0, metadata=_help("onnxruntime threads in the model child (0: one per whole CPU of the CPU quota)")
@@ -265,6 +274,8 @@ class Settings:
             raise ValueError("RATE_LIMIT_PER_MIN must be 0 (no limit) or more")
         if self.rate_limit_clients < 1:
             raise ValueError("RATE_LIMIT_CLIENTS must be at least 1")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with postgresql:// or postgres://")  # never quoted: a password
         for origin in self.cors_origins:
             if not ORIGIN.fullmatch(origin):
                 raise ValueError(f"CORS_ORIGINS: {origin!r} is not * or an origin such as https://app.example")

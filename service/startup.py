@@ -17,8 +17,10 @@ from service.memory.guard import MemoryGuard
 from service.model.embedder import Embedder
 from service.pipeline import VerificationPipeline
 from service.settings import Settings
-from service.store.embedded import Store, StoreLockedError
+from service.store.base import KnowledgeStore
+from service.store.embedded import StoreLockedError
 from service.store.repair import StoreDamaged, require_sound, restore_lost_passages
+from service.store.selection import open_store
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class Startup:
         self.embedder = embedder
         self.guard = guard
         self.pipeline: VerificationPipeline | None = None
-        self.store: Store | None = None
+        self.store: KnowledgeStore | None = None
         self.error = ""
 
     @property
@@ -40,12 +42,14 @@ class Startup:
         settings = self.settings
         try:
             await self.embedder.start()
-            # Opening verifies every vector (~0.5 s per 100k rows): off the event loop, which answers /health.
-            self.store = store = await asyncio.to_thread(Store.open, settings.data_dir / "store", self.embedder.dim)
+            # Opening verifies every vector (~0.5 s per 100k rows), or connects to the database: off the event
+            # loop, which answers /health.
+            self.store = store = await asyncio.to_thread(open_store, settings, self.embedder.dim)
             await restore_lost_passages(store, self.embedder.embed, settings.max_batch_size)
             await require_sound(store)
             report = await ingest_file(settings.knowledge_base, store, self.embedder.embed, settings.max_batch_size)
-            log.info("Knowledge base: %s; %d passages stored", report.summary(), store.passage_count())
+            count = await asyncio.to_thread(store.passage_count)
+            log.info("Knowledge base: %s; %d passages stored", report.summary(), count)
             pipeline = VerificationPipeline.build(self.embedder.embed_texts, store, settings)
             await pipeline.warm_up()
         except (ServiceError, OSError, ValueError, StoreLockedError, StoreDamaged) as error:
@@ -64,7 +68,7 @@ class Startup:
         if self.store is not None:
             self.store.close()
 
-    def require_store(self) -> Store:
+    def require_store(self) -> KnowledgeStore:
         self.require_pipeline()  # the store is ready once the pipeline is
         assert self.store is not None
         return self.store

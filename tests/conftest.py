@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from service.model.embedder import Embedder
 from service.settings import Settings
 from service.web.app import create_app
 from service.web.keys import EMBEDDER, STARTUP
+from tests.postgres import new_database, running_server
 
 Client = TestClient[web.Request, web.Application]
 
@@ -25,6 +26,18 @@ Client = TestClient[web.Request, web.Application]
 def data_dir(tmp_path: Path) -> Path:
     """A fresh DATA_DIR per test: its own store, so no test sees another's evidence or memory."""
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def postgres_socket() -> Iterator[str]:
+    """One PostgreSQL server with pgvector for the whole session, started by the first test that needs it."""
+    yield from running_server()
+
+
+@pytest.fixture
+def database_url(postgres_socket: str) -> str:
+    """A fresh database per test (see tests/postgres.py), its URL with a password in it."""
+    return new_database(postgres_socket)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from service.agents import MemoryUpdateAgent, RetrievalAgent
+from service.store.base import KnowledgeStore
 from service.store.embedded import NewClaim, NewPassage, Store
+from service.store.postgres import PostgresStore
 from service.verdict import claim_key
 
 
@@ -24,13 +26,18 @@ def unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "store", dim=3) as store:
-        yield store
+@pytest.fixture(params=["embedded", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeStore]:
+    """The agents' store on each backend in turn: retrieval and memory must behave the same on both."""
+    if request.param == "embedded":
+        opened: KnowledgeStore = Store.open(tmp_path / "store", dim=3)
+    else:
+        opened = PostgresStore.open(request.getfixturevalue("database_url"), dim=3)
+    with opened:
+        yield opened
 
 
-def test_retrieval_ranks_by_cosine_and_caps_k(store: Store) -> None:
+def test_retrieval_ranks_by_cosine_and_caps_k(store: KnowledgeStore) -> None:
     passages = [NewPassage(f"p{i}", f"text {i}", "src") for i in range(3)]
     store.add_passages(passages, np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 0, 1)]))
     [ranked] = RetrievalAgent(store).retrieve(unit(1, 0.2, 0)[None, :], top_k=10)
@@ -38,7 +45,7 @@ def test_retrieval_ranks_by_cosine_and_caps_k(store: Store) -> None:
     assert ranked[0].similarity > ranked[1].similarity > ranked[2].similarity
 
 
-async def test_memory_recognises_near_claims_and_counts_them(store: Store) -> None:
+async def test_memory_recognises_near_claims_and_counts_them(store: KnowledgeStore) -> None:
     agent = MemoryUpdateAgent(store, threshold=0.95)
     vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0)])
     findings = [
@@ -59,7 +66,7 @@ async def test_memory_recognises_near_claims_and_counts_them(store: Store) -> No
     assert total == 3 and {claim.claim for claim in claims} == {"a", "b", "c"}
 
 
-async def test_memory_is_not_the_same_claim_when_a_number_name_or_negation_differs(store: Store) -> None:
+async def test_memory_is_not_the_same_claim_when_a_number_name_or_negation_differs(store: KnowledgeStore) -> None:
     agent = MemoryUpdateAgent(store, threshold=0.9)
     vector = unit(1, 0, 0)[None, :]
     await agent.update(
@@ -86,7 +93,7 @@ async def test_memory_is_not_the_same_claim_when_a_number_name_or_negation_diffe
     assert match is not None and match.claim.verdict == "refuted"
 
 
-async def test_a_remembered_verdict_is_revised_when_its_evidence_changes(store: Store) -> None:
+async def test_a_remembered_verdict_is_revised_when_its_evidence_changes(store: KnowledgeStore) -> None:
     agent = MemoryUpdateAgent(store, threshold=0.95)
     vector = unit(1, 0, 0)[None, :]
     await agent.update(vector, [NewClaim("a", "supported", 0.9, ("p1", "p2"), claim_key("a"))], [None])
@@ -174,7 +181,9 @@ async def test_recall_by_key_finds_what_an_exhaustive_search_finds(tmp_path: Pat
                 assert match is not None and match.similarity >= whole.similarity - 1e-6
 
 
-async def test_concurrent_updates_are_committed_together(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_concurrent_updates_are_committed_together(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     agent = MemoryUpdateAgent(store, threshold=0.95)
     writes: list[int] = []
     write_claims = store.write_claims
@@ -202,7 +211,7 @@ async def test_concurrent_updates_are_committed_together(store: Store, monkeypat
 
 
 async def test_a_failed_group_commit_fails_each_of_its_requests_and_the_next_group_still_commits(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     agent = MemoryUpdateAgent(store, threshold=0.95)
     write_claims = store.write_claims

@@ -1,7 +1,10 @@
-"""Store on real files: passages, duplicates, tombstones, claim memory, ingest progress, reopening, kill -9."""
+"""Both stores, each test on both backends where it is about the interface (real files, real PostgreSQL):
+passages, duplicates, tombstones, claim memory, ingest progress, reopening; and the embedded store's own
+crash safety on files (orphans, kill -9, a failed commit)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import os
 import signal
@@ -9,13 +12,15 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
+from service.settings import Settings
+from service.store.base import KnowledgeStore
 from service.store.embedded import (
     MAX_PASSAGE_CHARS,
     MAX_SOURCE_CHARS,
@@ -26,7 +31,10 @@ from service.store.embedded import (
     StoreLockedError,
     content_hash,
 )
+from service.store.postgres import PostgresStore
+from service.store.selection import redacted
 from service.store.vector_index import CompactIndex
+from tests.postgres import PASSWORD
 
 DIM = 32
 REPO = Path(__file__).resolve().parent.parent
@@ -53,8 +61,26 @@ def clock() -> Clock:
     return Clock()
 
 
+Opener = Callable[[], KnowledgeStore]
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Opener:
+    """Opens this test's store (again, to test reopening), on each backend in turn: neither may drift."""
+    if request.param == "embedded":
+        return lambda: Store.open(tmp_path / "data", DIM, clock=clock)
+    url: str = request.getfixturevalue("database_url")
+    return lambda: PostgresStore.open(url, DIM, clock=clock)
+
+
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+def store(open_store: Opener) -> Iterator[KnowledgeStore]:
+    with open_store() as opened:
+        yield opened
+
+
+@pytest.fixture
+def embedded_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
     with Store.open(tmp_path / "data", DIM, clock=clock) as opened:
         yield opened
 
@@ -73,7 +99,7 @@ def test_layout_on_disk(tmp_path: Path) -> None:
     assert {"store.sqlite3", "passages", "claims", "lock"} <= names
 
 
-def test_add_get_delete(store: Store, clock: Clock) -> None:
+def test_add_get_delete(store: KnowledgeStore, clock: Clock) -> None:
     rng = np.random.default_rng(1)
     item = NewPassage("kb-1", "Water boils at 100 °C at sea level.", "https://example.org/boil", {"topic": "physics"})
     results = store.add_passages([item, *passages(2)], unit_vectors(rng, 3))
@@ -101,7 +127,7 @@ def test_add_get_delete(store: Store, clock: Clock) -> None:
     assert store.passage_count() == 2
 
 
-def test_duplicates_are_stored_once(store: Store) -> None:
+def test_duplicates_are_stored_once(store: KnowledgeStore) -> None:
     rng = np.random.default_rng(2)
     first = NewPassage("a", "The Great Wall is not visible from space.", "src")
     store.add_passages([first], unit_vectors(rng, 1))
@@ -123,11 +149,10 @@ def test_duplicates_are_stored_once(store: Store) -> None:
         AddResult("e", "added", None, 2),
     ]
     assert store.passage_count() == 3
-    assert len(store.passage_index) == 3  # no vector written for a duplicate
     assert store.get_passage("b") is None
 
 
-def test_adding_deleted_content_restores_it(store: Store) -> None:
+def test_adding_deleted_content_restores_it(store: KnowledgeStore) -> None:
     rng = np.random.default_rng(3)
     vectors = unit_vectors(rng, 2)
     store.add_passages(passages(2), vectors)
@@ -137,10 +162,20 @@ def test_adding_deleted_content_restores_it(store: Store) -> None:
     assert results == [AddResult("again", "restored", "p0", 0)]
     assert store.get_passage("p0") is not None
     assert [p.id for p, _ in store.search_passages(vectors[:1], 1)[0]] == ["p0"]
-    assert len(store.passage_index) == 2
 
 
-def test_search_skips_deleted(store: Store) -> None:
+def test_no_vector_is_written_for_a_duplicate_a_restore_or_invalid_input(embedded_store: Store) -> None:
+    rng = np.random.default_rng(3)
+    vectors = unit_vectors(rng, 2)
+    embedded_store.add_passages(passages(2), vectors)
+    embedded_store.delete_passage("p0")
+    embedded_store.add_passages(passages(2), vectors)  # p0 restored, p1 a duplicate
+    with pytest.raises(ValueError, match="normalised"):
+        embedded_store.add_passages(passages(1, "q"), 3 * vectors[:1])
+    assert len(embedded_store.passage_index) == 2
+
+
+def test_search_skips_deleted(store: KnowledgeStore) -> None:
     rng = np.random.default_rng(4)
     vectors = unit_vectors(rng, 200)
     store.add_passages(passages(200), vectors)
@@ -159,7 +194,7 @@ def test_search_skips_deleted(store: Store) -> None:
     assert sorted(p.id for p, _ in hits[0]) == ["p5", "p6"]
 
 
-def test_passages_stored_before_the_bounds_are_read_cut_to_them(store: Store) -> None:
+def test_passages_stored_before_the_bounds_are_read_cut_to_them(store: KnowledgeStore) -> None:
     """An older version stored passages of any length; what is read back, and shown, is bounded."""
     rng = np.random.default_rng(5)
     vectors = unit_vectors(rng, 1)
@@ -171,7 +206,7 @@ def test_passages_stored_before_the_bounds_are_read_cut_to_them(store: Store) ->
     assert (len(found.text), len(found.source)) == (MAX_PASSAGE_CHARS, MAX_SOURCE_CHARS)
 
 
-def test_claim_memory(store: Store, clock: Clock) -> None:
+def test_claim_memory(store: KnowledgeStore, clock: Clock) -> None:
     rng = np.random.default_rng(5)
     vectors = unit_vectors(rng, 5)
     claims = [NewClaim(f"claim {i}", "supported", 0.5 + i / 10, (f"kb-{i}", "kb-x")) for i in range(4)]
@@ -207,18 +242,18 @@ def test_claim_memory(store: Store, clock: Clock) -> None:
     assert store.list_claims(offset=10, limit=2) == ([], 5)
 
 
-def test_recall_on_empty_memory(store: Store) -> None:
+def test_recall_on_empty_memory(store: KnowledgeStore) -> None:
     assert store.recall_claims(unit_vectors(np.random.default_rng(6), 2), 0.9) == [None, None]
 
 
-def test_deleted_claims_are_never_recalled_again_even_after_reopening(tmp_path: Path, clock: Clock) -> None:
+def test_deleted_claims_are_never_recalled_again_even_after_reopening(open_store: Opener) -> None:
     vectors = unit_vectors(np.random.default_rng(8), 4)
-    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+    with open_store() as store:
         stored = store.remember_claims([NewClaim(f"claim {i}", "supported", 0.9) for i in range(3)], vectors[:3])
         assert store.delete_claim(stored[1].id) is True
         assert store.delete_claim(stored[1].id) is False
         assert [m and m.claim.id for m in store.recall_claims(vectors[:3], 0.95)] == [stored[0].id, None, stored[2].id]
-    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+    with open_store() as store:
         assert store.recall_claims(vectors[1:2], 0.95) == [None]
         assert store.get_claim(stored[1].id) is None
         assert store.clear_claims() == 2
@@ -227,11 +262,11 @@ def test_deleted_claims_are_never_recalled_again_even_after_reopening(tmp_path: 
         fresh = store.remember_claim(NewClaim("claim 3", "refuted", 0.8), vectors[3])
         [match] = store.recall_claims(vectors[3:], 0.95)
         assert match is not None and match.claim == fresh
-    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+    with open_store() as store:
         assert [m and m.claim.claim for m in store.recall_claims(vectors, 0.95)] == [None, None, None, "claim 3"]
 
 
-def test_the_memory_keeps_the_claims_seen_most_recently(store: Store, clock: Clock) -> None:
+def test_the_memory_keeps_the_claims_seen_most_recently(store: KnowledgeStore, clock: Clock) -> None:
     vectors = unit_vectors(np.random.default_rng(9), 4)
     first = store.remember_claims([NewClaim(f"claim {i}", "supported", 0.9) for i in range(3)], vectors[:3], 3)
     clock.now += 1
@@ -242,7 +277,7 @@ def test_the_memory_keeps_the_claims_seen_most_recently(store: Store, clock: Clo
     assert [m and m.claim.claim for m in store.recall_claims(vectors, 0.95)] == ["claim 0", None, "claim 2", "claim 3"]
 
 
-def test_passages_are_counted_by_the_client_that_added_them(store: Store) -> None:
+def test_passages_are_counted_by_the_client_that_added_them(store: KnowledgeStore) -> None:
     vectors = unit_vectors(np.random.default_rng(10), 4)
     store.add_passages(passages(2, "a"), vectors[:2], owner="key:ci")
     store.add_passages(passages(1, "b"), vectors[2:3], owner="203.0.113.9")
@@ -267,7 +302,7 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
         assert store.passages_owned("key:ci") == 1
 
 
-def test_progress_round_trip(store: Store, clock: Clock) -> None:
+def test_progress_round_trip(store: KnowledgeStore, clock: Clock) -> None:
     assert store.get_progress("kb.jsonl") is None
     store.set_progress("kb.jsonl", "ab" * 32, 100)
     clock.now += 1
@@ -279,17 +314,17 @@ def test_progress_round_trip(store: Store, clock: Clock) -> None:
         store.set_progress("kb.jsonl", "ab" * 32, -1)
 
 
-def test_reopen_keeps_everything(tmp_path: Path, clock: Clock) -> None:
+def test_reopen_keeps_everything(open_store: Opener) -> None:
     rng = np.random.default_rng(7)
     vectors = unit_vectors(rng, 50)
-    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+    with open_store() as store:
         store.add_passages(passages(50), vectors)
         store.delete_passage("p3")
         claim = store.remember_claim(NewClaim("c", "supported", 0.7, ("p1",)), vectors[0])
         store.touch_claim(claim.id)
         store.set_progress("kb.jsonl", "cd" * 32, 50)
         before = store.search_passages(vectors[:5], 4)
-    with Store.open(tmp_path / "data", DIM, clock=clock) as store:
+    with open_store() as store:
         assert store.passage_count() == 49
         assert store.get_passage("p3") is None
         assert store.search_passages(vectors[:5], 4) == before
@@ -310,7 +345,7 @@ def test_one_store_per_directory(tmp_path: Path) -> None:
     Store.open(tmp_path / "data", DIM).close()
 
 
-def test_invalid_input_writes_nothing(store: Store) -> None:
+def test_invalid_input_writes_nothing(store: KnowledgeStore) -> None:
     rng = np.random.default_rng(8)
     with pytest.raises(ValueError, match="shape"):
         store.add_passages(passages(2), unit_vectors(rng, 3))
@@ -321,7 +356,6 @@ def test_invalid_input_writes_nothing(store: Store) -> None:
     with pytest.raises(ValueError, match="normalised"):
         store.add_passages(passages(1), 3 * unit_vectors(rng, 1))
     assert store.passage_count() == 0
-    assert len(store.passage_index) == 0
 
 
 def test_orphan_vectors_are_never_returned(tmp_path: Path) -> None:
@@ -416,8 +450,9 @@ def test_kill_9_loses_no_acknowledged_passage(tmp_path: Path) -> None:
         )
 
 
-def test_failed_commit_leaves_only_unreachable_vectors(store: Store) -> None:
+def test_failed_commit_leaves_only_unreachable_vectors(embedded_store: Store) -> None:
     """Vectors are written before the rows: when the commit fails, they exist but no search returns them."""
+    store = embedded_store
     rng = np.random.default_rng(11)
     vectors = unit_vectors(rng, 3)
     store.add_passages(passages(1), vectors[:1])
@@ -430,3 +465,34 @@ def test_failed_commit_leaves_only_unreachable_vectors(store: Store) -> None:
     store._db.execute("DROP TRIGGER refuse")
     assert store.add_passages([NewPassage("kept", "committed")], vectors[2:]) == [AddResult("kept", "added", None, 2)]
     assert store.check() == []
+
+
+def test_instances_starting_together_create_the_schema_once(database_url: str) -> None:
+    """Four stores opening one empty database at once: the advisory lock lets one create the schema."""
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: PostgresStore.open(database_url, DIM), range(4)))
+    try:
+        stores[0].add_passages(passages(1), unit_vectors(np.random.default_rng(12), 1))
+        assert [store.passage_count() for store in stores] == [1, 1, 1, 1]
+        assert all(store.check() == [] for store in stores)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_database_for_other_vectors_is_refused(database_url: str) -> None:
+    PostgresStore.open(database_url, DIM).close()
+    with pytest.raises(ValueError, match=f"vectors of {DIM} dimensions, the model makes {DIM + 1}") as refused:
+        PostgresStore.open(database_url, DIM + 1)
+    assert PASSWORD not in str(refused.value)
+
+
+def test_a_database_url_is_checked_and_its_password_never_shown() -> None:
+    with pytest.raises(ValueError, match="DATABASE_URL must start with") as refused:
+        Settings.from_env({"DATABASE_URL": "mysql://user:pw-123@db.example/claims"})
+    assert "pw-123" not in str(refused.value)
+    assert "pw-123" not in repr(Settings.from_env({"DATABASE_URL": "postgresql://user:pw-123@db.example/claims"}))
+    assert redacted("postgresql://user:pw-123@db.example:5432/claims?sslmode=require") == (
+        "postgresql://user:***@db.example:5432/claims?sslmode=require"
+    )
+    assert redacted("postgresql://db.example/claims") == "postgresql://db.example/claims"

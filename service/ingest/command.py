@@ -19,8 +19,10 @@ from service.errors import ModelError, StorageFull
 from service.ingest.loader import IngestReport, ingest_file
 from service.model.embedder import Embedder
 from service.settings import Settings
-from service.store.embedded import Store, StoreLockedError
+from service.store.base import KnowledgeStore
+from service.store.embedded import StoreLockedError
 from service.store.repair import StoreDamaged, restore_lost_passages
+from service.store.selection import location, open_store
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,13 @@ async def ingest_files(settings: Settings, files: list[Path]) -> int:
     failed = False
     try:
         await embedder.start()
-        with Store.open(settings.data_dir / "store", embedder.dim) as store:
+        with await asyncio.to_thread(open_store, settings, embedder.dim) as store:
             await restore_lost_passages(store, embedder.embed, settings.max_batch_size)  # what the check found lost
             for path in files:
                 report = await ingest_with_bar(path, store, embedder, settings.max_batch_size)
                 print(report.summary())
                 failed = failed or bool(report.refused)
-            print(f"{store.passage_count()} passages stored in {settings.data_dir / 'store'}")
+            print(f"{store.passage_count()} passages stored in {location(settings)}")
     except StoreLockedError:
         print(f"error: {settings.data_dir / 'store'} is in use (is the service running?); use POST /evidence")
         return 1
@@ -61,7 +63,7 @@ async def ingest_files(settings: Settings, files: list[Path]) -> int:
     return 1 if failed else 0
 
 
-async def ingest_with_bar(path: Path, store: Store, embedder: Embedder, batch_size: int) -> IngestReport:
+async def ingest_with_bar(path: Path, store: KnowledgeStore, embedder: Embedder, batch_size: int) -> IngestReport:
     """One file with a bar of the bytes read; log lines (a skipped record, once each) print above the bar."""
     size = (await asyncio.to_thread(path.stat)).st_size
     with (

@@ -36,13 +36,13 @@ import numpy as np
 from service.claims import split_sentences
 from service.errors import ModelCrashed, TextRejected
 from service.ingest.reading import FileCheck, TextLine, bounded_lines, check_file
-from service.store.embedded import (
+from service.store.base import KnowledgeStore
+from service.store.records import (
     MAX_METADATA_CHARS,
     MAX_PASSAGE_CHARS,
     MAX_PASSAGE_ID_CHARS,
     MAX_SOURCE_CHARS,
     NewPassage,
-    Store,
     content_hash,
 )
 
@@ -350,7 +350,7 @@ class Paragraph:
 
 async def ingest_file(
     path: Path,
-    store: Store,
+    store: KnowledgeStore,
     embed: Embed,
     batch_size: int,
     on_progress: Callable[[int], object] | None = None,
@@ -362,7 +362,7 @@ async def ingest_file(
     check: FileCheck = await asyncio.to_thread(check_file, path)
     if check.problem:  # said once, by the summary
         return IngestReport(str(path), refused=check.problem)
-    previous = store.get_progress(check.key)
+    previous = await asyncio.to_thread(store.get_progress, check.key)
     done = previous.lines_done if previous is not None and previous.sha256 == check.sha256 else 0
     if done == TO_THE_END:
         return IngestReport(str(path), already_done=True)
@@ -388,7 +388,7 @@ async def ingest_file(
     return report
 
 
-async def store_batch(batch: list[Record], store: Store, embed: Embed, report: IngestReport) -> None:
+async def store_batch(batch: list[Record], store: KnowledgeStore, embed: Embed, report: IngestReport) -> None:
     embedded = await embed_isolating(batch, embed, report)
     if not embedded:
         return

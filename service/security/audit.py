@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from service.security.access import Client
-from service.store.embedded import AddResult
+from service.store.records import AddResult
 
 log = logging.getLogger("service.audit")  # a stable name operators filter on
 

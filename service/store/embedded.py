@@ -36,26 +36,46 @@ kernel releases when the process dies, so a killed process never blocks the next
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
-import hashlib
 import itertools
-import json
 import logging
 import os
 import sqlite3
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from service.store.base import KnowledgeStore
 from service.store.full_disk import refused_when_full
+
+# The records are defined in service.store.records; they are named here too, as ``X as X``, because
+# tests and benchmarks written before there were two backends import them from this module.
+from service.store.records import MAX_PASSAGE_CHARS as MAX_PASSAGE_CHARS
+from service.store.records import MAX_SOURCE_CHARS as MAX_SOURCE_CHARS
+from service.store.records import MAX_STORED_CLAIM_CHARS as MAX_STORED_CLAIM_CHARS
+from service.store.records import MAX_STORED_EVIDENCE_IDS_CHARS as MAX_STORED_EVIDENCE_IDS_CHARS
+from service.store.records import AddResult as AddResult
+from service.store.records import (
+    AddStatus,
+    bounded_claim_from_row,
+    bounded_evidence_ids,
+    claim_from_row,
+    key_hash,
+    metadata_json,
+    passage_from_row,
+)
+from service.store.records import ClaimMatch as ClaimMatch
+from service.store.records import IngestProgress as IngestProgress
+from service.store.records import NewClaim as NewClaim
+from service.store.records import NewPassage as NewPassage
+from service.store.records import StoredClaim as StoredClaim
+from service.store.records import StoredPassage as StoredPassage
+from service.store.records import content_hash as content_hash
 from service.store.vector_index import CompactIndex, RerankPrecision
 
 log = logging.getLogger(__name__)
@@ -63,12 +83,6 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3
 # Stay well under SQLite's limit on bound parameters in one statement.
 MAX_PARAMETERS = 500
-# What the claim memory keeps of each claim, so that a /memory page is bounded in bytes (see list_claims).
-# The model reads at most MAX_TOKENS (256) tokens of a claim, about 1,000 characters of English, and the
-# splitter makes claims shorter still; a longer claim is stored cut at this length. Evidence ids are kept
-# whole, in order, while their JSON list fits in its bound (50 ids of 30 characters do); later ones are dropped.
-MAX_STORED_CLAIM_CHARS = 1_000
-MAX_STORED_EVIDENCE_IDS_CHARS = 2_000
 
 # Who added each passage through the API (a key's name or an address), for MAX_PASSAGES_PER_CLIENT;
 # the knowledge base and `run.py ingest` own none. Added in schema version 2.
@@ -124,13 +138,6 @@ SCHEMA = (
 )
 
 PASSAGE_COLUMNS = "id, text, source, metadata, content_hash, row, deleted, added_at"
-# What a passage may hold (checked by ingest.passage_from). The model reads a passage's first MAX_TOKENS
-# tokens, about 1,000 characters of English; the rest is only for people reading the evidence. A /verify
-# answer shows at most MAX_EVIDENCE_PER_REQUEST passages, so these bound its bytes too.
-MAX_PASSAGE_CHARS = 2_000
-MAX_SOURCE_CHARS = 500
-MAX_PASSAGE_ID_CHARS = 200
-MAX_METADATA_CHARS = 2_000  # of its JSON
 # Passages as read back: text and source cut at their bounds even in rows stored before the bounds.
 PASSAGE_READ_COLUMNS = (
     f"id, substr(text, 1, {MAX_PASSAGE_CHARS}), substr(source, 1, {MAX_SOURCE_CHARS}),"
@@ -145,88 +152,7 @@ class StoreLockedError(RuntimeError):
     """Another process (or another ``Store`` in this one) has the data directory open."""
 
 
-@dataclass(frozen=True)
-class NewPassage:
-    id: str
-    text: str
-    source: str = ""
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoredPassage:
-    id: str
-    text: str
-    source: str
-    metadata: Mapping[str, Any]
-    content_hash: str
-    row: int  # its row in the passages index
-    deleted: bool
-    added_at: float
-
-
-# added: stored now; duplicate: its content is already stored (existing_id says under which id);
-# restored: its content was stored and deleted, and is live again; id_conflict: the id holds other content.
-AddStatus = Literal["added", "duplicate", "restored", "id_conflict"]
-
-
-@dataclass(frozen=True)
-class AddResult:
-    id: str  # the id asked for
-    status: AddStatus
-    existing_id: str | None = None  # for duplicate and restored: the passage that holds this content
-    row: int | None = None  # the index row holding the content; None for id_conflict
-
-
-@dataclass(frozen=True)
-class NewClaim:
-    claim: str
-    verdict: str
-    score: float
-    evidence_ids: tuple[str, ...] = ()
-    key: str = ""  # what a claim must share with it to be recalled as it (see ``recall_claims``)
-
-
-@dataclass(frozen=True)
-class StoredClaim:
-    id: int
-    claim: str
-    verdict: str
-    score: float
-    evidence_ids: tuple[str, ...]
-    first_seen: float
-    last_seen: float
-    times_seen: int
-    row: int  # its row in the claims index
-
-
-@dataclass(frozen=True)
-class ClaimMatch:
-    claim: StoredClaim
-    similarity: float
-
-
-@dataclass(frozen=True)
-class IngestProgress:
-    source_file: str
-    sha256: str
-    lines_done: int
-    updated_at: float
-
-
-def content_hash(text: str, source: str) -> str:
-    """sha256 of the passage's text and source, NFKC-normalised with whitespace collapsed.
-
-    Case is kept: "US" and "us" are different passages.
-    """
-
-    def normalise(value: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", value).split())
-
-    return hashlib.sha256(f"{normalise(text)}\x1f{normalise(source)}".encode()).hexdigest()
-
-
-class Store:
+class Store(KnowledgeStore):
     """The knowledge base and the claim memory of one data directory; build it with ``Store.open``."""
 
     def __init__(
@@ -236,8 +162,10 @@ class Store:
         claim_index: CompactIndex,
         lock_fd: int,
         clock: Callable[[], float],
+        data_dir: Path,
     ) -> None:
         self._db = connection
+        self._data_dir = data_dir
         self.passage_index = passage_index
         self.claim_index = claim_index
         self._lock_fd = lock_fd
@@ -282,7 +210,7 @@ class Store:
             for table in ("passages", "claims"):
                 rows = _referenced_rows(connection, table)
                 opened.append(CompactIndex(data_dir / table, dim, rerank=rerank, rows=rows))
-            store = cls(connection, opened[0], opened[1], lock_fd, clock)
+            store = cls(connection, opened[0], opened[1], lock_fd, clock, data_dir)
         except BaseException:
             for index in opened:
                 index.close()
@@ -297,11 +225,13 @@ class Store:
             raise
         return store
 
-    def __enter__(self) -> Store:
-        return self
+    @property
+    def location(self) -> str:
+        return str(self._data_dir)
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    @property
+    def dim(self) -> int:
+        return self.passage_index.dim
 
     def close(self) -> None:
         """Close the database and the indexes and release the directory. Idempotent."""
@@ -331,7 +261,7 @@ class Store:
         if matrix.shape != (len(items), self.passage_index.dim):
             raise ValueError(f"vectors must have shape ({len(items)}, {self.passage_index.dim}), not {matrix.shape}")
         hashes = [content_hash(item.text, item.source) for item in items]
-        metadata = [_metadata_json(item) for item in items]
+        metadata = [metadata_json(item) for item in items]
         with self._lock:
             self._require_open()
             # content hash -> (id holding it, position in this batch when new here, else its row, deleted)
@@ -406,7 +336,7 @@ class Store:
             found = self._db.execute(
                 f"SELECT {PASSAGE_READ_COLUMNS} FROM passages WHERE id = ?", (passage_id,)
             ).fetchone()
-        passage = None if found is None else _passage(found)
+        passage = None if found is None else passage_from_row(found)
         return passage if passage is None or include_deleted or not passage.deleted else None
 
     @refused_when_full
@@ -431,7 +361,7 @@ class Store:
             by_row = {
                 passage.row: passage
                 for passage in map(
-                    _passage,
+                    passage_from_row,
                     self._select_in(
                         f"SELECT {PASSAGE_READ_COLUMNS} FROM passages", "row", np.unique(rows).tolist(), "deleted = 0"
                     ),
@@ -453,16 +383,6 @@ class Store:
             return int(self._db.execute("SELECT COUNT(*) FROM passages WHERE deleted = 0").fetchone()[0])
 
     # Claim memory
-
-    def remember_claim(self, claim: NewClaim, vector: npt.ArrayLike) -> StoredClaim:
-        """Store one verified claim with its unit vector; see ``remember_claims``."""
-        return self.remember_claims([claim], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-
-    def remember_claims(
-        self, claims: Sequence[NewClaim], vectors: npt.ArrayLike, keep_at_most: int | None = None
-    ) -> list[StoredClaim]:
-        """Store verified claims as new memories (seen once, now); see ``write_claims``."""
-        return self.write_claims(claims, vectors, keep_at_most=keep_at_most)[0]
 
     @refused_when_full
     def write_claims(
@@ -508,14 +428,14 @@ class Store:
                 claim.claim[:MAX_STORED_CLAIM_CHARS],
                 claim.verdict,
                 float(claim.score),
-                _bounded_evidence_ids(claim.evidence_ids),
+                bounded_evidence_ids(claim.evidence_ids),
                 now,
                 now,
                 row,
             ),
         ).fetchall()
-        self._db.execute("INSERT INTO claim_keys (row, key_hash) VALUES (?, ?)", (row, _key_hash(claim.key)))
-        return _claim(found[0])
+        self._db.execute("INSERT INTO claim_keys (row, key_hash) VALUES (?, ?)", (row, key_hash(claim.key)))
+        return claim_from_row(found[0])
 
     def _touch(
         self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None], now: float
@@ -537,11 +457,11 @@ class Store:
                         now,
                         revision.verdict,
                         float(revision.score),
-                        _bounded_evidence_ids(revision.evidence_ids),
+                        bounded_evidence_ids(revision.evidence_ids),
                         claim_id,
                     ),
                 ).fetchall()
-            touched.append(_claim(found[0]) if found else None)
+            touched.append(claim_from_row(found[0]) if found else None)
         return touched
 
     def _forget_least_recent(self, total: int, keep: int | None) -> int:
@@ -586,7 +506,7 @@ class Store:
     ) -> list[ClaimMatch | None]:
         if vectors.shape != (len(keys), self.claim_index.dim):
             raise ValueError(f"vectors must have shape ({len(keys)}, {self.claim_index.dim}), not {vectors.shape}")
-        hashes = [_key_hash(key) for key in keys]
+        hashes = [key_hash(key) for key in keys]
         with self._lock:
             self._require_open()
             candidates: dict[int, list[int]] = {digest: [] for digest in hashes}
@@ -602,7 +522,7 @@ class Store:
     def _claims_at(self, rows: Sequence[int]) -> dict[int, StoredClaim]:
         """The claims at these index rows, by row."""
         found = self._select_in(f"SELECT {CLAIM_COLUMNS} FROM claims", "row", rows)
-        return {claim.row: claim for claim in map(_claim, found)}
+        return {claim.row: claim for claim in map(claim_from_row, found)}
 
     def claims_without_key(self, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` claims stored before memory keys (schema version 3): (id, claim text) each."""
@@ -620,23 +540,8 @@ class Store:
             with self._transaction():
                 self._db.executemany(
                     "INSERT OR REPLACE INTO claim_keys (row, key_hash) SELECT row, ? FROM claims WHERE id = ?",
-                    [(_key_hash(key), id_) for id_, key in keys],
+                    [(key_hash(key), id_) for id_, key in keys],
                 )
-
-    def touch_claim(self, claim_id: int) -> StoredClaim | None:
-        """Count one more sighting of a remembered claim (times_seen + 1, last_seen = now); None if unknown."""
-        return self.touch_claims([claim_id])[0]
-
-    def touch_claims(
-        self, claim_ids: Sequence[int], revisions: Sequence[NewClaim | None] = ()
-    ) -> list[StoredClaim | None]:
-        """``touch_claim`` for each id, in one transaction (one commit, one fsync).
-
-        A revision given for an id replaces its remembered verdict, score and evidence: memory is a
-        cache of verdicts, brought up to date when the evidence under one has changed.
-        """
-        empty = np.empty((0, self.claim_index.dim), np.float32)
-        return self.write_claims((), empty, claim_ids, revisions)[1]
 
     @refused_when_full
     def delete_claim(self, claim_id: int) -> bool:
@@ -666,7 +571,7 @@ class Store:
         with self._lock:
             self._require_open()
             found = self._db.execute(f"SELECT {CLAIM_COLUMNS} FROM claims WHERE id = ?", (claim_id,)).fetchone()
-        return None if found is None else _claim(found)
+        return None if found is None else claim_from_row(found)
 
     def list_claims(self, offset: int = 0, limit: int = 50) -> tuple[list[StoredClaim], int]:
         """One page of remembered claims, newest first (by id, so pages do not shift when claims are touched),
@@ -689,7 +594,7 @@ class Store:
                 (MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, limit, offset),
             ).fetchall()
             total = int(self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0])
-        return [_bounded_claim(found) for found in page], total
+        return [bounded_claim_from_row(found) for found in page], total
 
     # Ingest progress
 
@@ -873,64 +778,6 @@ def _referenced_rows(connection: sqlite3.Connection, table: str) -> int:
     return int(connection.execute(f"SELECT COALESCE(MAX(row) + 1, 0) FROM {table}").fetchone()[0])
 
 
-def _metadata_json(item: NewPassage) -> str:
-    if not item.id or not item.text.strip():
-        raise ValueError(f"passage {item.id!r}: id and text must not be empty")
-    try:
-        return json.dumps(dict(item.metadata), ensure_ascii=False, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"passage {item.id!r}: metadata is not JSON ({error})") from None
-
-
-def _passage(found: tuple[Any, ...]) -> StoredPassage:
-    id_, text, source, metadata, digest, row, deleted, added_at = found
-    return StoredPassage(
-        str(id_), str(text), str(source), json.loads(metadata), str(digest), int(row), bool(deleted), float(added_at)
-    )
-
-
-def _bounded_evidence_ids(ids: Sequence[str]) -> str:
-    """The JSON list of the leading ids that fit in ``MAX_STORED_EVIDENCE_IDS_CHARS``; an id is never cut."""
-    kept: list[str] = []
-    size = len("[]")
-    for id_ in ids:
-        size += len(json.dumps(id_)) + (len(", ") if kept else 0)
-        if size > MAX_STORED_EVIDENCE_IDS_CHARS:
-            break
-        kept.append(id_)
-    return json.dumps(kept)
-
-
-def _leading_ids(cut_json: str) -> tuple[str, ...]:
-    """The complete ids at the start of a JSON list of strings that ``substr`` cut short."""
-    decoder = json.JSONDecoder()
-    ids: list[str] = []
-    position = cut_json.find("[") + 1
-    while position:
-        while cut_json[position : position + 1] in (",", " "):
-            position += 1
-        try:
-            value, position = decoder.raw_decode(cut_json, position)
-        except ValueError:
-            break
-        ids.append(str(value))
-    return tuple(ids)
-
-
-def _bounded_claim(found: tuple[Any, ...]) -> StoredClaim:
-    """A claim read with its columns cut by ``list_claims``: a cut evidence-id list keeps its whole ids."""
-    try:
-        return _claim(found)
-    except ValueError:  # the id list was longer than its bound (a row written before the bound): cut mid-way
-        claim = _claim((*found[:4], "[]", *found[5:]))
-        return dataclasses.replace(claim, evidence_ids=_leading_ids(str(found[4])))
-
-
-def _key_hash(key: str) -> int:
-    """A memory key as a signed 64-bit integer (SQLite's INTEGER): two keys collide with odds of 2**-64."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-
-
 def _closest(index: CompactIndex, vector: npt.NDArray[np.float32], rows: list[int]) -> tuple[int, float]:
     """The row of ``rows`` whose vector is most similar to ``vector`` (the lower row on a tie) and its cosine;
     (-1, -inf) when there is none. Read ``RECALL_CHUNK_ROWS`` at a time, so a crowded key costs time, not RAM."""
@@ -943,18 +790,3 @@ def _closest(index: CompactIndex, vector: npt.NDArray[np.float32], rows: list[in
         if scores[at] > best_score:
             best_row, best_score = chunk[at], float(scores[at])
     return best_row, best_score
-
-
-def _claim(found: tuple[Any, ...]) -> StoredClaim:
-    id_, claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, row = found
-    return StoredClaim(
-        int(id_),
-        str(claim),
-        str(verdict),
-        float(score),
-        tuple(json.loads(evidence_ids)),
-        float(first_seen),
-        float(last_seen),
-        int(times_seen),
-        int(row),
-    )

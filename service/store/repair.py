@@ -1,6 +1,6 @@
-"""Re-embed the passages whose vectors a damaged index lost, from their text in SQLite, before serving.
+"""Re-embed the passages whose vectors a damaged index lost, from their text, before serving.
 
-Why here and not in ``Store``: the store needs no model; this needs the model child, so start-up runs it
+Why here and not in the store: the store needs no model; this needs the model child, so start-up runs it
 once the child is up and before anything searches. When it cannot finish (the model fails, the disk is
 full), the store stays damaged and ``StoreDamaged`` says why: start-up then refuses to serve verdicts.
 """
@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import numpy as np
 
 from service.errors import ServiceError
-from service.store.embedded import Store
+from service.store.base import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class StoreDamaged(RuntimeError):
     """The store's vectors are damaged and could not be rebuilt: its answers would be wrong."""
 
 
-async def restore_lost_passages(store: Store, embed: Embed, batch_size: int) -> int:
+async def restore_lost_passages(store: KnowledgeStore, embed: Embed, batch_size: int) -> int:
     """Re-embed every lost passage, ``batch_size`` texts at a time; how many there were."""
     lost = await asyncio.to_thread(store.lost_passages)
     if not lost:
@@ -46,8 +46,8 @@ async def restore_lost_passages(store: Store, embed: Embed, batch_size: int) -> 
     return len(lost)
 
 
-async def require_sound(store: Store) -> None:
-    """Raise ``StoreDamaged`` naming every problem ``Store.check`` still finds."""
+async def require_sound(store: KnowledgeStore) -> None:
+    """Raise ``StoreDamaged`` naming every problem ``KnowledgeStore.check`` still finds."""
     problems = await asyncio.to_thread(store.check)
     if problems:
         raise StoreDamaged("; ".join(problems))

@@ -168,8 +168,8 @@ class CompactIndex:
 
         On any error nothing becomes visible: the files are cut back to the rows before the call.
         """
-        rows = _as_matrix(vectors, self.dim, "vectors")
-        _require_unit(rows)
+        rows = as_matrix(vectors, self.dim, "vectors")
+        require_unit(rows)
         payloads = self._payloads(rows)
         with self._lock:
             self._require_open()
@@ -196,7 +196,7 @@ class CompactIndex:
         by lower row. Rows in ``exclude`` (e.g. tombstones) are never returned. Queries should be
         unit vectors too (the scores are their dot products with the rows).
         """
-        matrix = _as_matrix(queries, self.dim, "queries")
+        matrix = as_matrix(queries, self.dim, "queries")
         if k < 1:
             raise ValueError("k must be at least 1")
         if not np.isfinite(matrix).all():
@@ -257,16 +257,16 @@ class CompactIndex:
     def requantise(self, rows: Sequence[int] | npt.NDArray[np.integer[Any]]) -> None:
         """Rebuild the int8 copy and scale of ``rows`` from their float copy (which must be sound)."""
         vectors = self.reconstruct(rows)
-        _require_unit(vectors)
+        require_unit(vectors)
         self._overwrite(np.asarray(rows, dtype=np.int64), vectors, copies=2)
 
     def replace(self, rows: Sequence[int] | npt.NDArray[np.integer[Any]], vectors: npt.ArrayLike) -> None:
         """Write unit ``vectors`` over existing ``rows`` in all three files (fsynced): lost rows recomputed."""
-        matrix = _as_matrix(vectors, self.dim, "vectors")
+        matrix = as_matrix(vectors, self.dim, "vectors")
         wanted = np.asarray(rows, dtype=np.int64)
         if wanted.shape != (len(matrix),):
             raise ValueError(f"{len(matrix)} vectors for {wanted.size} rows")
-        _require_unit(matrix)
+        require_unit(matrix)
         self._overwrite(wanted, matrix, copies=3)
 
     def _overwrite(self, rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32], copies: int) -> None:
@@ -435,14 +435,14 @@ class CompactIndex:
             raise ValueError(f"index {self.directory} is closed")
 
 
-def _as_matrix(values: npt.ArrayLike, dim: int, name: str) -> npt.NDArray[np.float32]:
+def as_matrix(values: npt.ArrayLike, dim: int, name: str) -> npt.NDArray[np.float32]:
     matrix = np.ascontiguousarray(values, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[1] != dim:
         raise ValueError(f"{name} must have shape (n, {dim}), not {matrix.shape}")
     return matrix
 
 
-def _require_unit(rows: npt.NDArray[np.float32]) -> None:
+def require_unit(rows: npt.NDArray[np.float32]) -> None:
     if not np.isfinite(rows).all():
         raise ValueError("vectors must be finite")
     if np.any(np.abs(np.linalg.norm(rows, axis=1) - 1.0) > NORM_TOLERANCE):

@@ -19,6 +19,7 @@ from service.memory.guard import MemoryGuard
 from service.memory.monitor import MIB, MemoryLimit, ProcessMemory
 from service.model.embedder import State
 from service.startup import Startup
+from service.store.selection import backend, location
 
 
 def health_report(
@@ -51,6 +52,7 @@ def health_report(
         "container_usage_mb": container_usage_mb(limit),
         "container_oom_kills": limit.cgroup.oom_kills() if limit.cgroup is not None else None,
         "requests": guard.requests,
+        "store": {"backend": backend(startup.settings), "location": location(startup.settings)},
         "claim_memory": {
             "claims": startup.store.claim_count() if startup.store is not None else None,
             "max_claims": startup.settings.max_remembered_claims,

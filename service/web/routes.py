@@ -15,7 +15,7 @@ from service.memory.history import MODEL_RSS, TIME, WEB_RSS, MemoryHistory
 from service.memory.monitor import MemoryLimit
 from service.pipeline import ClaimResult
 from service.security import audit
-from service.store.embedded import AddResult, StoredClaim, StoredPassage
+from service.store.records import AddResult, StoredClaim, StoredPassage
 from service.verdict import Judgement
 from service.verdict.compare import Span
 from service.web.health import health_report

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from service.errors import BadInput, BodyTimeout, UnsupportedMediaType
 from service.ingest.loader import passage_from
-from service.store.embedded import NewPassage
+from service.store.records import NewPassage
 from service.web.keys import SETTINGS
 
 MAX_PASSAGES_PER_REQUEST = 256

@@ -1,0 +1,71 @@
+"""The real app on a real PostgreSQL (DATABASE_URL): evidence, verdicts and memory from the database,
+the backend in /health with its password hidden, and two instances sharing one database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from service.settings import Settings
+from tests.conftest import Client, running_app
+from tests.postgres import PASSWORD
+from tests.test_claim_memory import FIXED_CLAIMS, RECORDED, answers
+
+NEW = {"id": "team-1", "text": "The Tay Bridge in Dundee is 3,264 metres long.", "source": "https://example.org/tay"}
+CLAIM = "The Tay Bridge is 3,264 metres long."
+
+
+async def verify(client: Client, text: str) -> dict[str, Any]:
+    response = await client.post("/verify", json={"raw_text": text})
+    assert response.status == 200
+    body: dict[str, Any] = (await response.json())["claims"][0]
+    return body
+
+
+async def test_evidence_and_verdicts_come_from_postgresql(
+    settings: Settings, database_url: str, data_dir: Path
+) -> None:
+    async with running_app(replace(settings, database_url=database_url)) as client:
+        response = await client.post("/evidence", json={"passages": [NEW]})
+        assert response.status == 201
+        found = await verify(client, CLAIM)
+        assert found["verdict"] == "supported" and found["evidence"][0]["id"] == "team-1"
+        health = await client.get("/health")
+        text = await health.text()
+        store = json.loads(text)["store"]
+    assert health.status == 200
+    assert store["backend"] == "postgresql"
+    assert store["location"] == database_url.replace(PASSWORD, "***")
+    assert PASSWORD not in text
+    assert not (data_dir / "store").exists()  # nothing went to the embedded store
+
+
+async def test_answers_to_fixed_claims_are_the_recorded_ones_on_postgresql(
+    settings: Settings, database_url: str
+) -> None:
+    """The same answers, byte for byte, as the embedded store gave (tests/test_claim_memory.py)."""
+    recorded = json.loads(RECORDED.read_text())
+    async with running_app(replace(settings, database_url=database_url)) as client:
+        got = await answers(client)
+    for sent, expected, answer in zip((*FIXED_CLAIMS, "GET /memory"), recorded, got, strict=True):
+        assert answer == expected, sent
+
+
+async def test_two_instances_share_evidence_and_memory(settings: Settings, database_url: str, tmp_path: Path) -> None:
+    """Instance B sees what A added and remembers what A verified: one truth in the database."""
+    shared = replace(settings, database_url=database_url)
+    async with (
+        running_app(replace(shared, data_dir=tmp_path / "a")) as a,
+        running_app(replace(shared, data_dir=tmp_path / "b")) as b,
+    ):
+        assert (await a.post("/evidence", json={"passages": [NEW]})).status == 201
+        first = await verify(a, CLAIM)
+        assert first["memory"]["seen_before"] is False
+        on_b = await verify(b, CLAIM)
+        assert on_b["evidence"][0]["id"] == "team-1"
+        assert on_b["memory"]["seen_before"] is True and on_b["from_memory"] is True
+        assert on_b["memory"]["times_seen"] == 2
+        assert (await b.delete("/evidence/team-1")).status == 204
+        assert (await a.get("/evidence/team-1")).status == 404
