@@ -173,6 +173,12 @@ class MemoryLimitExceeded(Unavailable):
     code = "memory_limit_exceeded"
 
 
+class StoreUnavailable(Unavailable):
+    """The service's database cannot be reached for now; retried after Retry-After."""
+
+    code = "store_unavailable"
+
+
 class ModelError(ServiceError):
     """The embedding model could not answer."""
 
@@ -223,6 +229,7 @@ ERRORS_BY_CODE: dict[str, type[ServiceError]] = {
         InsufficientStorage,
         Busy,
         MemoryLimitExceeded,
+        StoreUnavailable,
         ModelUnavailable,
         ModelCrashed,
         ModelOverloaded,

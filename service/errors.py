@@ -85,6 +85,11 @@ class ModelOverloaded(ModelError):
     """The queue in front of the model is full."""
 
 
+class StoreUnavailable(ServiceError):
+    """The database holding the store (DATABASE_URL) cannot be reached: nothing was done; the pool reconnects
+    by itself once it is back, so the same request then succeeds."""
+
+
 class MalformedRequest(ServiceError):
     """aiohttp's HTTP parser could not read the request (its line, headers or chunked body): answered before any
     handler runs, and the connection closed, since what follows on it cannot be trusted to be a request."""
@@ -132,6 +137,7 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     Busy: HttpMapping(503, "busy", retry_after_s=1, close_connection=True),
     TooManyClaims: HttpMapping(422, "too_many_claims"),
     MemoryLimitExceeded: HttpMapping(503, "memory_limit_exceeded", retry_after_s=5),
+    StoreUnavailable: HttpMapping(503, "store_unavailable", retry_after_s=5),
     ModelUnavailable: HttpMapping(503, "model_unavailable", retry_after_s=10),
     ModelCrashed: HttpMapping(503, "model_crashed", retry_after_s=2),
     ModelTimeout: HttpMapping(504, "model_timeout"),

@@ -7,10 +7,13 @@ import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
 
 from service.settings import Settings
 from tests.conftest import Client, running_app
-from tests.postgres import PASSWORD
+from tests.postgres import PASSWORD, admin_url
 from tests.test_claim_memory import FIXED_CLAIMS, RECORDED, answers
 
 NEW = {"id": "team-1", "text": "The Tay Bridge in Dundee is 3,264 metres long.", "source": "https://example.org/tay"}
@@ -69,3 +72,25 @@ async def test_two_instances_share_evidence_and_memory(settings: Settings, datab
         assert on_b["memory"]["times_seen"] == 2
         assert (await b.delete("/evidence/team-1")).status == 204
         assert (await a.get("/evidence/team-1")).status == 404
+
+
+async def test_a_database_that_goes_away_answers_503_then_recovers_without_a_restart(
+    settings: Settings, database_url: str, postgres_socket: str
+) -> None:
+    name = urlsplit(database_url).path.lstrip("/")
+    async with running_app(replace(settings, database_url=database_url)) as client:
+        assert (await client.get("/evidence/kb-0001")).status == 200
+        with psycopg.connect(admin_url(postgres_socket), autocommit=True) as admin:
+            # As a restart looks from here: every open connection dropped, new ones refused for a while.
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            for path in ("/evidence/kb-0001", "/memory"):
+                response = await client.get(path)
+                assert response.status == 503, path
+                assert (await response.json())["error"]["code"] == "store_unavailable"
+                assert response.headers["Retry-After"] == "5" and PASSWORD not in await response.text()
+            response = await client.post("/verify", json={"raw_text": CLAIM})
+            assert response.status == 503
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        assert (await client.get("/evidence/kb-0001")).status == 200
+        assert (await verify(client, CLAIM))["verdict"]

@@ -32,8 +32,9 @@ import numpy as np
 import numpy.typing as npt
 import psycopg
 from pgvector.psycopg import register_vector
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from service.errors import StorageFull, StoreUnavailable
 from service.store.base import KnowledgeStore
 from service.store.records import (
     MAX_PASSAGE_CHARS,
@@ -140,6 +141,7 @@ class PostgresStore(KnowledgeStore):
             max_size=POOL_MAX,
             timeout=POOL_TIMEOUT_S,
             configure=_configure,
+            check=ConnectionPool.check_connection,  # a connection the server dropped (a restart) is replaced
             name="store",
             open=False,
         )
@@ -448,10 +450,17 @@ class PostgresStore(KnowledgeStore):
     def _transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection in one transaction, committed on leaving (rolled back on an error), holding
         the advisory ``lock`` until then when one is given."""
-        with self._pool.connection() as db, db.transaction():
-            if lock is not None:
-                db.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-            yield db
+        try:
+            with self._pool.connection() as db, db.transaction():
+                if lock is not None:
+                    db.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                yield db
+        except psycopg.errors.DiskFull as error:
+            raise StorageFull("the database's disk is full: nothing was stored") from error
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            # Unreachable, restarting, or a transaction it gave up: all worth a retry. The message names the
+            # failure's kind, never the URL (its password stays out of answers and logs).
+            raise StoreUnavailable(f"the database is unavailable ({type(error).__name__})") from error
 
 
 def _configure(db: psycopg.Connection[Any]) -> None:
