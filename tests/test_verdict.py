@@ -209,10 +209,13 @@ def test_a_superlative_with_another_measure_or_scope_is_another_superlative() ->
         Passage("kb-0041", MAUNA_KEA, 0.70),
         Passage("kb-0047", KILIMANJARO, 0.57),
     ]
+    # Its height above sea level is stated, that no mountain is higher is not: none of them says it.
     everest = judge("Mount Everest is the highest mountain on Earth.", passages, THRESHOLD)
-    assert everest.verdict == SUPPORTED
-    assert verdict_of("Mount Everest is the highest mountain on Earth.", MAUNA_KEA) != REFUTED
-    assert verdict_of("Mount Everest is the highest mountain on Earth.", KILIMANJARO) != REFUTED
+    assert everest.verdict == NOT_ENOUGH_EVIDENCE
+    # ... and it does not state it either, whether the claim affirms or denies it.
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", MAUNA_KEA) == NOT_ENOUGH_EVIDENCE
+    assert verdict_of("Mount Everest is not the highest mountain on Earth.", MAUNA_KEA) == NOT_ENOUGH_EVIDENCE
+    assert verdict_of("Mount Everest is the highest mountain on Earth.", KILIMANJARO) == NOT_ENOUGH_EVIDENCE
     # A negated superlative the claim does not state negates nothing of it.
     assert verdict_of("Mount Everest is a mountain measured from base to summit.", MAUNA_KEA) != REFUTED
     # The same measure: the negation holds, and the other mountain holds the place.

@@ -218,6 +218,8 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     # A figure the passage states as the claim does is strong evidence: fewer other words need match.
     close = similarity >= CLOSE_PARAPHRASE or any(q.kind != "count" or q.value >= 10 for q in claim.quantities)
     needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
+    if _denies_another_superlative(claim, passage):
+        unstated.append("the superlative as the claim measures it")
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
@@ -421,6 +423,18 @@ def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token]
             for token in negations(view, claim.lowers | claim.stems | claim.base_stems)
             if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
         ],
+    )
+
+
+def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
+    """Whether the passage denies the claim's superlative only by another measure or scope ("not the tallest
+    when measured from base to summit" for "the highest on Earth"): a negation that cannot refute the claim,
+    and a fact that cannot support it, whether the claim affirms or denies its own superlative."""
+    tokens = passage.tokens
+    places = {token.index: place for place, token in enumerate(tokens)}
+    return another_place(claim.tokens, tokens, SUPERLATIVES) and any(
+        negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
+        for token in negations(tokens, claim.lowers | claim.stems | claim.base_stems)
     )
 
 
