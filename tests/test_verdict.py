@@ -381,3 +381,19 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
     assert verdict_of("Fungi have chlorophyll.", fungi) == REFUTED
     nullarbor = "The railway includes a straight stretch of track about 478 kilometres long without a single curve."
     assert verdict_of("The straight stretch of track runs for about 478 kilometres with a curve.", nullarbor) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The stadium holds three hundred and twelve thousand and forty seats.", SUPPORTED),
+        ("The stadium holds 312,040 seats.", SUPPORTED),
+        ("The stadium holds three hundred and twelve seats.", REFUTED),
+        ("The stadium holds forty seats.", REFUTED),
+    ],
+)
+def test_number_words_joined_by_and_are_one_number(claim: str, expected: str) -> None:
+    """ "three hundred and twelve thousand and forty" is 312,040, not 300, 12,000 and 40."""
+    stadium = "The stadium holds three hundred and twelve thousand and forty seats, more than any other."
+    assert verdict_of(claim, stadium) == expected
+    assert verdict_of(claim, stadium.replace("three hundred and twelve thousand and forty", "312,040")) == expected

@@ -332,6 +332,11 @@ NUMBER_WORDS = {
     "half": 0.5,
     "once": 1,
 }
+# The number words that combine into larger numbers ("twenty six", "three hundred and ten").
+COUNTING_WORDS = words(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"""
+)
 SCALE_WORDS = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 ORDINALS = {
     "first": 1,

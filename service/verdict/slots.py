@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
+    COUNTING_WORDS,
     DIMINISHERS,
     GENERIC_NAME_WORDS,
     HEDGES,
@@ -174,7 +175,7 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(_to_base(value, kind, factor), _base_kind(kind), frozenset(), bound, hedged, position, unit_end)
     if DIGITS.match(token.text) and "," not in token.text and value == int(value) and 1000 <= value <= 2100:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
-    if token.lower == "one" and not _nouns_after(tokens, last):
+    if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
     nouns = _nouns_after(tokens, last)
     if position > 0 and tokens[position - 1].is_content:
@@ -198,22 +199,54 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
         value = float(token.text.replace(",", ""))
         last = position
     elif token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS:
-        value, last = float(NUMBER_WORDS[token.lower]), position
-        while last + 1 < len(tokens) and tokens[last + 1].lower in NUMBER_WORDS:
-            following = NUMBER_WORDS[tokens[last + 1].lower]
-            if following in (100, 1000):
-                value *= following
-            elif value >= 20 and value % 10 == 0 and following < 10:
-                value += following
-            else:
-                break
-            last += 1
+        value, last = _number_words(tokens, position)
     else:
         return None, position
     while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
         value *= SCALE_WORDS[tokens[last + 1].lower]
         last += 1
     return value, last
+
+
+def _number_words(tokens: tuple[Token, ...], position: int) -> tuple[float, int]:
+    """A number in words and its last token: "two hundred and six" is 206, "one two" is only 1.
+
+    Each word must fit the places the words before it left free (units after a multiple of ten,
+    tens after a hundred); a scale word ("thousand") closes a group, and "and" is read only after
+    "hundred" or a scale word, before another number word.
+    """
+    total, group, last = 0.0, float(NUMBER_WORDS[tokens[position].lower]), position
+    if tokens[position].lower not in COUNTING_WORDS:
+        return group, last  # "dozen", "half", "twice": a number of their own
+    place = last + 1
+    while place < len(tokens):
+        word = tokens[place].lower
+        if word == "and" and tokens[place - 1].lower in SCALE_WORDS and place + 1 < len(tokens):
+            following = tokens[place + 1].lower
+            if following in COUNTING_WORDS and NUMBER_WORDS[following] < 100:
+                place += 1
+                continue
+            break
+        if word == "hundred" and 0 < group % 100 < 100 and group < 100:
+            group *= 100
+        elif word in SCALE_WORDS and word != "hundred" and group and (not total or group * SCALE_WORDS[word] < total):
+            total += group * SCALE_WORDS[word]
+            group = 0.0
+        elif word in COUNTING_WORDS and _fits(group, NUMBER_WORDS[word]):
+            group += NUMBER_WORDS[word]
+        else:
+            break
+        last = place
+        place += 1
+    return total + group, last
+
+
+def _fits(group: float, value: float) -> bool:
+    """Whether a number word of ``value`` can follow ``group`` ("twenty" + "six", "hundred" + "ten")."""
+    below_hundred = group % 100
+    if value < 10:
+        return below_hundred == 0 or (below_hundred >= 20 and below_hundred % 10 == 0)
+    return below_hundred == 0 and (group >= 100 or group == 0)
 
 
 def _unit(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
