@@ -359,7 +359,9 @@ def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
     assert verdict_of(claim.format("157 miles per hour"), HURRICANE) == SUPPORTED
     assert verdict_of(claim.format("252 kilometres per hour"), HURRICANE) == SUPPORTED
     wrong = judge(claim.format("157 kilometres per hour"), [Passage("p0", HURRICANE, 0.81)], THRESHOLD)
-    assert wrong.verdict == REFUTED and wrong.explanation == 'the claim says "157 kilometres"; p0 says "252 kilometres"'
+    assert wrong.verdict == REFUTED and wrong.explanation == (
+        'the claim says "157 kilometres per hour"; p0 says "252 kilometres per hour"'
+    )
 
 
 def test_a_word_inside_a_name_governs_no_slot() -> None:
@@ -397,3 +399,27 @@ def test_number_words_joined_by_and_are_one_number(claim: str, expected: str) ->
     stadium = "The stadium holds three hundred and twelve thousand and forty seats, more than any other."
     assert verdict_of(claim, stadium) == expected
     assert verdict_of(claim, stadium.replace("three hundred and twelve thousand and forty", "312,040")) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A cruising airliner flies at about 250 metres per second.", SUPPORTED),
+        ("A cruising airliner flies at about 560 mph.", SUPPORTED),
+        ("A cruising airliner flies at about 900 km/h.", SUPPORTED),
+        ("A cruising airliner flies at about 250 kilometres per hour.", REFUTED),
+        ("A cruising airliner flies at about 900 metres per second.", REFUTED),
+    ],
+)
+def test_a_speed_converts_between_its_units(claim: str, expected: str) -> None:
+    """A rate is one unit ("kilometres per hour"), not a length: 900 km/h is 250 m/s."""
+    airliner = "A cruising airliner flies at about 900 kilometres per hour."
+    assert verdict_of(claim, airliner) == expected
+
+
+def test_areas_and_percentages_convert_between_their_units() -> None:
+    lake = "The lake covers about 2,590 square kilometres; 40 per cent of the lake lies in the reserve."
+    assert verdict_of("The lake covers about 1,000 square miles.", lake) == SUPPORTED
+    assert verdict_of("The lake covers about 2,590 square miles.", lake) == REFUTED
+    assert verdict_of("Some 40% of the lake lies in the reserve.", lake) == SUPPORTED
+    assert verdict_of("Some 60% of the lake lies in the reserve.", lake) == REFUTED

@@ -47,6 +47,11 @@ SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
+# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second").
+RATE_WORDS = frozenset({"per", "a", "an"})
+# "square" and "cubic": the power of the length after them; only they may stand after "per".
+POWERS = {"square": 2, "cubic": 3}
+POWER_FILLERS = frozenset(POWERS)
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
@@ -250,18 +255,47 @@ def _fits(group: float, value: float) -> bool:
 
 
 def _unit(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
-    """The unit that starts at ``position`` (after fillers such as "degrees"), if any."""
+    """The unit that starts at ``position`` (after fillers such as "degrees"), if any; a rate ("kilometres
+    per hour", "km/h", "metres a second") is one unit of its own dimension, so that it converts."""
+    end, unit = _simple_unit(tokens, position)
+    if unit is None or end + 1 >= len(tokens):
+        return end, unit
+    rate_at = end + 1 + (tokens[end + 1].lower in RATE_WORDS)
+    rate_end, rate = _simple_unit(tokens, rate_at, fillers=POWER_FILLERS)
+    if rate is None or rate[0].startswith("temperature") or (rate_at == end + 1 and not _abbreviated(tokens[end])):
+        return end, unit
+    return rate_end, (f"{unit[0]}/{rate[0]}", unit[1] / rate[1])
+
+
+def _abbreviated(token: Token) -> bool:
+    """ "km" of "km/h" (the "/" is not a token): a unit written short, followed by another without "per"."""
+    return len(token.lower) <= 2
+
+
+def _simple_unit(
+    tokens: tuple[Token, ...], position: int, fillers: frozenset[str] = UNIT_FILLERS
+) -> tuple[int, tuple[str, float] | None]:
+    """One unit word at ``position`` after fillers; "square" and "cubic" make a length an area or a volume."""
     end = position
-    while end < len(tokens) and tokens[end].lower in UNIT_FILLERS:
+    while end < len(tokens) and tokens[end].lower in fillers:
         end += 1
+    power = POWERS.get(tokens[end - 1].lower, 1) if end > position else 1
     if end < len(tokens):
         word = tokens[end].lower
+        found = None
         if end + 1 < len(tokens) and f"{word}-{tokens[end + 1].lower}" in UNITS:
-            return end + 1, UNITS[f"{word}-{tokens[end + 1].lower}"]
-        if word in UNITS:
-            return end, UNITS[word]
-        if tokens[end].text.startswith("°"):
-            return end, UNITS.get(tokens[end].text.lower(), ("temperature-c", 1.0))
+            end, found = end + 1, UNITS[f"{word}-{tokens[end + 1].lower}"]
+        elif word == "cent" and end > position and tokens[end - 1].lower == "per":
+            found = UNITS["percent"]
+        elif word in UNITS:
+            found = UNITS[word]
+        elif tokens[end].text.startswith("°"):
+            found = UNITS.get(tokens[end].text.lower(), ("temperature-c", 1.0))
+        if found is not None:
+            kind, factor = found
+            if power > 1 and kind == "length":
+                return end, (f"length^{power}", factor**power)
+            return end, found
     if end > position and tokens[end - 1].lower in {"degree", "degrees"}:
         return end - 1, ("angle", 1.0)
     return position, None
