@@ -423,3 +423,23 @@ def test_areas_and_percentages_convert_between_their_units() -> None:
     assert verdict_of("The lake covers about 2,590 square miles.", lake) == REFUTED
     assert verdict_of("Some 40% of the lake lies in the reserve.", lake) == SUPPORTED
     assert verdict_of("Some 60% of the lake lies in the reserve.", lake) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Two thirds of the island is covered by forest.", SUPPORTED),
+        ("About 67 percent of the island is covered by forest.", SUPPORTED),
+        ("A third of the island is covered by forest.", REFUTED),
+        ("Half of the island is covered by forest.", REFUTED),
+    ],
+)
+def test_a_fraction_is_a_percentage(claim: str, expected: str) -> None:
+    forest = "Roughly 66 per cent of the island is covered by forest."
+    assert verdict_of(claim, forest) == expected
+
+
+def test_an_ordinal_day_of_a_month_is_a_date() -> None:
+    treaty = "The treaty came into force on 1 March 1998."
+    assert verdict_of("The treaty came into force on the first of March 1998.", treaty) == SUPPORTED
+    assert verdict_of("The treaty came into force on the third of March 1998.", treaty) == REFUTED

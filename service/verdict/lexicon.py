@@ -352,6 +352,14 @@ ORDINALS = {
     "eleventh": 11,
     "twelfth": 12,
 }
+# Parts of a whole, by the number of parts: "three quarters of" is 75 percent.
+FRACTIONS = {
+    **dict.fromkeys(["half", "halves"], 2),
+    **dict.fromkeys(["third", "thirds"], 3),
+    **dict.fromkeys(["quarter", "quarters"], 4),
+    **dict.fromkeys(["fifth", "fifths"], 5),
+    **dict.fromkeys(["tenth", "tenths"], 10),
+}
 MONTHS = words("january february march april may june july august september october november december")
 
 # Unit words: (dimension, factor to the dimension's base unit). Temperatures are converted apart.

@@ -19,6 +19,7 @@ from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
     COUNTING_WORDS,
     DIMINISHERS,
+    FRACTIONS,
     GENERIC_NAME_WORDS,
     HEDGES,
     LOWER_BOUNDS,
@@ -151,7 +152,13 @@ def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
 
 def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     token = tokens[position]
+    fraction = _fraction(tokens, position)
+    if fraction is not None:
+        share, last = fraction
+        return Quantity(share, "percent", frozenset(), "=", True, position, last)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
+    if ordinal is not None and _day_of_month(tokens, position):
+        return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
     if ordinal is not None:
         return Quantity(ordinal, "ordinal", _nouns_after(tokens, position), "=", False, position, position)
     value, last = _number(tokens, position)
@@ -186,6 +193,31 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | None:
+    """A part of a whole as a percentage, and its last token: "three quarters of", "a third of", "half the".
+    Fractions are hedged: "a third" is about 33 percent."""
+    token = tokens[position]
+    if token.lower == "half" and position + 1 < len(tokens) and tokens[position + 1].lower in {"of", "the"}:
+        return 50.0, position
+    if position + 2 >= len(tokens) or tokens[position + 2].lower != "of":
+        return None
+    parts = FRACTIONS.get(tokens[position + 1].lower)
+    if parts is None:
+        return None
+    if token.lower in {"a", "one"}:
+        numerator = 1.0
+    elif token.lower in COUNTING_WORDS or DIGITS.match(token.text):
+        numerator = NUMBER_WORDS[token.lower] if token.lower in COUNTING_WORDS else float(token.text.replace(",", ""))
+    else:
+        return None
+    return (100.0 * numerator / parts, position + 1) if numerator < parts else None
+
+
+def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
+    """ "the first of January": an ordinal day before "of" and a month."""
+    return position + 2 < len(tokens) and tokens[position + 1].lower == "of" and tokens[position + 2].lower in MONTHS
 
 
 def _ordinal(token: Token, before: Token | None) -> float | None:
