@@ -443,3 +443,17 @@ def test_an_ordinal_day_of_a_month_is_a_date() -> None:
     treaty = "The treaty came into force on 1 March 1998."
     assert verdict_of("The treaty came into force on the first of March 1998.", treaty) == SUPPORTED
     assert verdict_of("The treaty came into force on the third of March 1998.", treaty) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Squirrels keep nuts in hollow trees.", "Squirrels store nuts in hollow trees for the winter.", SUPPORTED),
+        ("Squirrels keep nuts in holes underground.", "Squirrels store nuts in hollow trees.", REFUTED),
+        ("The vaccine protects against flu.", "The vaccine protects against influenza for one season.", SUPPORTED),
+        ("The vaccine protects against measles.", "The vaccine protects against influenza for one season.", REFUTED),
+    ],
+)
+def test_a_synonym_in_any_form_is_the_same_word(claim: str, passage: str, expected: str) -> None:
+    """ "keep" and "stores", "flu" and "influenza": general synonyms state the same fact."""
+    assert verdict_of(claim, passage) == expected

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from service.verdict.frames import (
+    SYNONYM_STEMS,
     Swap,
     another_place,
     everywhere_words,
@@ -161,11 +162,12 @@ def analyse(text: str) -> Analysed:
 
 def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
     """Every form a word of ``tokens`` can be matched by: lower case, stem, stem without a negative
-    affix, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
+    affix, its synonyms' stems, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
     forms: set[str] = set()
     for token in tokens:
         if token.is_word:
             forms.update((token.lower, token.stem, base_stem(token.lower)))
+            forms.update(SYNONYM_STEMS.get(token.stem, ()))
             forms.update("~" + head for head in compound_heads(token.lower))
     return frozenset(forms)
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
-from service.verdict.text import Token, has_verb
+from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
@@ -66,7 +66,8 @@ PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "b
 NOUN_REACH = 3
 # Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
 NEGATION_REACH = 3
-SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+# Each synonym's stem, to the stems of its group: "stores" meets "keeps".
+SYNONYM_STEMS = {stem(word): frozenset(stem(other) for other in group) for group in SYNONYMS for word in group}
 
 
 @dataclass(frozen=True)
@@ -383,4 +384,4 @@ def _phrase_end(tokens: Sequence[Token], start: int) -> int:
 
 def same_word(one: Token, other: Token) -> bool:
     """The same word in any form, or a synonym of it."""
-    return one.stem == other.stem or one.lower == other.lower or other.lower in SYNONYM_OF.get(one.lower, ())
+    return one.stem == other.stem or one.lower == other.lower or other.stem in SYNONYM_STEMS.get(one.stem, ())

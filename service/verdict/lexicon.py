@@ -219,6 +219,23 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "sea ocean",
         "car automobile",
         "child kid",
+        "keep kept store",
+        "flu influenza",
+        "ill sick",
+        "error mistake",
+        "buy purchase",
+        "doctor physician",
+        "rock stone",
+        "smell odour odor scent",
+        "speed velocity",
+        "allow permit",
+        "forbid ban prohibit",
+        "eat consume",
+        "help aid assist",
+        "enough sufficient",
+        "film movie",
+        "photo photograph",
+        "award prize",
     )
 )
 
