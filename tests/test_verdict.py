@@ -457,3 +457,13 @@ def test_an_ordinal_day_of_a_month_is_a_date() -> None:
 def test_a_synonym_in_any_form_is_the_same_word(claim: str, passage: str, expected: str) -> None:
     """ "keep" and "stores", "flu" and "influenza": general synonyms state the same fact."""
     assert verdict_of(claim, passage) == expected
+
+
+def test_more_opposites_flip_a_claim() -> None:
+    """Opposite nouns of processes and roles ("cooling" / "warming", "donors" / "recipients")."""
+    lake = "Every spring the lake's surface water is warming steadily."
+    assert verdict_of("The lake's surface water is cooling every spring.", lake) == REFUTED
+    assert verdict_of("The lake's surface water is warming every spring.", lake) == SUPPORTED
+    blood = "People with blood type O negative are universal donors, while AB positive people are universal recipients."
+    assert verdict_of("Blood type O negative people are universal recipients.", blood) == REFUTED
+    assert verdict_of("Blood type O negative people are universal donors.", blood) == SUPPORTED
