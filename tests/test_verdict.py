@@ -467,3 +467,21 @@ def test_more_opposites_flip_a_claim() -> None:
     blood = "People with blood type O negative are universal donors, while AB positive people are universal recipients."
     assert verdict_of("Blood type O negative people are universal recipients.", blood) == REFUTED
     assert verdict_of("Blood type O negative people are universal donors.", blood) == SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Rubber is a poor conductor of heat.", "Rubber is not a good conductor of heat.", SUPPORTED),
+        ("Rubber is a good conductor of heat.", "Rubber is not a good conductor of heat.", REFUTED),
+        (
+            "The old mill ran on water power rather than coal.",
+            "The old mill was not run on coal but on water power.",
+            SUPPORTED,
+        ),
+        ("The mill ran on water power instead of wind.", "The mill ran on water power.", SUPPORTED),
+    ],
+)
+def test_a_negated_fact_said_positively(claim: str, passage: str, expected: str) -> None:
+    """ "a poor X" is "not a good X"; "rather than Y" and "instead of Y" negate Y, and only Y."""
+    assert verdict_of(claim, passage) == expected

@@ -26,6 +26,8 @@ STOP_WORDS = words(
 
 # Words that negate the clause they stand in ("n't" endings are counted as well).
 NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without lacks lack lacking")
+# Words that negate the thing after them with the word that follows ("rather than plants", "instead of coal").
+CONTRAST_NEGATORS = {"rather": "than", "instead": "of"}
 # Words that negate as "not" does, whatever the other text says.
 ALWAYS_NEGATIVE = words("unable impossible untrue incorrect")
 # Words that say "hardly at all": what a negative affix says, without a negation ("react very little").
@@ -199,6 +201,8 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("dense", "sparse"),
     ("private", "public"),
     ("ancient", "modern"),
+    ("good", "poor"),
+    ("good", "bad"),
     ("warming", "cooling"),
     ("heating", "cooling"),
     ("warms", "cools"),

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
+    CONTRAST_NEGATORS,
     COUNTING_WORDS,
     DIMINISHERS,
     FRACTIONS,
@@ -420,7 +421,10 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
-        if always:
+        if _contrasts(tokens, place):
+            if not _lacks_another_thing(tokens, place, other_words):
+                found.append(token)
+        elif always:
             if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
         elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
@@ -428,10 +432,16 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
     return found
 
 
+def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
+    """ "rather than", "instead of": a negation of the thing after them."""
+    follower = CONTRAST_NEGATORS.get(tokens[place].lower)
+    return follower is not None and place + 1 < len(tokens) and tokens[place + 1].lower == follower
+
+
 def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
-    """ "lack chlorophyll", "without wings": a negation of a thing the other text never names says
-    nothing of what it does name."""
-    if tokens[place].lower not in OBJECT_NEGATORS:
+    """ "lack chlorophyll", "without wings", "rather than coal": a negation of a thing the other text
+    never names says nothing of what it does name."""
+    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place):
         return False
     start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
     if start is None:
