@@ -485,3 +485,11 @@ def test_more_opposites_flip_a_claim() -> None:
 def test_a_negated_fact_said_positively(claim: str, passage: str, expected: str) -> None:
     """ "a poor X" is "not a good X"; "rather than Y" and "instead of Y" negate Y, and only Y."""
     assert verdict_of(claim, passage) == expected
+
+
+def test_the_two_sides_of_a_comparison_swapped() -> None:
+    """ "closer to A than to B" against "closer to B than to A": the same words, the opposite claim."""
+    gorillas = "Genetically, chimpanzees are more closely related to humans than to gorillas."
+    assert verdict_of("Chimpanzees are more closely related to gorillas than to humans.", gorillas) == REFUTED
+    assert verdict_of("Chimpanzees are more closely related to humans than to gorillas.", gorillas) == SUPPORTED
+    assert verdict_of("Chimpanzees are not more closely related to gorillas than to humans.", gorillas) == SUPPORTED

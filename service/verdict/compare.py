@@ -573,7 +573,7 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))
-    return swaps + _reversed_pairs(claim, view)
+    return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
 
 
 def _singular(word: str) -> str:
@@ -607,6 +607,27 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
         leading = claim_first[one] if claim_order else claim_first[other]
         reversed_pairs.append((kind, leading, view_first[leading.lower]))
     return reversed_pairs
+
+
+def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A"."""
+    claimed, given = _compared(claim), _compared(view)
+    if claimed is None or given is None:
+        return []
+    (mine, theirs), (their_first, their_second) = claimed, given
+    if same_word(mine, their_second) and same_word(theirs, their_first) and not same_word(mine, theirs):
+        return [("opposite", mine, their_second)]
+    return []
+
+
+def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
+    """The content words either side of the first "than": what is compared with what."""
+    place = next((place for place, token in enumerate(tokens) if token.lower == "than"), None)
+    if place is None:
+        return None
+    before = next((token for token in reversed(tokens[:place]) if token.is_content), None)
+    after = next((token for token in tokens[place + 1 :] if token.is_content), None)
+    return (before, after) if before is not None and after is not None else None
 
 
 def _relations(tokens: tuple[Token, ...], one: Token, other: Token) -> set[str]:
