@@ -493,3 +493,23 @@ def test_the_two_sides_of_a_comparison_swapped() -> None:
     assert verdict_of("Chimpanzees are more closely related to gorillas than to humans.", gorillas) == REFUTED
     assert verdict_of("Chimpanzees are more closely related to humans than to gorillas.", gorillas) == SUPPORTED
     assert verdict_of("Chimpanzees are not more closely related to gorillas than to humans.", gorillas) == SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lion is the fastest animal in Africa.", REFUTED),
+        ("The cheetah is the fastest animal in Africa.", SUPPORTED),
+    ],
+)
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "The cheetah is the fastest and fiercest animal in Africa.",
+        "The cheetah, or hunting leopard, is the fastest animal in Africa.",
+    ],
+)
+def test_another_holder_of_a_superlative_behind_an_apposition_or_a_second_superlative(
+    claim: str, expected: str, passage: str
+) -> None:
+    assert verdict_of(claim, passage) == expected
