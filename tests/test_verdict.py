@@ -513,3 +513,13 @@ def test_another_holder_of_a_superlative_behind_an_apposition_or_a_second_superl
     claim: str, expected: str, passage: str
 ) -> None:
     assert verdict_of(claim, passage) == expected
+
+
+def test_a_numbered_one_of_a_thing_is_not_judged_by_the_thing() -> None:
+    """ "Windows 95" is one version of Windows: a date of Windows's first release says nothing of it,
+    while another number after the same name ("Windows 98") is another version and still refutes."""
+    windows = "Microsoft Windows was first released in November 1985."
+    assert verdict_of("Windows 95 was released in August 1995.", windows) == NOT_ENOUGH_EVIDENCE
+    assert verdict_of("Windows was first released in November 1990.", windows) == REFUTED
+    windows_98 = "Windows 98 was released in June 1998."
+    assert verdict_of("Windows 95 was released in June 1998.", windows_98) == REFUTED

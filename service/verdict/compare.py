@@ -344,6 +344,8 @@ def _conflicts(
     view_quantities = _in_view(passage.quantities, view)
     view_indices = {token.index for token in view}
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
+    if _another_numbered_thing(claim, claim_names, view_names, view_quantities):
+        return found
     slots: list[Quantity | Name] = [*view_quantities, *view_names]
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
@@ -383,6 +385,23 @@ def _conflicts(
             )
             found.taken.update(range(first.index, last.index + 1))
     return found
+
+
+def _another_numbered_thing(
+    claim: Analysed, claim_names: list[Name], view_names: list[Name], view_quantities: list[Quantity]
+) -> bool:
+    """Whether the claim names a numbered one of a thing ("Python 3.0", "Windows 95") that the view names
+    without its number: the view then states a fact of the thing, not of that one."""
+    numbered = [
+        name
+        for name in claim_names
+        if any(
+            q.first == name.last + 1 and q.kind == "count" and claim.tokens[q.first].text[0].isdigit()
+            for q in claim.quantities
+        )
+    ]
+    view_starts = {quantity.first for quantity in view_quantities}
+    return any(name.same_as(other) and other.last + 1 not in view_starts for name in numbered for other in view_names)
 
 
 def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
