@@ -1,7 +1,8 @@
 """The slots of a text that a claim can get wrong: quantities, names, and negations.
 
 A quantity is a number with what it counts (a unit, converted to one base per dimension, or the
-noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A name
+noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A rate
+("km/h") is a unit of its own dimension, and a fraction ("three quarters of") a percentage. A name
 is a run of capitalised words; two names are the same when they share a word that tells which
 one (not "Ocean" or "Mount"), or, for a name made of such words only ("United States"), the last.
 """
