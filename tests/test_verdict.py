@@ -362,7 +362,9 @@ def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
     assert verdict_of(claim.format("157 miles per hour"), HURRICANE) == SUPPORTED
     assert verdict_of(claim.format("252 kilometres per hour"), HURRICANE) == SUPPORTED
     wrong = judge(claim.format("157 kilometres per hour"), [Passage("p0", HURRICANE, 0.81)], THRESHOLD)
-    assert wrong.verdict == REFUTED and wrong.explanation == 'the claim says "157 kilometres"; p0 says "252 kilometres"'
+    assert wrong.verdict == REFUTED and wrong.explanation == (
+        'the claim says "157 kilometres per hour"; p0 says "252 kilometres per hour"'
+    )
 
 
 def test_a_word_inside_a_name_governs_no_slot() -> None:
@@ -384,3 +386,143 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
     assert verdict_of("Fungi have chlorophyll.", fungi) == REFUTED
     nullarbor = "The railway includes a straight stretch of track about 478 kilometres long without a single curve."
     assert verdict_of("The straight stretch of track runs for about 478 kilometres with a curve.", nullarbor) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The stadium holds three hundred and twelve thousand and forty seats.", SUPPORTED),
+        ("The stadium holds 312,040 seats.", SUPPORTED),
+        ("The stadium holds three hundred and twelve seats.", REFUTED),
+        ("The stadium holds forty seats.", REFUTED),
+    ],
+)
+def test_number_words_joined_by_and_are_one_number(claim: str, expected: str) -> None:
+    """ "three hundred and twelve thousand and forty" is 312,040, not 300, 12,000 and 40."""
+    stadium = "The stadium holds three hundred and twelve thousand and forty seats, more than any other."
+    assert verdict_of(claim, stadium) == expected
+    assert verdict_of(claim, stadium.replace("three hundred and twelve thousand and forty", "312,040")) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A cruising airliner flies at about 250 metres per second.", SUPPORTED),
+        ("A cruising airliner flies at about 560 mph.", SUPPORTED),
+        ("A cruising airliner flies at about 900 km/h.", SUPPORTED),
+        ("A cruising airliner flies at about 250 kilometres per hour.", REFUTED),
+        ("A cruising airliner flies at about 900 metres per second.", REFUTED),
+    ],
+)
+def test_a_speed_converts_between_its_units(claim: str, expected: str) -> None:
+    """A rate is one unit ("kilometres per hour"), not a length: 900 km/h is 250 m/s."""
+    airliner = "A cruising airliner flies at about 900 kilometres per hour."
+    assert verdict_of(claim, airliner) == expected
+
+
+def test_areas_and_percentages_convert_between_their_units() -> None:
+    lake = "The lake covers about 2,590 square kilometres; 40 per cent of the lake lies in the reserve."
+    assert verdict_of("The lake covers about 1,000 square miles.", lake) == SUPPORTED
+    assert verdict_of("The lake covers about 2,590 square miles.", lake) == REFUTED
+    assert verdict_of("Some 40% of the lake lies in the reserve.", lake) == SUPPORTED
+    assert verdict_of("Some 60% of the lake lies in the reserve.", lake) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Two thirds of the island is covered by forest.", SUPPORTED),
+        ("About 67 percent of the island is covered by forest.", SUPPORTED),
+        ("A third of the island is covered by forest.", REFUTED),
+        ("Half of the island is covered by forest.", REFUTED),
+    ],
+)
+def test_a_fraction_is_a_percentage(claim: str, expected: str) -> None:
+    forest = "Roughly 66 per cent of the island is covered by forest."
+    assert verdict_of(claim, forest) == expected
+
+
+def test_an_ordinal_day_of_a_month_is_a_date() -> None:
+    treaty = "The treaty came into force on 1 March 1998."
+    assert verdict_of("The treaty came into force on the first of March 1998.", treaty) == SUPPORTED
+    assert verdict_of("The treaty came into force on the third of March 1998.", treaty) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Squirrels keep nuts in hollow trees.", "Squirrels store nuts in hollow trees for the winter.", SUPPORTED),
+        ("Squirrels keep nuts in holes underground.", "Squirrels store nuts in hollow trees.", REFUTED),
+        ("The vaccine protects against flu.", "The vaccine protects against influenza for one season.", SUPPORTED),
+        ("The vaccine protects against measles.", "The vaccine protects against influenza for one season.", REFUTED),
+    ],
+)
+def test_a_synonym_in_any_form_is_the_same_word(claim: str, passage: str, expected: str) -> None:
+    """ "keep" and "stores", "flu" and "influenza": general synonyms state the same fact."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_more_opposites_flip_a_claim() -> None:
+    """Opposite nouns of processes and roles ("cooling" / "warming", "donors" / "recipients")."""
+    lake = "Every spring the lake's surface water is warming steadily."
+    assert verdict_of("The lake's surface water is cooling every spring.", lake) == REFUTED
+    assert verdict_of("The lake's surface water is warming every spring.", lake) == SUPPORTED
+    blood = "People with blood type O negative are universal donors, while AB positive people are universal recipients."
+    assert verdict_of("Blood type O negative people are universal recipients.", blood) == REFUTED
+    assert verdict_of("Blood type O negative people are universal donors.", blood) == SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Rubber is a poor conductor of heat.", "Rubber is not a good conductor of heat.", SUPPORTED),
+        ("Rubber is a good conductor of heat.", "Rubber is not a good conductor of heat.", REFUTED),
+        (
+            "The old mill ran on water power rather than coal.",
+            "The old mill was not run on coal but on water power.",
+            SUPPORTED,
+        ),
+        ("The mill ran on water power instead of wind.", "The mill ran on water power.", SUPPORTED),
+    ],
+)
+def test_a_negated_fact_said_positively(claim: str, passage: str, expected: str) -> None:
+    """ "a poor X" is "not a good X"; "rather than Y" and "instead of Y" negate Y, and only Y."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_the_two_sides_of_a_comparison_swapped() -> None:
+    """ "closer to A than to B" against "closer to B than to A": the same words, the opposite claim."""
+    gorillas = "Genetically, chimpanzees are more closely related to humans than to gorillas."
+    assert verdict_of("Chimpanzees are more closely related to gorillas than to humans.", gorillas) == REFUTED
+    assert verdict_of("Chimpanzees are more closely related to humans than to gorillas.", gorillas) == SUPPORTED
+    assert verdict_of("Chimpanzees are not more closely related to gorillas than to humans.", gorillas) == SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lion is the fastest animal in Africa.", REFUTED),
+        ("The cheetah is the fastest animal in Africa.", SUPPORTED),
+    ],
+)
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "The cheetah is the fastest and fiercest animal in Africa.",
+        "The cheetah, or hunting leopard, is the fastest animal in Africa.",
+    ],
+)
+def test_another_holder_of_a_superlative_behind_an_apposition_or_a_second_superlative(
+    claim: str, expected: str, passage: str
+) -> None:
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_numbered_one_of_a_thing_is_not_judged_by_the_thing() -> None:
+    """ "Windows 95" is one version of Windows: a date of Windows's first release says nothing of it,
+    while another number after the same name ("Windows 98") is another version and still refutes."""
+    windows = "Microsoft Windows was first released in November 1985."
+    assert verdict_of("Windows 95 was released in August 1995.", windows) == NOT_ENOUGH_EVIDENCE
+    assert verdict_of("Windows was first released in November 1990.", windows) == REFUTED
+    windows_98 = "Windows 98 was released in June 1998."
+    assert verdict_of("Windows 95 was released in June 1998.", windows_98) == REFUTED

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from service.verdict.frames import (
+    SYNONYM_STEMS,
     Swap,
     another_place,
     everywhere_words,
@@ -161,11 +162,12 @@ def analyse(text: str) -> Analysed:
 
 def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
     """Every form a word of ``tokens`` can be matched by: lower case, stem, stem without a negative
-    affix, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
+    affix, its synonyms' stems, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
     forms: set[str] = set()
     for token in tokens:
         if token.is_word:
             forms.update((token.lower, token.stem, base_stem(token.lower)))
+            forms.update(SYNONYM_STEMS.get(token.stem, ()))
             forms.update("~" + head for head in compound_heads(token.lower))
     return frozenset(forms)
 
@@ -344,6 +346,8 @@ def _conflicts(
     view_quantities = _in_view(passage.quantities, view)
     view_indices = {token.index for token in view}
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
+    if _another_numbered_thing(claim, claim_names, view_names, view_quantities):
+        return found
     slots: list[Quantity | Name] = [*view_quantities, *view_names]
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
@@ -383,6 +387,23 @@ def _conflicts(
             )
             found.taken.update(range(first.index, last.index + 1))
     return found
+
+
+def _another_numbered_thing(
+    claim: Analysed, claim_names: list[Name], view_names: list[Name], view_quantities: list[Quantity]
+) -> bool:
+    """Whether the claim names a numbered one of a thing ("Python 3.0", "Windows 95") that the view names
+    without its number: the view then states a fact of the thing, not of that one."""
+    numbered = [
+        name
+        for name in claim_names
+        if any(
+            q.first == name.last + 1 and q.kind == "count" and claim.tokens[q.first].text[0].isdigit()
+            for q in claim.quantities
+        )
+    ]
+    view_starts = {quantity.first for quantity in view_quantities}
+    return any(name.same_as(other) and other.last + 1 not in view_starts for name in numbered for other in view_names)
 
 
 def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...]) -> list[Swap]:
@@ -585,7 +606,7 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))
-    return swaps + _reversed_pairs(claim, view)
+    return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
 
 
 def _singular(word: str) -> str:
@@ -619,6 +640,27 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
         leading = claim_first[one] if claim_order else claim_first[other]
         reversed_pairs.append((kind, leading, view_first[leading.lower]))
     return reversed_pairs
+
+
+def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A"."""
+    claimed, given = _compared(claim), _compared(view)
+    if claimed is None or given is None:
+        return []
+    (mine, theirs), (their_first, their_second) = claimed, given
+    if same_word(mine, their_second) and same_word(theirs, their_first) and not same_word(mine, theirs):
+        return [("opposite", mine, their_second)]
+    return []
+
+
+def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
+    """The content words either side of the first "than": what is compared with what."""
+    place = next((place for place, token in enumerate(tokens) if token.lower == "than"), None)
+    if place is None:
+        return None
+    before = next((token for token in reversed(tokens[:place]) if token.is_content), None)
+    after = next((token for token in tokens[place + 1 :] if token.is_content), None)
+    return (before, after) if before is not None and after is not None else None
 
 
 def _relations(tokens: tuple[Token, ...], one: Token, other: Token) -> set[str]:

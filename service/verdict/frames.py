@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
-from service.verdict.text import Token, has_verb
+from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
@@ -64,9 +64,13 @@ EVERYWHERE = frozenset({"*"})
 PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "but", "which", "that", "while"})
 # Words a superlative's noun phrase may have between the marker and its measure or scope.
 NOUN_REACH = 3
+LIST_JOINS = frozenset({"and", "or"})
+# Tokens an apposition between commas may have ("The femur, or thigh bone, is the longest").
+APPOSITION_REACH = 8
 # Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
 NEGATION_REACH = 3
-SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+# Each synonym's stem, to the stems of its group: "stores" meets "keeps".
+SYNONYM_STEMS = {stem(word): frozenset(stem(other) for other in group) for group in SYNONYMS for word in group}
 
 
 @dataclass(frozen=True)
@@ -195,9 +199,22 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
     ):
         verb = verb or tokens[place].lower in VERB_MARKERS
         place -= 1
+    if verb and place >= 0 and tokens[place].text == ",":
+        place = _before_apposition(tokens, place)
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def _before_apposition(tokens: Sequence[Token], comma: int) -> int:
+    """Where the subject ends before an apposition between commas ("The femur, or thigh bone, is"):
+    the place before the opening comma, or -1 when there is none within reach."""
+    for place in range(comma - 1, max(-1, comma - 1 - APPOSITION_REACH), -1):
+        if tokens[place].text == ",":
+            return place - 1
+        if not tokens[place].is_word:
+            return -1
+    return -1
 
 
 def governed_swaps(
@@ -348,8 +365,11 @@ def _scope(phrase: list[Token]) -> frozenset[str]:
 
 def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, list[Token]]]:
     """The phrases after a superlative's noun that measure or scope it, each with the word that
-    opens it ("from", "in") and its content words."""
+    opens it ("from", "in") and its content words. A second superlative joined to the first shares its
+    noun and qualifiers ("the longest and strongest bone in the body")."""
     place = marker + 1
+    while place + 1 < len(tokens) and tokens[place].lower in LIST_JOINS and tokens[place + 1].lower.endswith("est"):
+        place += 2
     while (
         place < len(tokens)
         and place <= marker + NOUN_REACH
@@ -383,4 +403,4 @@ def _phrase_end(tokens: Sequence[Token], start: int) -> int:
 
 def same_word(one: Token, other: Token) -> bool:
     """The same word in any form, or a synonym of it."""
-    return one.stem == other.stem or one.lower == other.lower or other.lower in SYNONYM_OF.get(one.lower, ())
+    return one.stem == other.stem or one.lower == other.lower or other.stem in SYNONYM_STEMS.get(one.stem, ())

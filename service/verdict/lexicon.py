@@ -26,6 +26,8 @@ STOP_WORDS = words(
 
 # Words that negate the clause they stand in ("n't" endings are counted as well).
 NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without lacks lack lacking")
+# Words that negate the thing after them with the word that follows ("rather than plants", "instead of coal").
+CONTRAST_NEGATORS = {"rather": "than", "instead": "of"}
 # Words that negate as "not" does, whatever the other text says.
 ALWAYS_NEGATIVE = words("unable impossible untrue incorrect")
 # Words that say "hardly at all": what a negative affix says, without a negation ("react very little").
@@ -199,6 +201,31 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("dense", "sparse"),
     ("private", "public"),
     ("ancient", "modern"),
+    ("good", "poor"),
+    ("good", "bad"),
+    ("warming", "cooling"),
+    ("heating", "cooling"),
+    ("warms", "cools"),
+    ("heats", "cools"),
+    ("freeze", "melt"),
+    ("freezes", "melts"),
+    ("freezing", "melting"),
+    ("rising", "falling"),
+    ("growth", "decline"),
+    ("expansion", "contraction"),
+    ("majority", "minority"),
+    ("victory", "defeat"),
+    ("winner", "loser"),
+    ("success", "failure"),
+    ("accept", "reject"),
+    ("inhale", "exhale"),
+    ("donor", "recipient"),
+    ("donors", "recipients"),
+    ("sender", "receiver"),
+    ("buyer", "seller"),
+    ("predator", "prey"),
+    ("lend", "borrow"),
+    ("give", "receive"),
 )
 
 # Words that say the same thing where a slot is compared word by word.
@@ -219,6 +246,23 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "sea ocean",
         "car automobile",
         "child kid",
+        "keep kept store",
+        "flu influenza",
+        "ill sick",
+        "error mistake",
+        "buy purchase",
+        "doctor physician",
+        "rock stone",
+        "smell odour odor scent",
+        "speed velocity",
+        "allow permit",
+        "forbid ban prohibit",
+        "eat consume",
+        "help aid assist",
+        "enough sufficient",
+        "film movie",
+        "photo photograph",
+        "award prize",
     )
 )
 
@@ -332,6 +376,11 @@ NUMBER_WORDS = {
     "half": 0.5,
     "once": 1,
 }
+# The number words that combine into larger numbers ("twenty six", "three hundred and ten").
+COUNTING_WORDS = words(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"""
+)
 SCALE_WORDS = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 ORDINALS = {
     "first": 1,
@@ -346,6 +395,14 @@ ORDINALS = {
     "tenth": 10,
     "eleventh": 11,
     "twelfth": 12,
+}
+# Parts of a whole, by the number of parts: "three quarters of" is 75 percent.
+FRACTIONS = {
+    **dict.fromkeys(["half", "halves"], 2),
+    **dict.fromkeys(["third", "thirds"], 3),
+    **dict.fromkeys(["quarter", "quarters"], 4),
+    **dict.fromkeys(["fifth", "fifths"], 5),
+    **dict.fromkeys(["tenth", "tenths"], 10),
 }
 MONTHS = words("january february march april may june july august september october november december")
 
@@ -366,11 +423,14 @@ UNITS: dict[str, tuple[str, float]] = {
     **dict.fromkeys(["pound", "pounds", "lb"], ("mass", 453.592)),
     **dict.fromkeys(["second", "seconds", "s"], ("time", 1.0)),
     **dict.fromkeys(["minute", "minutes"], ("time", 60.0)),
-    **dict.fromkeys(["hour", "hours"], ("time", 3600.0)),
+    **dict.fromkeys(["hour", "hours", "h", "hr", "hrs"], ("time", 3600.0)),
     **dict.fromkeys(["day", "days"], ("time", 86400.0)),
     **dict.fromkeys(["week", "weeks"], ("time", 604800.0)),
     **dict.fromkeys(["month", "months"], ("time", 2.6298e6)),
     **dict.fromkeys(["year", "years"], ("time", 3.15576e7)),
+    **dict.fromkeys(["mph"], ("length/time", 0.44704)),
+    **dict.fromkeys(["kph"], ("length/time", 1 / 3.6)),
+    **dict.fromkeys(["knot", "knots"], ("length/time", 0.514444)),
     **dict.fromkeys(["percent", "%", "per cent"], ("percent", 1.0)),
     **dict.fromkeys(["hertz", "hz"], ("frequency", 1.0)),
     **dict.fromkeys(["kilohertz", "khz"], ("frequency", 1e3)),

@@ -1,7 +1,8 @@
 """The slots of a text that a claim can get wrong: quantities, names, and negations.
 
 A quantity is a number with what it counts (a unit, converted to one base per dimension, or the
-noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A name
+noun after it); a year, a day of a month and an ordinal are quantities of their own kinds. A rate
+("km/h") is a unit of its own dimension, and a fraction ("three quarters of") a percentage. A name
 is a run of capitalised words; two names are the same when they share a word that tells which
 one (not "Ocean" or "Mount"), or, for a name made of such words only ("United States"), the last.
 """
@@ -17,7 +18,10 @@ from functools import lru_cache
 
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
+    CONTRAST_NEGATORS,
+    COUNTING_WORDS,
     DIMINISHERS,
+    FRACTIONS,
     GENERIC_NAME_WORDS,
     HEDGES,
     LOWER_BOUNDS,
@@ -46,6 +50,11 @@ SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
+# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second").
+RATE_WORDS = frozenset({"per", "a", "an"})
+# "square" and "cubic": the power of the length after them; only they may stand after "per".
+POWERS = {"square": 2, "cubic": 3}
+POWER_FILLERS = frozenset(POWERS)
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
@@ -145,7 +154,13 @@ def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
 
 def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     token = tokens[position]
+    fraction = _fraction(tokens, position)
+    if fraction is not None:
+        share, last = fraction
+        return Quantity(share, "percent", frozenset(), "=", True, position, last)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
+    if ordinal is not None and _day_of_month(tokens, position):
+        return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
     if ordinal is not None:
         return Quantity(ordinal, "ordinal", _nouns_after(tokens, position), "=", False, position, position)
     value, last = _number(tokens, position)
@@ -174,12 +189,37 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(_to_base(value, kind, factor), _base_kind(kind), frozenset(), bound, hedged, position, unit_end)
     if DIGITS.match(token.text) and "," not in token.text and value == int(value) and 1000 <= value <= 2100:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
-    if token.lower == "one" and not _nouns_after(tokens, last):
+    if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
     nouns = _nouns_after(tokens, last)
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | None:
+    """A part of a whole as a percentage, and its last token: "three quarters of", "a third of", "half the".
+    Fractions are hedged: "a third" is about 33 percent."""
+    token = tokens[position]
+    if token.lower == "half" and position + 1 < len(tokens) and tokens[position + 1].lower in {"of", "the"}:
+        return 50.0, position
+    if position + 2 >= len(tokens) or tokens[position + 2].lower != "of":
+        return None
+    parts = FRACTIONS.get(tokens[position + 1].lower)
+    if parts is None:
+        return None
+    if token.lower in {"a", "one"}:
+        numerator = 1.0
+    elif token.lower in COUNTING_WORDS or DIGITS.match(token.text):
+        numerator = NUMBER_WORDS[token.lower] if token.lower in COUNTING_WORDS else float(token.text.replace(",", ""))
+    else:
+        return None
+    return (100.0 * numerator / parts, position + 1) if numerator < parts else None
+
+
+def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
+    """ "the first of January": an ordinal day before "of" and a month."""
+    return position + 2 < len(tokens) and tokens[position + 1].lower == "of" and tokens[position + 2].lower in MONTHS
 
 
 def _ordinal(token: Token, before: Token | None) -> float | None:
@@ -198,16 +238,7 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
         value = float(token.text.replace(",", ""))
         last = position
     elif token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS:
-        value, last = float(NUMBER_WORDS[token.lower]), position
-        while last + 1 < len(tokens) and tokens[last + 1].lower in NUMBER_WORDS:
-            following = NUMBER_WORDS[tokens[last + 1].lower]
-            if following in (100, 1000):
-                value *= following
-            elif value >= 20 and value % 10 == 0 and following < 10:
-                value += following
-            else:
-                break
-            last += 1
+        value, last = _number_words(tokens, position)
     else:
         return None, position
     while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
@@ -216,19 +247,89 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
     return value, last
 
 
+def _number_words(tokens: tuple[Token, ...], position: int) -> tuple[float, int]:
+    """A number in words and its last token: "two hundred and six" is 206, "one two" is only 1.
+
+    Each word must fit the places the words before it left free (units after a multiple of ten,
+    tens after a hundred); a scale word ("thousand") closes a group, and "and" is read only after
+    "hundred" or a scale word, before another number word.
+    """
+    total, group, last = 0.0, float(NUMBER_WORDS[tokens[position].lower]), position
+    if tokens[position].lower not in COUNTING_WORDS:
+        return group, last  # "dozen", "half", "twice": a number of their own
+    place = last + 1
+    while place < len(tokens):
+        word = tokens[place].lower
+        if word == "and" and tokens[place - 1].lower in SCALE_WORDS and place + 1 < len(tokens):
+            following = tokens[place + 1].lower
+            if following in COUNTING_WORDS and NUMBER_WORDS[following] < 100:
+                place += 1
+                continue
+            break
+        if word == "hundred" and 0 < group % 100 < 100 and group < 100:
+            group *= 100
+        elif word in SCALE_WORDS and word != "hundred" and group and (not total or group * SCALE_WORDS[word] < total):
+            total += group * SCALE_WORDS[word]
+            group = 0.0
+        elif word in COUNTING_WORDS and _fits(group, NUMBER_WORDS[word]):
+            group += NUMBER_WORDS[word]
+        else:
+            break
+        last = place
+        place += 1
+    return total + group, last
+
+
+def _fits(group: float, value: float) -> bool:
+    """Whether a number word of ``value`` can follow ``group`` ("twenty" + "six", "hundred" + "ten")."""
+    below_hundred = group % 100
+    if value < 10:
+        return below_hundred == 0 or (below_hundred >= 20 and below_hundred % 10 == 0)
+    return below_hundred == 0 and (group >= 100 or group == 0)
+
+
 def _unit(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
-    """The unit that starts at ``position`` (after fillers such as "degrees"), if any."""
+    """The unit that starts at ``position`` (after fillers such as "degrees"), if any; a rate ("kilometres
+    per hour", "km/h", "metres a second") is one unit of its own dimension, so that it converts."""
+    end, unit = _simple_unit(tokens, position)
+    if unit is None or end + 1 >= len(tokens):
+        return end, unit
+    rate_at = end + 1 + (tokens[end + 1].lower in RATE_WORDS)
+    rate_end, rate = _simple_unit(tokens, rate_at, fillers=POWER_FILLERS)
+    if rate is None or rate[0].startswith("temperature") or (rate_at == end + 1 and not _abbreviated(tokens[end])):
+        return end, unit
+    return rate_end, (f"{unit[0]}/{rate[0]}", unit[1] / rate[1])
+
+
+def _abbreviated(token: Token) -> bool:
+    """ "km" of "km/h" (the "/" is not a token): a unit written short, followed by another without "per"."""
+    return len(token.lower) <= 2
+
+
+def _simple_unit(
+    tokens: tuple[Token, ...], position: int, fillers: frozenset[str] = UNIT_FILLERS
+) -> tuple[int, tuple[str, float] | None]:
+    """One unit word at ``position`` after fillers; "square" and "cubic" make a length an area or a volume."""
     end = position
-    while end < len(tokens) and tokens[end].lower in UNIT_FILLERS:
+    while end < len(tokens) and tokens[end].lower in fillers:
         end += 1
+    power = POWERS.get(tokens[end - 1].lower, 1) if end > position else 1
     if end < len(tokens):
         word = tokens[end].lower
+        found = None
         if end + 1 < len(tokens) and f"{word}-{tokens[end + 1].lower}" in UNITS:
-            return end + 1, UNITS[f"{word}-{tokens[end + 1].lower}"]
-        if word in UNITS:
-            return end, UNITS[word]
-        if tokens[end].text.startswith("°"):
-            return end, UNITS.get(tokens[end].text.lower(), ("temperature-c", 1.0))
+            end, found = end + 1, UNITS[f"{word}-{tokens[end + 1].lower}"]
+        elif word == "cent" and end > position and tokens[end - 1].lower == "per":
+            found = UNITS["percent"]
+        elif word in UNITS:
+            found = UNITS[word]
+        elif tokens[end].text.startswith("°"):
+            found = UNITS.get(tokens[end].text.lower(), ("temperature-c", 1.0))
+        if found is not None:
+            kind, factor = found
+            if power > 1 and kind == "length":
+                return end, (f"length^{power}", factor**power)
+            return end, found
     if end > position and tokens[end - 1].lower in {"degree", "degrees"}:
         return end - 1, ("angle", 1.0)
     return position, None
@@ -321,7 +422,10 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
-        if always:
+        if _contrasts(tokens, place):
+            if not _lacks_another_thing(tokens, place, other_words):
+                found.append(token)
+        elif always:
             if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
         elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
@@ -329,10 +433,16 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
     return found
 
 
+def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
+    """ "rather than", "instead of": a negation of the thing after them."""
+    follower = CONTRAST_NEGATORS.get(tokens[place].lower)
+    return follower is not None and place + 1 < len(tokens) and tokens[place + 1].lower == follower
+
+
 def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
-    """ "lack chlorophyll", "without wings": a negation of a thing the other text never names says
-    nothing of what it does name."""
-    if tokens[place].lower not in OBJECT_NEGATORS:
+    """ "lack chlorophyll", "without wings", "rather than coal": a negation of a thing the other text
+    never names says nothing of what it does name."""
+    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place):
         return False
     start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
     if start is None:
