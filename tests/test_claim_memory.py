@@ -16,8 +16,11 @@ from tests.conftest import Client, start_client
 from tests.test_observability import scrape, value
 
 # What the service answered to FIXED_CLAIMS, sent one at a time to a fresh data directory, before memory was
-# recalled by key and written in groups (commit e9e767e), timing fields aside. Made with `python
-# tests/test_claim_memory.py OUT` run from a checkout of that commit with this file copied in.
+# recalled by key and written in groups (commit e9e767e), timing fields aside. Made with `python -m
+# tests.test_claim_memory OUT` run from a checkout of that commit with this file copied in. Re-made after the
+# verdict rule's changes of 2026-11-28: only the verdict on Everest changed (kb-0041 no longer taken for a
+# statement of it); what memory recalls, counts and lists is as it was. A deliberate change of the rule is
+# re-recorded the same way, and the diff read: the memory's part of it must not move.
 RECORDED = Path(__file__).parent / "recorded_answers.json"
 TIMING_FIELDS = ("first_seen", "last_seen")  # of each claim's memory; the answer's own is took_ms
 # New claims, the same again, a number changed, a negation, a rewording, several claims in one text.
