@@ -94,3 +94,14 @@ async def test_a_database_that_goes_away_answers_503_then_recovers_without_a_res
             admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         assert (await client.get("/evidence/kb-0001")).status == 200
         assert (await verify(client, CLAIM))["verdict"]
+
+
+async def test_an_unreachable_database_at_start_up_is_reported_without_its_password(settings: Settings) -> None:
+    url = f"postgresql://postgres:{PASSWORD}@/claims?host=/nonexistent-socket-dir&connect_timeout=2"
+    async with running_app(replace(settings, database_url=url)) as client:
+        health = await client.get("/health")
+        body = await health.text()
+        assert health.status == 503 and json.loads(body)["status"] == "unhealthy"
+        assert "start-up failed" in json.loads(body)["error"] and PASSWORD not in body
+        response = await client.post("/verify", json={"raw_text": CLAIM})
+        assert response.status == 503 and PASSWORD not in await response.text()
