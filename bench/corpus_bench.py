@@ -25,7 +25,8 @@ import aiohttp
 import numpy as np
 
 from bench.servers import MEMCAP, start, stop
-from service.store.embedded import NewPassage, Store
+from service.store.embedded import Store
+from service.store.records import NewPassage
 
 CLAIMS = [f"The canal at lock number {i} is {i % 9 + 2} metres deep." for i in range(1000)]
 

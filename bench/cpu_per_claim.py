@@ -66,7 +66,8 @@ FIXED_CLAIMS = (
 PREFILL = """
 import json, sys
 import numpy as np
-from service.store.embedded import NewClaim, Store
+from service.store.embedded import Store
+from service.store.records import NewClaim
 data_dir, dim, claims_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 claims = json.load(open(claims_file))
 rng = np.random.default_rng(7)

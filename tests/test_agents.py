@@ -12,8 +12,9 @@ import pytest
 
 from service.agents import MemoryUpdateAgent, RetrievalAgent
 from service.store.base import KnowledgeStore
-from service.store.embedded import NewClaim, NewPassage, Store
+from service.store.embedded import Store
 from service.store.postgres import PostgresStore
+from service.store.records import NewClaim, NewPassage
 from service.verdict import claim_key
 
 

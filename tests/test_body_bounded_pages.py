@@ -15,7 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from service.settings import Settings
-from service.store.embedded import MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, NewClaim, Store
+from service.store.embedded import Store
+from service.store.records import MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, NewClaim
 from service.web.schemas import MAX_PAGE_SIZE
 from tests.conftest import Client
 

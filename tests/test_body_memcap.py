@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from bench.servers import MEMCAP
-from service.store.embedded import MAX_STORED_CLAIM_CHARS
+from service.store.records import MAX_STORED_CLAIM_CHARS
 from service.web.schemas import MAX_PAGE_SIZE
 from tests.test_processes import start_server
 

@@ -21,17 +21,9 @@ import pytest
 
 from service.settings import Settings
 from service.store.base import KnowledgeStore
-from service.store.embedded import (
-    MAX_PASSAGE_CHARS,
-    MAX_SOURCE_CHARS,
-    AddResult,
-    NewClaim,
-    NewPassage,
-    Store,
-    StoreLockedError,
-    content_hash,
-)
+from service.store.embedded import Store, StoreLockedError
 from service.store.postgres import PostgresStore
+from service.store.records import MAX_PASSAGE_CHARS, MAX_SOURCE_CHARS, AddResult, NewClaim, NewPassage, content_hash
 from service.store.selection import redacted
 from service.store.vector_index import CompactIndex
 from tests.postgres import PASSWORD
@@ -383,7 +375,8 @@ CHILD = textwrap.dedent(
 
     import numpy as np
 
-    from service.store.embedded import NewPassage, Store
+    from service.store.embedded import Store
+    from service.store.records import NewPassage
 
     store = Store.open(Path(sys.argv[1]), int(sys.argv[2]))
     batch = 0

@@ -25,7 +25,8 @@ from pytest_aiohttp import AiohttpClient
 
 from service.errors import ModelUnavailable
 from service.settings import Settings
-from service.store.embedded import NewClaim, NewPassage, Store
+from service.store.embedded import Store
+from service.store.records import NewClaim, NewPassage
 from service.store.repair import StoreDamaged, restore_lost_passages
 from service.store.vector_index import CompactIndex
 from service.web.keys import STARTUP

@@ -52,30 +52,27 @@ import numpy.typing as npt
 
 from service.store.base import KnowledgeStore
 from service.store.full_disk import refused_when_full
-
-# The records are defined in service.store.records; they are named here too, as ``X as X``, because
-# tests and benchmarks written before there were two backends import them from this module.
-from service.store.records import MAX_PASSAGE_CHARS as MAX_PASSAGE_CHARS
-from service.store.records import MAX_SOURCE_CHARS as MAX_SOURCE_CHARS
-from service.store.records import MAX_STORED_CLAIM_CHARS as MAX_STORED_CLAIM_CHARS
-from service.store.records import MAX_STORED_EVIDENCE_IDS_CHARS as MAX_STORED_EVIDENCE_IDS_CHARS
-from service.store.records import AddResult as AddResult
 from service.store.records import (
+    MAX_PASSAGE_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_STORED_CLAIM_CHARS,
+    MAX_STORED_EVIDENCE_IDS_CHARS,
+    AddResult,
     AddStatus,
+    ClaimMatch,
+    IngestProgress,
+    NewClaim,
+    NewPassage,
+    StoredClaim,
+    StoredPassage,
     bounded_claim_from_row,
     bounded_evidence_ids,
     claim_from_row,
+    content_hash,
     key_hash,
     metadata_json,
     passage_from_row,
 )
-from service.store.records import ClaimMatch as ClaimMatch
-from service.store.records import IngestProgress as IngestProgress
-from service.store.records import NewClaim as NewClaim
-from service.store.records import NewPassage as NewPassage
-from service.store.records import StoredClaim as StoredClaim
-from service.store.records import StoredPassage as StoredPassage
-from service.store.records import content_hash as content_hash
 from service.store.vector_index import CompactIndex, RerankPrecision
 
 log = logging.getLogger(__name__)
