@@ -34,6 +34,7 @@ from service.verdict.compare import (
     Conflict,
     Reading,
     analyse,
+    analyse_claim,
     analyse_passage,
     read,
 )
@@ -72,7 +73,7 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
         return Judgement(
             NOT_ENOUGH_EVIDENCE, None, (), f"no passage is about this claim ({closest}, below {threshold:.2f})"
         )
-    analysed = analyse(claim)
+    analysed = analyse_claim(claim)
     parts = _statements(analysed)
     if len(parts) == 1:
         return _judge_part(analysed, about)
@@ -91,8 +92,9 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
 
 
 def forget_readings() -> None:
-    """Drop the passages read lately (a burst can fill the cache with up to 25 MiB of readings)."""
+    """Drop the passages and claims read lately (a burst can fill the caches with up to 30 MiB of readings)."""
     analyse_passage.cache_clear()
+    analyse_claim.cache_clear()
 
 
 def _judge_part(analysed: Analysed, about: Sequence[Passage]) -> Judgement:
@@ -175,7 +177,7 @@ def claim_key(claim: str) -> str:
     first word counts as a name unless the claim also writes it in lower case, so a reordering
     can make two keys of one claim: memory then misses (and judges afresh), never answers wrongly.
     """
-    analysed = analyse(claim)
+    analysed = analyse_claim(claim)
     figures = sorted(f"{q.kind}:{q.bound}{q.value:.6g}" for q in analysed.quantities)
     found = sorted(" ".join(sorted(name.keys)) for name in names(analysed.tokens, analysed.lowercase_words))
     negated = len(negations(analysed.tokens, analysed.lowers)) % 2
