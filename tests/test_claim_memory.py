@@ -11,6 +11,8 @@ from typing import Any
 
 from pytest_aiohttp import AiohttpClient
 
+from bench.cpu_per_claim import FIXED_CLAIMS as BENCH_FIXED_CLAIMS
+from bench.cpu_per_claim import TIMING_FIELDS
 from service.settings import Settings
 from tests.conftest import Client, start_client
 from tests.test_observability import scrape, value
@@ -22,21 +24,10 @@ from tests.test_observability import scrape, value
 # statement of it); what memory recalls, counts and lists is as it was. A deliberate change of the rule is
 # re-recorded the same way, and the diff read: the memory's part of it must not move.
 RECORDED = Path(__file__).parent / "recorded_answers.json"
-TIMING_FIELDS = ("first_seen", "last_seen")  # of each claim's memory; the answer's own is took_ms
-# New claims, the same again, a number changed, a negation, a rewording, several claims in one text.
+# bench/cpu_per_claim.py's fixed claims (new, the same again, a number changed, a negation, a rewording,
+# several in one text), then two more: a compound claim half false, and a claim seen a third time.
 FIXED_CLAIMS = (
-    "The Eiffel Tower is in Paris.",
-    "Water boils at 100 degrees Celsius at sea level.",
-    "The Eiffel Tower is in Paris.",
-    "Water boils at 90 degrees Celsius at sea level.",
-    "Water boils at 100 degrees Celsius at sea level.",
-    "The Moon orbits the Earth.",
-    "The Earth is orbited by the Moon.",
-    "Mount Everest is the highest mountain on Earth.",
-    "Mount Everest is not the highest mountain on Earth.",
-    "The bakery on Elm Street opens at 7 o'clock on weekdays.",
-    "The bakery on Elm Street opens at 7 o'clock on weekdays.",
-    "The Eiffel Tower is in Paris. The Moon orbits the Earth. Light is faster than sound.",
+    *BENCH_FIXED_CLAIMS,
     "Mercury is the closest planet to the Sun. Mercury is the farthest planet from the Sun.",
     "The Moon orbits the Earth.",
 )
