@@ -167,8 +167,12 @@ class KnowledgeStore(Protocol):
     # Consistency
 
     @abstractmethod
-    def check(self) -> list[str]:
-        """Problems found (empty when consistent); start-up refuses to serve verdicts while there are any."""
+    def check(self, *, verify_vectors: bool = True) -> list[str]:
+        """Problems found (empty when consistent); start-up refuses to serve verdicts while there are any.
+
+        ``verify_vectors=False`` trusts the verification the store made when it opened (start-up has just
+        opened it) and reports only what that found and nothing has mended since.
+        """
 
     @abstractmethod
     def lost_passages(self) -> list[tuple[int, str]]:

@@ -621,7 +621,7 @@ class Store(KnowledgeStore):
 
     # Consistency
 
-    def check(self) -> list[str]:
+    def check(self, *, verify_vectors: bool = True) -> list[str]:
         """Problems found (empty when consistent): SQLite's own check, rows pointing past their index, and
         referenced vectors that are not sound (``CompactIndex.verify``, a read of every row: ~0.5 s per 100k)."""
         with self._lock:
@@ -633,13 +633,21 @@ class Store(KnowledgeStore):
                 ).fetchone()[0]
                 if missing:
                     problems.append(f"{table}: {missing} rows point past the {len(index)} vectors of their index")
-                health = index.verify()
-                lost = self._referenced(table, health.lost)
-                if lost:
-                    problems.append(f"{table}: {len(lost)} vectors lost (not finite unit vectors); re-embed them")
-                stale = self._referenced(table, health.stale)
-                if stale:
-                    problems.append(f"{table}: {len(stale)} int8 rows disagree with their float vectors")
+                if verify_vectors:
+                    problems += self._vector_problems(table, index)
+            if not verify_vectors and self._lost_passage_rows:
+                problems.append(f"passages: {len(self._lost_passage_rows)} vectors lost; re-embed them")
+        return problems
+
+    def _vector_problems(self, table: str, index: CompactIndex) -> list[str]:
+        health = index.verify()
+        problems = []
+        lost = self._referenced(table, health.lost)
+        if lost:
+            problems.append(f"{table}: {len(lost)} vectors lost (not finite unit vectors); re-embed them")
+        stale = self._referenced(table, health.stale)
+        if stale:
+            problems.append(f"{table}: {len(stale)} int8 rows disagree with their float vectors")
         return problems
 
     def lost_passages(self) -> list[tuple[int, str]]:

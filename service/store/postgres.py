@@ -422,7 +422,7 @@ class PostgresStore(KnowledgeStore):
 
     # Consistency
 
-    def check(self) -> list[str]:
+    def check(self, *, verify_vectors: bool = True) -> list[str]:
         """The schema version and the vector extension (see the module docstring for why no more)."""
         with self._transaction() as db:
             version = _one_int(db, "SELECT value FROM store_meta WHERE name = 'schema_version'")

@@ -47,7 +47,10 @@ async def restore_lost_passages(store: KnowledgeStore, embed: Embed, batch_size:
 
 
 async def require_sound(store: KnowledgeStore) -> None:
-    """Raise ``StoreDamaged`` naming every problem ``KnowledgeStore.check`` still finds."""
-    problems = await asyncio.to_thread(store.check)
+    """Raise ``StoreDamaged`` naming every problem ``KnowledgeStore.check`` still finds.
+
+    The vectors are not read again: opening the store has just verified every one of them.
+    """
+    problems = await asyncio.to_thread(store.check, verify_vectors=False)
     if problems:
         raise StoreDamaged("; ".join(problems))
