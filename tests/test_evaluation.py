@@ -39,9 +39,11 @@ from service.settings import BUILTIN_KNOWLEDGE_BASE, Settings
 S, R, N = SUPPORTED, REFUTED, NOT_ENOUGH_EVIDENCE
 # Written blind from the knowledge base after the rule's second round, and scored once (issue 10).
 HELD_OUT_2 = DATA_DIR / "held_out_2.jsonl"
-# Written blind from the knowledge base after held_out_2 was scored, and not scored yet (issue 10).
+# Written blind from the knowledge base after held_out_2 was scored, and scored once (issue 10).
 HELD_OUT_3 = DATA_DIR / "held_out_3.jsonl"
-HELD_OUT_SETS = {"held_out": HELD_OUT, "held_out_2": HELD_OUT_2, "held_out_3": HELD_OUT_3}
+# Written blind by someone who never read the rule or the other sets' failures (issue 10).
+HELD_OUT_4 = DATA_DIR / "held_out_4.jsonl"
+HELD_OUT_SETS = {"held_out": HELD_OUT, "held_out_2": HELD_OUT_2, "held_out_3": HELD_OUT_3, "held_out_4": HELD_OUT_4}
 CLAIM_SETS = {"claims": DEFAULT_CLAIMS, **HELD_OUT_SETS}
 
 
