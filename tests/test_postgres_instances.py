@@ -5,7 +5,8 @@ gives 503 with Retry-After while it lasts, then answers again without a service 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import wait_until
+from tests.postgres import Postgres, new_database, started_server
 from tests.test_processes import Server, start_server
 
 # New to the database (the built-in knowledge base has no burst station), so each is a new passage, and
@@ -22,6 +24,8 @@ PASSAGES = [
     for i in range(60)
 ]
 CLAIMS = [f"The Ostvik ferry number {i} carries {i * 11 + 5} passengers." for i in range(60)]
+# Generous for a shared 2-core machine; a request that takes longer counts as a hang.
+CLIENT_TIMEOUT_S = 30
 
 
 async def stopped(server: Server) -> None:
@@ -32,19 +36,17 @@ async def stopped(server: Server) -> None:
 
 @pytest.fixture
 async def two_instances(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
-    """Two servers on one database, started together (both create the schema and load the knowledge base)."""
-    started = await asyncio.gather(
-        *(start_server(tmp_path / name, DATABASE_URL=database_url) for name in "ab"), return_exceptions=True
-    )
-    servers = [server for server in started if isinstance(server, Server)]
+    """Two servers on one database. One after the other: B finds the knowledge base loaded and skips it,
+    where two starting together would both embed it, on the same two cores."""
+    a = await start_server(tmp_path / "a", DATABASE_URL=database_url)
     try:
-        for outcome in started:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        yield servers[0], servers[1]
+        b = await start_server(tmp_path / "b", DATABASE_URL=database_url)
+        try:
+            yield a, b
+        finally:
+            await stopped(b)
     finally:
-        for server in servers:
-            await stopped(server)
+        await stopped(a)
 
 
 async def verify(session: aiohttp.ClientSession, url: str, text: str, top_k: int = 1) -> list[dict[str, Any]]:
@@ -100,3 +102,77 @@ async def test_kill_9_of_one_instance_mid_burst_loses_no_acknowledged_write(
             (claim,) = await verify(session, b.url, text)
             assert claim["memory"]["seen_before"] is True, text
             assert claim["memory"]["times_seen"] >= times_seen + 1, text
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server for one test alone, since the test restarts it."""
+    with started_server() as postgres:
+        yield postgres
+
+
+async def test_a_postgresql_restart_under_load_gives_503_then_recovers_without_a_service_restart(
+    own_postgres: Postgres, tmp_path: Path
+) -> None:
+    server = await start_server(tmp_path, DATABASE_URL=new_database(own_postgres.socket_dir))
+    outcomes: list[tuple[str, int, str | None, str | None]] = []  # route, status, error code, Retry-After
+    failures: list[BaseException] = []  # timeouts, resets: none are allowed
+    done = asyncio.Event()
+
+    async def client(number: int) -> None:
+        timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for turn in itertools.count():
+                if done.is_set():
+                    return
+                if turn % 2:
+                    request = session.get(f"{server.url}/evidence/kb-0001")
+                else:
+                    request = session.post(f"{server.url}/verify", json={"raw_text": CLAIMS[(number + turn) % 60]})
+                try:
+                    async with request as response:
+                        body = await response.json()
+                        code = body["error"]["code"] if response.status >= 400 else None
+                        outcomes.append((response.url.path, response.status, code, response.headers.get("Retry-After")))
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    failures.append(error)
+                    return
+
+    def seen(route: str, status: int, since: int = 0) -> int:
+        return sum(1 for path, got, _, _ in outcomes[since:] if path.startswith(route) and got == status)
+
+    async def until_both_routes_give(status: int, since: int, what: str) -> None:
+        await wait_until(
+            lambda: (seen("/verify", status, since) >= 3 and seen("/evidence", status, since) >= 3) or bool(failures),
+            timeout_s=60,
+            what=what,
+        )
+        assert not failures, failures
+
+    async def health() -> tuple[str, bool | None]:
+        """/health's status and whether it says the store is available; the service itself is up: 200."""
+        async with aiohttp.ClientSession() as session, session.get(f"{server.url}/health") as response:
+            body = await response.json()
+            assert response.status == 200, body  # a database outage is no reason to restart an instance
+            return body["status"], body["store"]["available"]
+
+    clients = [asyncio.create_task(client(number)) for number in range(6)]
+    try:
+        await until_both_routes_give(200, 0, "answers under load")
+        crash_at = len(outcomes)
+        await asyncio.to_thread(own_postgres.crash)
+        await until_both_routes_give(503, crash_at, "503s while PostgreSQL is down")
+        assert await health() == ("degraded", False)
+        await asyncio.to_thread(own_postgres.start)
+        back_at = len(outcomes)
+        await until_both_routes_give(200, back_at, "answers after PostgreSQL is back")
+        assert await health() == ("healthy", True)
+    finally:
+        done.set()
+        await asyncio.gather(*clients)
+        alive = server.process.poll() is None
+        await stopped(server)
+    assert not failures, failures
+    assert alive
+    refusals = {(status, code, retry_after) for _, status, code, retry_after in outcomes if status != 200}
+    assert refusals == {(503, "store_unavailable", "5")}
