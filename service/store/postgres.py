@@ -487,9 +487,11 @@ class PostgresStore(KnowledgeStore):
         except (psycopg.OperationalError, PoolTimeout) as error:
             # Unreachable, restarting, or a transaction it gave up: all worth a retry. The message names the
             # failure's kind, never the URL (its password stays out of answers and logs).
-            self._outage = f"the database is unavailable ({type(error).__name__})"
-            self._next_probe = time.monotonic() + PROBE_INTERVAL_S
-            raise StoreUnavailable(self._outage) from error
+            reason = f"the database is unavailable ({type(error).__name__})"
+            if _connection_lost(error):
+                self._outage = reason
+                self._next_probe = time.monotonic() + PROBE_INTERVAL_S
+            raise StoreUnavailable(reason) from error
         self._outage = None
 
     def _probe(self, outage: str) -> None:
@@ -504,6 +506,14 @@ class PostgresStore(KnowledgeStore):
         except psycopg.OperationalError as error:
             raise StoreUnavailable(outage) from error
         self._pool.check()
+
+
+def _connection_lost(error: Exception) -> bool:
+    """Whether ``error`` says the database is out of reach (no connection, or the server ending them), not that
+    it gave up one transaction (a deadlock, a statement timeout): only the first begins an outage."""
+    if not isinstance(error, psycopg.Error) or error.sqlstate is None:  # a pool timeout; a connection that broke
+        return True
+    return error.sqlstate.startswith(("08", "57P"))  # connection exceptions; shutdown, crash, starting up
 
 
 def _configure(db: psycopg.Connection[Any]) -> None:
