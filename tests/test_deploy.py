@@ -19,9 +19,11 @@ import signal
 import subprocess
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 
 from bench.servers import free_port
 from service.settings import Settings
@@ -126,13 +128,35 @@ async def test_dockerfile_recipe_builds_and_serves_offline(tmp_path: Path) -> No
             server.process.kill()
 
 
-def test_render_blueprint_lists_every_setting() -> None:
-    blueprint = (ROOT / "render.yaml").read_text()
-    keys = set(re.findall(r"^\s+- key: (\w+)$", blueprint, flags=re.M))
-    assert keys == {setting.name.upper() for setting in fields(Settings)}
-    assert re.search(r"^\s+healthCheckPath: /health$", blueprint, flags=re.M)
-    assert re.search(r"^\s+plan: free$", blueprint, flags=re.M)
-    assert re.search(r"^\s+runtime: docker$", blueprint, flags=re.M)
+def blueprint_service(name: str) -> dict[str, Any]:
+    """The one web service of the Render Blueprint ``name``, parsed."""
+    (service,) = yaml.safe_load((ROOT / name).read_text())["services"]
+    assert isinstance(service, dict)
+    return service
+
+
+@pytest.mark.parametrize("name", ["render.yaml", "render-scaled.yaml"])
+def test_render_blueprint_lists_every_setting(name: str) -> None:
+    service = blueprint_service(name)
+    keys = [variable["key"] for variable in service["envVars"]]
+    assert sorted(keys) == sorted(setting.name.upper() for setting in fields(Settings))
+    assert (service["runtime"], service["healthCheckPath"]) == ("docker", "/health")
+
+
+def test_render_blueprint_is_one_free_instance() -> None:
+    service = blueprint_service("render.yaml")
+    assert service["plan"] == "free" and "numInstances" not in service
+
+
+def test_scaled_blueprint_runs_several_instances_on_one_database() -> None:
+    spec = yaml.safe_load((ROOT / "render-scaled.yaml").read_text())
+    (service,), (database,) = spec["services"], spec["databases"]
+    assert service["numInstances"] >= 2
+    assert service["plan"] != "free"  # Render's free plan runs one instance at most
+    assert database["plan"] != "free"  # a free database expires
+    (url,) = [variable for variable in service["envVars"] if variable["key"] == "DATABASE_URL"]
+    assert url == {"key": "DATABASE_URL", "fromDatabase": {"name": database["name"], "property": "connectionString"}}
+    assert service["region"] == database["region"]  # the internal URL reaches its own region only
 
 
 @pytest.mark.parametrize("needle", ["USER 10001", "HEALTHCHECK", 'CMD ["python", "run.py"]'])

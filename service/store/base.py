@@ -181,3 +181,7 @@ class KnowledgeStore(Protocol):
     @abstractmethod
     def restore_passage_vectors(self, rows: Sequence[int], vectors: npt.ArrayLike) -> None:
         """Write re-embedded unit vectors back over the rows ``lost_passages`` listed."""
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` when the store cannot be reached now, for /health to say so. The embedded
+        store's files are local, with nothing to reach (their failures show on use: 507, or at start-up)."""

@@ -18,6 +18,15 @@ the one this code knows and that the extension is there; ``lost_passages`` is al
 
 Connections: a pool of at most ``POOL_MAX`` (a libpq connection costs the web process well under 1 MiB;
 the worker thread uses one at a time, ingest another); every call takes one for one transaction.
+
+Outages (the database down, restarting, refusing connections). A call that fails to reach it raises
+``StoreUnavailable`` (503 with Retry-After) and puts the store in an outage: later calls fail at once
+instead of each waiting ``POOL_TIMEOUT_S`` for a connection (the web process's store calls run one after
+another in one thread, so waits would add up behind each other into a hang), except one call per
+``PROBE_INTERVAL_S``, which first opens a connection of its own. Once that succeeds the pool drops the
+connections the server closed, and calls go through it again. The pool's own reconnection gives up after
+``RECONNECT_TIMEOUT_S`` and then reconnects when a call asks, so the end of a long outage is not noticed late,
+as the pool's doubling delays between attempts would notice it.
 """
 
 from __future__ import annotations
@@ -62,8 +71,15 @@ from service.store.vector_index import as_matrix, require_unit
 
 SCHEMA_VERSION = 1
 POOL_MAX = 4
-# How long a call waits for a free connection (or for the database to answer a new one) before failing.
-POOL_TIMEOUT_S = 10.0
+# How long a call waits for a free connection (or for the database to answer a new one) before failing: the
+# one worker thread uses one connection at a time, so a wait is for a new connection (a connect takes well
+# under a second, and the pool retries a dropped one after 1 s), and is paid once when an outage begins.
+POOL_TIMEOUT_S = 5.0
+# During an outage: at most one attempt to reach the database per interval; its connect gives up after
+# libpq's shortest timeout (a stopped server refuses at once; an unreachable host answers nothing).
+PROBE_INTERVAL_S = 1.0
+PROBE_CONNECT_TIMEOUT_S = 2
+RECONNECT_TIMEOUT_S = 5.0
 # Advisory lock keys (any 64-bit numbers, the same in every instance): schema, passage writes, memory writes.
 SCHEMA_LOCK, PASSAGES_LOCK, CLAIMS_LOCK = 0x636C61696D0001, 0x636C61696D0002, 0x636C61696D0003
 # HNSW candidates per query: pgvector's default is 40; more raises recall at some cost in time.
@@ -130,6 +146,10 @@ class PostgresStore(KnowledgeStore):
         self._clock = clock
         # As this instance's last count or claim write left it (other instances' writes show at the next one).
         self._claims_total = 0
+        # Why the database could not be reached, while it cannot (None when the last call reached it), and when
+        # the next probe is due (time.monotonic). Calls come from one thread at a time, as the interface says.
+        self._outage: str | None = None
+        self._next_probe = 0.0
 
     @classmethod
     def open(cls, url: str, dim: int, *, clock: Callable[[], float] = time.time) -> PostgresStore:
@@ -142,6 +162,7 @@ class PostgresStore(KnowledgeStore):
             timeout=POOL_TIMEOUT_S,
             configure=_configure,
             check=ConnectionPool.check_connection,  # a connection the server dropped (a restart) is replaced
+            reconnect_timeout=RECONNECT_TIMEOUT_S,
             name="store",
             open=False,
         )
@@ -446,10 +467,16 @@ class PostgresStore(KnowledgeStore):
         require_unit(matrix)
         return matrix
 
+    def ping(self) -> None:
+        with self._transaction() as db:
+            db.execute("SELECT 1")
+
     @contextmanager
     def _transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection in one transaction, committed on leaving (rolled back on an error), holding
         the advisory ``lock`` until then when one is given."""
+        if self._outage is not None:
+            self._probe(self._outage)
         try:
             with self._pool.connection() as db, db.transaction():
                 if lock is not None:
@@ -460,7 +487,33 @@ class PostgresStore(KnowledgeStore):
         except (psycopg.OperationalError, PoolTimeout) as error:
             # Unreachable, restarting, or a transaction it gave up: all worth a retry. The message names the
             # failure's kind, never the URL (its password stays out of answers and logs).
-            raise StoreUnavailable(f"the database is unavailable ({type(error).__name__})") from error
+            reason = f"the database is unavailable ({type(error).__name__})"
+            if _connection_lost(error):
+                self._outage = reason
+                self._next_probe = time.monotonic() + PROBE_INTERVAL_S
+            raise StoreUnavailable(reason) from error
+        self._outage = None
+
+    def _probe(self, outage: str) -> None:
+        """During an outage: raise ``StoreUnavailable`` at once, unless a probe is due and reaches the database;
+        then the pool replaces the connections the server closed (see the module docstring)."""
+        now = time.monotonic()
+        if now < self._next_probe:
+            raise StoreUnavailable(outage)
+        self._next_probe = now + PROBE_INTERVAL_S
+        try:
+            psycopg.connect(self._url, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(outage) from error
+        self._pool.check()
+
+
+def _connection_lost(error: Exception) -> bool:
+    """Whether ``error`` says the database is out of reach (no connection, or the server ending them), not that
+    it gave up one transaction (a deadlock, a statement timeout): only the first begins an outage."""
+    if not isinstance(error, psycopg.Error) or error.sqlstate is None:  # a pool timeout; a connection that broke
+        return True
+    return error.sqlstate.startswith(("08", "57P"))  # connection exceptions; shutdown, crash, starting up
 
 
 def _configure(db: psycopg.Connection[Any]) -> None:

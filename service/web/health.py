@@ -3,18 +3,22 @@
 ``status`` is ``starting`` until the model and the knowledge base are ready,
 then ``healthy``; ``degraded`` while the model child restarts, or while its batch
 is overdue (a hung or stopped child: it is restarted at MODEL_CALL_TIMEOUT_S) (still
-200: requests queue and will be served); ``unhealthy`` (503) only when the web
+200: requests queue and will be served), or while the store's database cannot be
+reached (still 200: restarting this instance would not bring the database back, and
+requests succeed again as soon as it is); ``unhealthy`` (503) only when the web
 process itself is over the limit, start-up failed or the model cannot load.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from service.errors import StoreUnavailable
 from service.memory.guard import MemoryGuard
 from service.memory.monitor import MIB, MemoryLimit, ProcessMemory
 from service.model.embedder import State
@@ -22,8 +26,20 @@ from service.startup import Startup
 from service.store.selection import backend, location
 
 
+async def store_outage(startup: Startup) -> str | None:
+    """Why the store cannot be reached now, or None: asked each time, so that /health shows a database outage
+    as soon as it begins and stops showing it as soon as it ends, whether or not requests come."""
+    if startup.store is None:
+        return None
+    try:
+        await asyncio.to_thread(startup.store.ping)
+    except StoreUnavailable as error:
+        return str(error)
+    return None
+
+
 def health_report(
-    startup: Startup, guard: MemoryGuard, budget_mb: float, batch_overdue_s: float
+    startup: Startup, guard: MemoryGuard, budget_mb: float, batch_overdue_s: float, outage: str | None
 ) -> tuple[int, dict[str, Any]]:
     embedder = startup.embedder
     batch_age_s = embedder.batch_age_s
@@ -37,7 +53,7 @@ def health_report(
         status, code = "unhealthy", 503
     elif not startup.done:
         status, code = "starting", 200
-    elif embedder.state is State.READY and not overdue:
+    elif embedder.state is State.READY and not overdue and outage is None:
         status, code = "healthy", 200
     else:
         status, code = "degraded", 200
@@ -52,7 +68,12 @@ def health_report(
         "container_usage_mb": container_usage_mb(limit),
         "container_oom_kills": limit.cgroup.oom_kills() if limit.cgroup is not None else None,
         "requests": guard.requests,
-        "store": {"backend": backend(startup.settings), "location": location(startup.settings)},
+        "store": {
+            "backend": backend(startup.settings),
+            "location": location(startup.settings),
+            "available": None if startup.store is None else outage is None,
+            "error": outage,
+        },
         "claim_memory": {
             "claims": startup.store.claim_count() if startup.store is not None else None,
             "max_claims": startup.settings.max_remembered_claims,

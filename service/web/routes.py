@@ -18,7 +18,7 @@ from service.security import audit
 from service.store.records import AddResult, StoredClaim, StoredPassage
 from service.verdict import Judgement
 from service.verdict.compare import Span
-from service.web.health import health_report
+from service.web.health import health_report, store_outage
 from service.web.keys import CLIENT, EMBEDDER, HISTORY, MEMORY_GUARD, METRICS, SETTINGS, STARTUP
 from service.web.openapi import openapi_document
 from service.web.pages import asset, page
@@ -58,8 +58,10 @@ async def verify(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     app = request.app
     settings = app[SETTINGS]
+    startup = app[STARTUP]
+    outage = await store_outage(startup)
     status, body = health_report(
-        app[STARTUP], app[MEMORY_GUARD], settings.model_rss_budget_mb, settings.batch_overdue_s
+        startup, app[MEMORY_GUARD], settings.model_rss_budget_mb, settings.batch_overdue_s, outage
     )
     return web.json_response(body, status=status)
 
