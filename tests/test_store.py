@@ -316,10 +316,12 @@ def test_progress_round_trip(store: KnowledgeStore, clock: Clock) -> None:
         store.set_progress("kb.jsonl", "ab" * 32, -1)
 
 
-def every_page(read: Callable[[int, int], list[Any]], position: Callable[[Any], int], size: int) -> list[Any]:
+def every_page(
+    read: Callable[[Any, int], list[Any]], position: Callable[[Any], Any], size: int, start: Any = -1
+) -> list[Any]:
     """Everything ``read`` gives, page after page of ``size``, each starting past the last one's position."""
     found: list[Any] = []
-    while page := read(position(found[-1]) if found else -1, size):
+    while page := read(position(found[-1]) if found else start, size):
         assert len(page) <= size
         found += page
     return found
@@ -374,6 +376,17 @@ def test_imported_claims_keep_their_counts_and_are_stored_once(store: KnowledgeS
     clock.now = 50.0
     touched = store.touch_claim(zero.claim.id)
     assert touched is not None and (touched.first_seen, touched.last_seen, touched.times_seen) == (10.0, 50.0, 4)
+
+
+def test_export_reads_ingest_progress_in_pages_by_file(store: KnowledgeStore) -> None:
+    for name, lines in (("b.jsonl", 5), ("a.csv", 7), ("c.txt", 2**63 - 1)):
+        store.set_progress(name, name * 2, lines)
+    files = every_page(store.export_progress, lambda progress: progress.source_file, size=2, start="")
+    assert [(p.source_file, p.sha256, p.lines_done) for p in files] == [
+        ("a.csv", "a.csva.csv", 7),
+        ("b.jsonl", "b.jsonlb.jsonl", 5),
+        ("c.txt", "c.txtc.txt", 2**63 - 1),
+    ]
 
 
 def test_reopen_keeps_everything(open_store: Opener) -> None:

@@ -17,7 +17,7 @@ from typing import TypeVar
 from model_proc.models import canonical_name
 from service.ingest.command import on_store
 from service.ingest.progress import Tell, progress
-from service.ingest.transfer import Header, claim_line, end_line, header_line, passage_line
+from service.ingest.transfer import Header, claim_line, end_line, header_line, passage_line, progress_line
 from service.model.embedder import Embedder
 from service.settings import Settings
 from service.store.base import KnowledgeStore
@@ -27,6 +27,7 @@ from service.store.selection import location
 PAGE_ROWS = 500
 
 Row = TypeVar("Row")
+Position = TypeVar("Position", int, str)
 
 
 async def export_store(settings: Settings, path: Path) -> int:
@@ -58,14 +59,16 @@ def write_export(store: KnowledgeStore, path: Path, header: Header, tell: Tell) 
     try:
         with partial.open("w", encoding="ascii") as out:
             out.write(header_line(header))
-            for page in pages(store.export_passages, lambda copy: copy.row):
+            for page in pages(store.export_passages, lambda copy: copy.row, -1):
                 out.writelines(map(passage_line, page))
                 passages += len(page)
                 tell(passages)
-            for claim_page in pages(store.export_claims, lambda copy: copy.id):
+            for claim_page in pages(store.export_claims, lambda copy: copy.id, -1):
                 out.writelines(map(claim_line, claim_page))
                 claims += len(claim_page)
                 tell(passages + claims)
+            for files in pages(store.export_progress, lambda progress: progress.source_file, ""):
+                out.writelines(map(progress_line, files))
             out.write(end_line(passages, claims))
             out.flush()
             os.fsync(out.fileno())
@@ -76,9 +79,11 @@ def write_export(store: KnowledgeStore, path: Path, header: Header, tell: Tell) 
     return passages, claims
 
 
-def pages(read: Callable[[int, int], list[Row]], position: Callable[[Row], int]) -> Iterator[list[Row]]:
-    """Each page ``read`` gives, the next one starting past the last row's ``position``."""
-    after = -1
+def pages(
+    read: Callable[[Position, int], list[Row]], position: Callable[[Row], Position], start: Position
+) -> Iterator[list[Row]]:
+    """Each page ``read`` gives, from past ``start``, the next one starting past the last row's ``position``."""
+    after = start
     while page := read(after, PAGE_ROWS):
         yield page
         after = position(page[-1])

@@ -5,7 +5,9 @@ Like ingest, and through its parts: the file's encoding is checked and its lines
 sha256 after each batch, so an interrupted import continues after the last batch stored, and a file imported
 to its end is not read again. Passages keep their ids and go in through ``add_passages``, which stores a
 content once; a claim already remembered (same key and text) is not stored again. So importing a file twice,
-or a changed file over what an earlier one brought, adds only what is new.
+or a changed file over what an earlier one brought, adds only what is new. The ingest progress of the files
+the exported store had read is kept where this store has none of its own for them: start-up then does not
+read the built-in knowledge base again, which would bring back the passages of it that were deleted.
 
 A file whose vectors are another model's, or of another dimension, is refused before a line of it is stored:
 its vectors would make every search wrong without a word. No model time is spent: the vectors are in the file.
@@ -37,14 +39,14 @@ from service.ingest.loader import (
 )
 from service.ingest.progress import Tell, progress
 from service.ingest.reading import FileCheck, TextLine, bounded_lines, check_file
-from service.ingest.transfer import Header, read_claim, read_header, read_passage
+from service.ingest.transfer import Header, read_claim, read_header, read_passage, read_progress
 from service.model.embedder import Embedder
 from service.settings import Settings
 from service.store.base import KnowledgeStore
-from service.store.records import ClaimCopy, PassageCopy
+from service.store.records import ClaimCopy, IngestProgress, PassageCopy
 from service.store.selection import location
 
-Copy = PassageCopy | ClaimCopy
+Copy = PassageCopy | ClaimCopy | IngestProgress
 
 
 @dataclass
@@ -159,10 +161,12 @@ def read_line(line: TextLine, dim: int, report: ImportReport) -> Copy | None:
             return read_passage(fields, dim)
         if kind == "claim":
             return read_claim(fields, dim)
+        if kind == "progress":
+            return read_progress(fields)
         if kind == "end":
             report.complete = True
             return None
-        raise ValueError(f"'kind' {kind!r} is none of passage, claim or end")
+        raise ValueError(f"'kind' {kind!r} is none of passage, claim, progress or end")
     except TooLarge as error:
         skip(report, Record(line.number, line.number, None, str(error), Skip.TOO_LARGE))
     except ValueError as error:
@@ -175,14 +179,17 @@ def skip(report: ImportReport, record: Record) -> None:
 
 
 async def store_batch(batch: list[tuple[int, Copy]], store: KnowledgeStore, report: ImportReport) -> None:
-    """The batch's passages (one ``add_passages`` per owner) and claims, counted in ``report``."""
+    """The batch's passages (one ``add_passages`` per owner) and claims, counted in ``report``, and the progress
+    of files this store has no progress of (its own is never overwritten)."""
     by_owner: defaultdict[str | None, list[tuple[int, PassageCopy]]] = defaultdict(list)
     claims: list[ClaimCopy] = []
     for number, copy in batch:
         if isinstance(copy, PassageCopy):
             by_owner[copy.owner].append((number, copy))
-        else:
+        elif isinstance(copy, ClaimCopy):
             claims.append(copy)
+        elif await asyncio.to_thread(store.get_progress, copy.source_file) is None:
+            await asyncio.to_thread(store.set_progress, copy.source_file, copy.sha256, copy.lines_done)
     for owner, group in by_owner.items():
         items = [copy.passage for _, copy in group]
         vectors = np.stack([copy.vector for _, copy in group])

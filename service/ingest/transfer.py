@@ -6,6 +6,7 @@ JSONL, one record per line, each with a ``kind``:
 - ``passage``: id, text, source, metadata, owner, added_at and vector, for each live passage;
 - ``claim``: claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen, key_hash and vector, for
   each remembered claim (``key_hash`` is the memory key as the store keeps it: the key itself is not stored);
+- ``progress``: source_file, sha256 and lines_done for each file ingested (see ``KnowledgeStore.export_progress``);
 - last, ``end``: how many passages and claims were written, so that a file cut short is told from a whole one.
 
 Vectors are written, not re-embedded on import: float32, little-endian, in base64 (2,048 characters at 384
@@ -30,6 +31,7 @@ from service.store.records import (
     MAX_STORED_CLAIM_CHARS,
     MAX_STORED_EVIDENCE_IDS_CHARS,
     ClaimCopy,
+    IngestProgress,
     NewPassage,
     PassageCopy,
 )
@@ -80,6 +82,12 @@ def claim_line(copy: ClaimCopy) -> str:
         times_seen=copy.times_seen,
         key_hash=copy.key_hash,
         vector=encoded(copy.vector),
+    )
+
+
+def progress_line(progress: IngestProgress) -> str:
+    return line(
+        kind="progress", source_file=progress.source_file, sha256=progress.sha256, lines_done=progress.lines_done
     )
 
 
@@ -153,6 +161,15 @@ def read_claim(fields: dict[str, Any], dim: int) -> ClaimCopy:
         key,
         vector(fields, dim),
     )
+
+
+def read_progress(fields: dict[str, Any]) -> IngestProgress:
+    source_file, sha256, lines_done = fields.get("source_file"), fields.get("sha256"), fields.get("lines_done")
+    if not isinstance(source_file, str) or not source_file or not isinstance(sha256, str):
+        raise ValueError("'source_file' and 'sha256' must be strings")
+    if not isinstance(lines_done, int) or isinstance(lines_done, bool) or lines_done not in INT64 or lines_done < 0:
+        raise ValueError("'lines_done' must be a whole number, not negative")
+    return IngestProgress(source_file, sha256, lines_done, 0.0)
 
 
 def number(fields: dict[str, Any], name: str) -> float:

@@ -170,6 +170,12 @@ class KnowledgeStore(Protocol):
         """Up to ``limit`` remembered claims whose id is past ``after_id``, by id, with their keys and vectors."""
 
     @abstractmethod
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        """Up to ``limit`` files' ingest progress, by name past ``after``: an export carries it, so that a store
+        imported from it does not read a finished file (the built-in knowledge base) again, which would bring
+        back the passages of it that were deleted."""
+
+    @abstractmethod
     def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
         """Remember each claim not yet remembered (none of the same key and text) with its own verdict, counts and
         times, in one commit; whether each was new, in order. Ids are the store's own: each new claim gets one."""

@@ -649,6 +649,16 @@ class Store(KnowledgeStore):
             for (claim, key), vector in zip(claims, vectors, strict=True)
         ]
 
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT source_file, sha256, lines_done, updated_at FROM ingest_progress"
+                " WHERE source_file > ? ORDER BY source_file LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [IngestProgress(str(name), str(sha), int(lines), float(at)) for name, sha, lines, at in found]
+
     @refused_when_full
     def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
         """Remember the claims not yet remembered (same key hash and text): their vectors appended first, then

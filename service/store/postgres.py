@@ -445,6 +445,15 @@ class PostgresStore(KnowledgeStore):
             )
         return copies
 
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT source_file, sha256, lines_done, updated_at FROM ingest_progress"
+                " WHERE source_file > %s ORDER BY source_file LIMIT %s",
+                (after, limit),
+            ).fetchall()
+        return [IngestProgress(str(name), str(sha), int(lines), float(at)) for name, sha, lines, at in found]
+
     def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
         """As the interface says, under the memory's advisory lock (two imports at once store a claim once)."""
         if not claims:
