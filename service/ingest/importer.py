@@ -79,7 +79,7 @@ async def import_command(settings: Settings, path: Path) -> int:
     async def load(store: KnowledgeStore, embedder: Embedder) -> int:
         size = (await asyncio.to_thread(path.stat)).st_size
         with progress(path.name, size) as tell:
-            report = await import_file(path, store, Header(model, store.dim), settings.max_batch_size, tell)
+            report = await import_file(path, store, Header(model, store.dim), settings.import_batch_rows, tell)
         print(report.summary())
         claims = store.claim_count()
         print(f"{await asyncio.to_thread(store.passage_count)} passages and {claims} claims in {location(settings)}")
