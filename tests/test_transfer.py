@@ -121,12 +121,12 @@ async def test_a_round_trip_through_postgresql_answers_as_the_original(
         Store.open(last / "store", DIM),
     ]
     try:
-        found = [store.search_passages(queries, 10) for store in stores]
-        assert [store.passages_owned("key:ci") for store in stores] == [1, 1, 1]
-        assert [store.claim_count() for store in stores] == [2, 2, 2]
+        found = [opened.search_passages(queries, 10) for opened in stores]
+        assert [opened.passages_owned("key:ci") for opened in stores] == [1, 1, 1]
+        assert [opened.claim_count() for opened in stores] == [2, 2, 2]
     finally:
-        for store in stores:
-            store.close()
+        for opened in stores:
+            opened.close()
     for results in found[1:]:
         for expected, line in zip(found[0], results, strict=True):
             assert [passage.id for passage, _ in line] == [passage.id for passage, _ in expected]
