@@ -10,9 +10,9 @@ JSONL, one record per line, each with a ``kind``:
 - last, ``end``: how many passages and claims were written, so that a file cut short is told from a whole one.
 
 Vectors are written, not re-embedded on import: float32, little-endian, in base64 (2,048 characters at 384
-dimensions, about two thirds of a passage line). A copy then searches exactly as the original did, and an
-import costs no model time (re-embedding runs at about 170 passages/s on two cores; reading a vector back,
-microseconds). float16 would save a third of the file and give up that exactness.
+dimensions, 86% of a line of a 160-character passage). A copy then searches exactly as the original did, and an
+import costs no model time: on a busy 2-core machine 20,000 passages were imported in 9.6 s where ingest embedded
+2,000 in 149 s. float16 would save 43% of the file and give up that exactness.
 """
 
 from __future__ import annotations
