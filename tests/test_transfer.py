@@ -5,11 +5,15 @@ a file of another model, damaged lines."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from service.store.embedded import Store
 from service.store.postgres import PostgresStore
 from service.store.records import NewClaim, NewPassage
 from tests.conftest import wait_until
+from tests.test_check_command import read_terminal
 from tests.test_store import unit_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,6 +190,19 @@ def test_an_import_killed_mid_file_resumes_after_its_last_batch(tmp_path: Path) 
         np.testing.assert_array_equal([c.vector for c in copies], [o.vector for o in originals])
 
 
+def test_on_a_terminal_the_import_draws_a_bar(tmp_path: Path) -> None:
+    path = source_file(tmp_path, 3)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty has no width
+    env = dict(os.environ, DATA_DIR=str(tmp_path / "target"))
+    env.pop("DATABASE_URL", None)
+    with subprocess.Popen([sys.executable, "run.py", "import", str(path)], cwd=ROOT, env=env, stderr=slave) as done:
+        os.close(slave)
+        screen = read_terminal(master).decode()
+    assert done.returncode == 0, screen
+    assert "\r" in screen and "export.jsonl: 100%|" in screen  # tqdm's bar, redrawn in place
+
+
 def test_a_file_of_another_model_is_refused_whole(tmp_path: Path) -> None:
     for model, dim in (("sentence-transformers/paraphrase-MiniLM-L3-v2", DIM), (MODEL, 768)):
         path = source_file(tmp_path / f"{dim}", 3, model=model, dim=dim)
@@ -211,6 +229,7 @@ def test_damaged_lines_are_skipped_with_their_numbers_and_a_cut_file_completed_l
     assert "damaged.jsonl:4: skipped, malformed: 'vector' must be 384 float32 numbers in base64" in told
     assert "damaged.jsonl:9: skipped, malformed: 'verdict' must be one of" in told
     assert "4 added, 0 already stored, 3 skipped (3 malformed); 1 claims remembered" in done.stdout
+    assert "damaged.jsonl: 100% (" in done.stderr and "\r" not in done.stderr  # piped: plain progress lines
 
     cut = tmp_path / "cut.jsonl"
     whole = path.read_text()

@@ -80,6 +80,8 @@ async def import_command(settings: Settings, path: Path) -> int:
         size = (await asyncio.to_thread(path.stat)).st_size
         with progress(path.name, size) as tell:
             report = await import_file(path, store, Header(model, store.dim), settings.import_batch_rows, tell)
+            if not report.refused:
+                tell(size)
         print(report.summary())
         claims = store.claim_count()
         print(f"{await asyncio.to_thread(store.passage_count)} passages and {claims} claims in {location(settings)}")
