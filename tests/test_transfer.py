@@ -238,6 +238,7 @@ def test_damaged_lines_are_skipped_with_their_numbers_and_a_cut_file_completed_l
     assert short.returncode == 1
     assert "cut.jsonl:6: skipped, malformed" in short.stdout + short.stderr
     assert "4 added" in short.stdout and "the file has no end line: cut short?" in short.stdout
+    assert run("import", cut, tmp_path / "cut-target").returncode == 1  # told again, never taken for a whole file
     cut.write_text(whole)  # the rest of it arrives
     completed = run("import", cut, tmp_path / "cut-target")
     assert "2 added, 4 already stored, 0 skipped; 2 claims remembered" in succeeded(completed)

@@ -128,7 +128,8 @@ async def import_file(
                     tell(raw.tell())
         if batch:
             await store_batch(batch, store, report)
-    await asyncio.to_thread(store.set_progress, check.key, check.sha256, TO_THE_END)
+    if report.complete:  # a file cut short is read again (its tail, when unchanged) and told cut short again
+        await asyncio.to_thread(store.set_progress, check.key, check.sha256, TO_THE_END)
     return report
 
 
