@@ -1,6 +1,8 @@
 """Start the claim-verification service: ``python run.py [--port N] ...`` (see ``--help``).
 
 ``python run.py ingest FILE...`` loads evidence files (JSONL, CSV or text) into the store instead.
+``python run.py export FILE`` writes the store's passages and claim memory to one JSONL file, and
+``python run.py import FILE`` loads such a file into the store ``DATABASE_URL`` selects (to move between stores).
 ``python run.py check FILE`` (``-`` for stdin) verifies a text and prints each claim's verdict, with a
 service started here for the purpose or, with ``--url``, a running one.
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 def main(argv: list[str]) -> None:
     from service.ingest.command import ingest_files
+    from service.ingest.export import export_store
+    from service.ingest.importer import import_command
     from service.logs import configure_logging
     from service.settings import Settings, parse_value
     from service.web.app import create_app
@@ -47,9 +51,19 @@ def main(argv: list[str]) -> None:
             metavar=setting.name.upper(),
             help=f"{setting.metadata['help']} (env {setting.name.upper()}; now {now})",
         )
-    parser.add_argument("command", nargs="?", choices=["serve", "ingest", "check"], default="serve", help="what to do")
     parser.add_argument(
-        "files", nargs="*", type=Path, help="for ingest: JSONL, CSV or plain-text files; for check: one text file, or -"
+        "command",
+        nargs="?",
+        choices=["serve", "ingest", "check", "export", "import"],
+        default="serve",
+        help="what to do",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="for ingest: JSONL, CSV or plain-text files; for check: one text file, or -; "
+        "for export: the file to write; for import: a file export wrote",
     )
     parser.add_argument("--url", help="for check: a running service to call (else one is started here, then stopped)")
     parser.add_argument("--json", action="store_true", dest="as_json", help="for check: print the answer as JSON")
@@ -68,6 +82,11 @@ def main(argv: list[str]) -> None:
     configure_logging(settings.log_level, settings.log_format, role="web")
     if options["command"] == "ingest":
         sys.exit(asyncio.run(ingest_files(settings, options["files"])))
+    if options["command"] in ("export", "import"):
+        if len(options["files"]) != 1:
+            parser.error(f"{options['command']} takes one FILE")
+        move = export_store if options["command"] == "export" else import_command
+        sys.exit(asyncio.run(move(settings, options["files"][0])))
     if options["command"] == "check":
         if len(options["files"]) != 1:
             parser.error("check takes one FILE, or - to read standard input")

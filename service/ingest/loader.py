@@ -136,17 +136,22 @@ def passage_from(fields: dict[str, Any], default_source: str = "") -> NewPassage
     metadata = {key: value for key, value in fields.items() if key not in ("text", "source", "id")}
     text = " ".join(text.split())
     passage_id = str(given_id).strip() if given_id is not None else f"p-{content_hash(text, source)[:16]}"
+    return within_bounds(NewPassage(passage_id, text, source, metadata))
+
+
+def within_bounds(passage: NewPassage) -> NewPassage:
+    """``passage``, once each field is checked against the store's bounds (``TooLarge``) and for lone surrogates."""
     for name, value, bound in (
-        ("text", text, MAX_PASSAGE_CHARS),
-        ("source", source, MAX_SOURCE_CHARS),
-        ("id", passage_id, MAX_PASSAGE_ID_CHARS),
-        ("metadata", json.dumps(metadata), MAX_METADATA_CHARS),
+        ("text", passage.text, MAX_PASSAGE_CHARS),
+        ("source", passage.source, MAX_SOURCE_CHARS),
+        ("id", passage.id, MAX_PASSAGE_ID_CHARS),
+        ("metadata", json.dumps(passage.metadata), MAX_METADATA_CHARS),
     ):
         value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError: refused like the rest
         if len(value) > bound:
             hint = ": split long documents into passages" if name == "text" else ""
             raise TooLarge(f"'{name}' has {len(value):,} characters; at most {bound:,}{hint}")
-    return NewPassage(passage_id, text, source, metadata)
+    return passage
 
 
 def record_from(number: int, done_through: int, fields: dict[str, Any], default_source: str = "") -> Record:

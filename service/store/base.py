@@ -22,10 +22,12 @@ import numpy.typing as npt
 
 from service.store.records import (
     AddResult,
+    ClaimCopy,
     ClaimMatch,
     IngestProgress,
     NewClaim,
     NewPassage,
+    PassageCopy,
     StoredClaim,
     StoredPassage,
 )
@@ -154,6 +156,29 @@ class KnowledgeStore(Protocol):
         """``touch_claim`` for each id, in one commit. A revision given for an id replaces its remembered
         verdict, score and evidence: memory is a cache of verdicts, kept up to date with the evidence."""
         return self.write_claims((), np.empty((0, self.dim), np.float32), claim_ids, revisions)[1]
+
+    # Moving to another store (run.py export and import): read in pages, so an export holds one page at a time
+
+    @abstractmethod
+    def export_passages(self, after_row: int, limit: int) -> list[PassageCopy]:
+        """Up to ``limit`` live passages whose row is past ``after_row``, by row, with their owners and vectors
+        (text and source cut at their bounds as every read does). Passages whose vector was lost are left out:
+        restore them first (``service.store.repair``)."""
+
+    @abstractmethod
+    def export_claims(self, after_id: int, limit: int) -> list[ClaimCopy]:
+        """Up to ``limit`` remembered claims whose id is past ``after_id``, by id, with their keys and vectors."""
+
+    @abstractmethod
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        """Up to ``limit`` files' ingest progress, by name past ``after``: an export carries it, so that a store
+        imported from it does not read a finished file (the built-in knowledge base) again, which would bring
+        back the passages of it that were deleted."""
+
+    @abstractmethod
+    def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
+        """Remember each claim not yet remembered (none of the same key and text) with its own verdict, counts and
+        times, in one commit; whether each was new, in order. Ids are the store's own: each new claim gets one."""
 
     # Ingest progress
 

@@ -59,10 +59,12 @@ from service.store.records import (
     MAX_STORED_EVIDENCE_IDS_CHARS,
     AddResult,
     AddStatus,
+    ClaimCopy,
     ClaimMatch,
     IngestProgress,
     NewClaim,
     NewPassage,
+    PassageCopy,
     StoredClaim,
     StoredPassage,
     bounded_claim_from_row,
@@ -592,6 +594,121 @@ class Store(KnowledgeStore):
             ).fetchall()
             total = int(self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0])
         return [bounded_claim_from_row(found) for found in page], total
+
+    # Moving to another store
+
+    def export_passages(self, after_row: int, limit: int) -> list[PassageCopy]:
+        """One page of live passages by row, each with its owner and its float32 vector from the re-rank copy."""
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                f"SELECT {PASSAGE_READ_COLUMNS}, (SELECT owner FROM passage_owners o WHERE o.id = passages.id)"
+                " FROM passages WHERE row > ? AND deleted = 0 ORDER BY row LIMIT ?",
+                (after_row, limit),
+            ).fetchall()
+            kept = [(passage_from_row(row[:-1]), row[-1]) for row in found]
+            kept = [(passage, owner) for passage, owner in kept if passage.row not in self._lost_passage_rows]
+            vectors = self.passage_index.reconstruct([passage.row for passage, _ in kept])
+        return [
+            PassageCopy(
+                passage.row,
+                NewPassage(passage.id, passage.text, passage.source, passage.metadata),
+                None if owner is None else str(owner),
+                passage.added_at,
+                vector,
+            )
+            for (passage, owner), vector in zip(kept, vectors, strict=True)
+        ]
+
+    def export_claims(self, after_id: int, limit: int) -> list[ClaimCopy]:
+        """One page of remembered claims by id, cut at their bounds as ``list_claims`` reads them, with their
+        key hashes and vectors."""
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT id, substr(claim, 1, ?), verdict, score, substr(evidence_ids, 1, ?), first_seen, last_seen,"
+                " times_seen, claims.row, key_hash FROM claims LEFT JOIN claim_keys ON claim_keys.row = claims.row"
+                " WHERE id > ? ORDER BY id LIMIT ?",
+                (MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, after_id, limit),
+            ).fetchall()
+            claims = [(bounded_claim_from_row(row[:-1]), row[-1]) for row in found]
+            vectors = self.claim_index.reconstruct([claim.row for claim, _ in claims])
+        return [
+            ClaimCopy(
+                claim.id,
+                claim.claim,
+                claim.verdict,
+                claim.score,
+                claim.evidence_ids,
+                claim.first_seen,
+                claim.last_seen,
+                claim.times_seen,
+                None if key is None else int(key),
+                vector,
+            )
+            for (claim, key), vector in zip(claims, vectors, strict=True)
+        ]
+
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        with self._lock:
+            self._require_open()
+            found = self._db.execute(
+                "SELECT source_file, sha256, lines_done, updated_at FROM ingest_progress"
+                " WHERE source_file > ? ORDER BY source_file LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [IngestProgress(str(name), str(sha), int(lines), float(at)) for name, sha, lines, at in found]
+
+    @refused_when_full
+    def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
+        """Remember the claims not yet remembered (same key hash and text): their vectors appended first, then
+        their rows and keys in one commit, as ``write_claims`` does; whether each was new."""
+        if not claims:
+            return []
+        matrix = np.asarray([claim.vector for claim in claims], dtype=np.float32).reshape(len(claims), -1)
+        if matrix.shape != (len(claims), self.claim_index.dim):
+            raise ValueError(f"vectors must have shape ({len(claims)}, {self.claim_index.dim}), not {matrix.shape}")
+        with self._lock:
+            self._require_open()
+            seen: set[tuple[int | None, str]] = set()
+            new: list[bool] = []
+            for claim in claims:
+                identity = (claim.key_hash, claim.claim[:MAX_STORED_CLAIM_CHARS])
+                known = identity in seen or self._remembers(*identity)
+                seen.add(identity)
+                new.append(not known)
+            added = [claim for claim, is_new in zip(claims, new, strict=True) if is_new]
+            rows = self.claim_index.add(matrix[np.flatnonzero(new)]) if added else range(0)
+            with self._transaction():  # on an error the appended vectors are orphans, as in write_claims
+                for claim, row in zip(added, rows, strict=True):
+                    self._db.execute(
+                        "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen,"
+                        " row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            claim.claim[:MAX_STORED_CLAIM_CHARS],
+                            claim.verdict,
+                            float(claim.score),
+                            bounded_evidence_ids(claim.evidence_ids),
+                            claim.first_seen,
+                            claim.last_seen,
+                            claim.times_seen,
+                            row,
+                        ),
+                    )
+                    if claim.key_hash is not None:
+                        self._db.execute("INSERT INTO claim_keys (row, key_hash) VALUES (?, ?)", (row, claim.key_hash))
+            self._claims_total += len(added)
+        return new
+
+    def _remembers(self, key: int | None, claim: str) -> bool:
+        """Whether a claim of this key hash (by its index; None: one stored before keys) and text is remembered."""
+        values: tuple[object, ...]
+        if key is None:
+            sql, values = "SELECT 1 FROM claims WHERE row NOT IN (SELECT row FROM claim_keys) AND claim = ?", (claim,)
+        else:
+            sql = "SELECT 1 FROM claim_keys JOIN claims ON claims.row = claim_keys.row WHERE key_hash = ? AND claim = ?"
+            values = (key, claim)
+        return self._db.execute(f"{sql} LIMIT 1", values).fetchone() is not None
 
     # Ingest progress
 

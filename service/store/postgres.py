@@ -52,10 +52,12 @@ from service.store.records import (
     MAX_STORED_EVIDENCE_IDS_CHARS,
     AddResult,
     AddStatus,
+    ClaimCopy,
     ClaimMatch,
     IngestProgress,
     NewClaim,
     NewPassage,
+    PassageCopy,
     StoredClaim,
     StoredPassage,
     bounded_claim_from_row,
@@ -419,6 +421,94 @@ class PostgresStore(KnowledgeStore):
             ).fetchall()
             total = _one_int(db, "SELECT COUNT(*) FROM claims")
         return [bounded_claim_from_row(found) for found in page], total
+
+    # Moving to another store
+
+    def export_passages(self, after_row: int, limit: int) -> list[PassageCopy]:
+        with self._transaction() as db:
+            found = db.execute(
+                f"SELECT {PASSAGE_READ_COLUMNS}, owner, embedding FROM passages"
+                " WHERE seq > %s AND NOT deleted ORDER BY seq LIMIT %s",
+                (after_row, limit),
+            ).fetchall()
+        copies = []
+        for *columns, owner, vector in found:
+            passage = passage_from_row(tuple(columns))
+            new = NewPassage(passage.id, passage.text, passage.source, passage.metadata)
+            copies.append(
+                PassageCopy(passage.row, new, owner, passage.added_at, np.asarray(vector.to_numpy(), dtype=np.float32))
+            )
+        return copies
+
+    def export_claims(self, after_id: int, limit: int) -> list[ClaimCopy]:
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT id, left(claim, %s), verdict, score, left(evidence_ids, %s), first_seen, last_seen,"
+                " times_seen, id, key_hash, embedding FROM claims WHERE id > %s ORDER BY id LIMIT %s",
+                (MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, after_id, limit),
+            ).fetchall()
+        copies = []
+        for *columns, key, vector in found:
+            claim = bounded_claim_from_row(tuple(columns))
+            copies.append(
+                ClaimCopy(
+                    claim.id,
+                    claim.claim,
+                    claim.verdict,
+                    claim.score,
+                    claim.evidence_ids,
+                    claim.first_seen,
+                    claim.last_seen,
+                    claim.times_seen,
+                    None if key is None else int(key),
+                    np.asarray(vector.to_numpy(), dtype=np.float32),
+                )
+            )
+        return copies
+
+    def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT source_file, sha256, lines_done, updated_at FROM ingest_progress"
+                " WHERE source_file > %s ORDER BY source_file LIMIT %s",
+                (after, limit),
+            ).fetchall()
+        return [IngestProgress(str(name), str(sha), int(lines), float(at)) for name, sha, lines, at in found]
+
+    def import_claims(self, claims: Sequence[ClaimCopy]) -> list[bool]:
+        """As the interface says, under the memory's advisory lock (two imports at once store a claim once)."""
+        if not claims:
+            return []
+        matrix = self._unit_rows([claim.vector for claim in claims], len(claims))
+        new: list[bool] = []
+        with self._transaction(CLAIMS_LOCK) as db:
+            for claim, vector in zip(claims, matrix, strict=True):
+                text = claim.claim[:MAX_STORED_CLAIM_CHARS]
+                # Two forms, so that a key is looked up by its index (= never matches NULL).
+                same_key = "key_hash IS NULL" if claim.key_hash is None else "key_hash = %(key)s"
+                known = db.execute(
+                    f"SELECT 1 FROM claims WHERE {same_key} AND claim = %(claim)s LIMIT 1",
+                    {"key": claim.key_hash, "claim": text},
+                ).fetchone()
+                new.append(known is None)
+                if known is None:
+                    db.execute(
+                        "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen,"
+                        " key_hash, embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (
+                            text,
+                            claim.verdict,
+                            float(claim.score),
+                            bounded_evidence_ids(claim.evidence_ids),
+                            claim.first_seen,
+                            claim.last_seen,
+                            claim.times_seen,
+                            claim.key_hash,
+                            vector,
+                        ),
+                    )
+            self._claims_total = _one_int(db, "SELECT COUNT(*) FROM claims")
+        return new
 
     # Ingest progress
 

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 # What the claim memory keeps of each claim, so that a /memory page is bounded in bytes (see list_claims).
 # The model reads at most MAX_TOKENS (256) tokens of a claim, about 1,000 characters of English, and the
 # splitter makes claims shorter still; a longer claim is stored cut at this length. Evidence ids are kept
@@ -99,6 +102,35 @@ class IngestProgress:
     sha256: str
     lines_done: int
     updated_at: float
+
+
+@dataclass(frozen=True)
+class PassageCopy:
+    """A live passage as ``run.py export`` writes it and ``run.py import`` adds it to another store: what it
+    holds, who owns it and its vector (so that the copy searches as the original did, without the model)."""
+
+    row: int  # its row in the store it was read from: where the next page starts
+    passage: NewPassage
+    owner: str | None
+    added_at: float
+    vector: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class ClaimCopy:
+    """A remembered claim as ``run.py export`` writes it and ``run.py import`` stores it again: everything recall
+    and a sighting need, its memory key as the store keeps it (a hash: the key itself is not stored), and its vector."""
+
+    id: int  # its id in the store it was read from: where the next page starts (the copy gets a new one)
+    claim: str
+    verdict: str
+    score: float
+    evidence_ids: tuple[str, ...]
+    first_seen: float
+    last_seen: float
+    times_seen: int
+    key_hash: int | None  # None: stored before memory keys, keyed at the next start-up
+    vector: npt.NDArray[np.float32]
 
 
 def content_hash(text: str, source: str) -> str:
