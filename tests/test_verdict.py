@@ -526,3 +526,34 @@ def test_a_numbered_one_of_a_thing_is_not_judged_by_the_thing() -> None:
     assert verdict_of("Windows was first released in November 1990.", windows) == REFUTED
     windows_98 = "Windows 98 was released in June 1998."
     assert verdict_of("Windows 95 was released in June 1998.", windows_98) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "Ostriches cannot fly.",
+            "The ostrich is the largest living bird and runs at 70 kilometres per hour.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
+        ("Owls never sleep.", "Owls are birds of prey that mostly hunt at night.", NOT_ENOUGH_EVIDENCE),
+        ("Ostriches cannot fly.", "Ostriches are large birds that cannot fly.", SUPPORTED),
+        ("Ostriches can fly.", "Ostriches are large birds that cannot fly.", REFUTED),
+        ("Ostriches cannot run fast.", "Ostriches are large birds that run fast.", REFUTED),
+    ],
+)
+def test_a_negation_denies_only_what_follows_it(claim: str, passage: str, expected: str) -> None:
+    """ "cannot fly" against a passage that never speaks of flying: nothing there says they can."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_bounded_figure_the_passage_never_gives_is_not_stated() -> None:
+    """ "more than 2,000 km long" is a figure the claim asserts: a passage without any length is silent on it."""
+    canal = "The canal is not deep enough for modern container ships, which now take another route."
+    assert (
+        verdict_of("The canal is more than 2,000 kilometres long and too shallow for container ships.", canal)
+        != SUPPORTED
+    )
+    assert (
+        verdict_of("The canal is more than 2,000 kilometres long.", "The canal is 2,350 kilometres long.") == SUPPORTED
+    )

@@ -66,6 +66,8 @@ REFUTE_COVERAGE = 0.5
 SUPPORT_COVERAGE = 0.6
 PARAPHRASE_COVERAGE = 0.4
 CLOSE_PARAPHRASE = 0.8
+# Tokens after a negation that say what it denies ("cannot roar", "does not work against viruses").
+NEGATION_SCOPE = 5
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
@@ -224,9 +226,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     missing = [_describe(item, claim) for item in items if not _found(item, claim, whole, passage)]
     unstated = [_describe(name, claim) for name in claim_names if not _name_in(name, claim, passage)]
     unstated += [
-        _describe(quantity, claim)
-        for quantity in claim.quantities
-        if quantity.bound == "=" and not _stated(quantity, passage.quantities)
+        _describe(quantity, claim) for quantity in claim.quantities if not _stated(quantity, passage.quantities)
     ]
     # A figure the passage states as the claim does is strong evidence: fewer other words need match.
     close = similarity >= CLOSE_PARAPHRASE or any(q.kind != "count" or q.value >= 10 for q in claim.quantities)
@@ -379,7 +379,7 @@ def _conflicts(
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
         found.restated.update(claimed.index for claimed, _ in opposites)
         swaps = [swap for swap in swaps if swap[0] != "opposite"]
-    elif not opposites and odd and with_negation:
+    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view):
         found.conflicts.append(
             Conflict(
                 "negation",
@@ -468,6 +468,49 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
         negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
         for token in negations(tokens, claim.lowers | claim.stems | claim.base_stems)
     )
+
+
+def _negates_what_both_say(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> bool:
+    """Whether the negations still differ in number once those of a thing the other text never says are
+    left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
+    assert it. What a negating word denies is in the next few words."""
+    claim_forms = claim.forms[id(claim.tokens)]
+    claim_negations, view_negations = _negations_in(claim, view)
+    denied_in_view = [
+        token
+        for token in claim_negations
+        if not _explicit(token)
+        or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
+    ]
+    places = {token.index: place for place, token in enumerate(view)}
+    denied_in_claim = [
+        token
+        for token in view_negations
+        if not _explicit(token) or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
+    ]
+    return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _explicit(negation: Token) -> bool:
+    """A negating word ("not", "never", "cannot", "don't"), not a word negated by an affix ("unchanged"):
+    an affix negates its own word, whose opposite ("raise") the other text may say in its place."""
+    return negation.lower in NEGATORS or negation.stem == "not"
+
+
+def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
+    """The words a negation at ``place`` may deny: the content words among the NEGATION_SCOPE tokens
+    after it, up to a clause's punctuation."""
+    denied = []
+    for token in tokens[place + 1 : place + 1 + NEGATION_SCOPE]:
+        if not token.is_word and not token.text[0].isdigit():
+            break
+        if token.is_content and token.lower not in NEGATORS:
+            denied.append(token)
+    return denied
+
+
+def _in_forms(word: Token, forms: frozenset[str]) -> bool:
+    return word.stem in forms or word.lower in forms or base_stem(word.lower) in forms
 
 
 def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
