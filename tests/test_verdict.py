@@ -557,3 +557,36 @@ def test_a_bounded_figure_the_passage_never_gives_is_not_stated() -> None:
     assert (
         verdict_of("The canal is more than 2,000 kilometres long.", "The canal is 2,350 kilometres long.") == SUPPORTED
     )
+
+
+FASTEST_ON_LAND = "The cheetah is the fastest land animal, reaching 100 km/h."
+FASTEST_OF_ALL = "The peregrine falcon is the fastest animal on Earth, diving at over 300 km/h."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The cheetah is the fastest animal.", REFUTED),
+        ("The peregrine falcon is the fastest animal.", SUPPORTED),
+        ("The cheetah is the fastest land animal.", SUPPORTED),
+    ],
+)
+def test_a_superlative_of_a_narrower_noun_is_another_place(claim: str, expected: str) -> None:
+    """ "the fastest land animal" holds among land animals: it neither states "the fastest animal" nor
+    stands against the passage that names another holder of it."""
+    assert verdict_of(claim, FASTEST_ON_LAND, FASTEST_OF_ALL) == expected
+
+
+def test_a_narrower_superlative_alone_does_not_state_the_wider_one() -> None:
+    assert verdict_of("The cheetah is the fastest animal.", FASTEST_ON_LAND) == NOT_ENOUGH_EVIDENCE
+    # A noun qualified after it ("still alive") is narrowed in words the rule does not read: no judgement on that.
+    oak = "The Major Oak is the oldest surviving oak tree in the forest."
+    assert verdict_of("The Major Oak is the oldest oak tree still alive in the forest.", oak) == SUPPORTED
+
+
+def test_a_sibling_of_a_narrowed_superlative_is_a_value_of_its_slot() -> None:
+    """ "the largest salt lake" against "the largest freshwater lake" is one slot with two values; the
+    passage's denial of the wider superlative ("not the largest lake") neither supports nor refutes it."""
+    lakes = "Lake Vostok is not the largest lake on Earth; it is the largest subglacial lake."
+    assert verdict_of("Lake Vostok is the largest subglacial lake on Earth.", lakes) == SUPPORTED
+    assert verdict_of("Lake Vostok is the largest freshwater lake on Earth.", lakes) != SUPPORTED

@@ -37,6 +37,7 @@ from service.verdict.frames import (
     everywhere_words,
     governed_swaps,
     modifier_changes,
+    narrower_place,
     negates_another_place,
     same_word,
     subject_swaps,
@@ -218,6 +219,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
             not found.conflicts
             and view_coverage >= SUPPORT_COVERAGE
             and _states_slots(claim, claim_names, view, passage)
+            and not another_place(claim.tokens, view, SUPERLATIVES)
         ):
             break  # this clause says what the claim says; a clause covering less cannot overrule it
     items = [item for item in all_items if _first_index(item) not in restated]
@@ -231,7 +233,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     # A figure the passage states as the claim does is strong evidence: fewer other words need match.
     close = similarity >= CLOSE_PARAPHRASE or any(q.kind != "count" or q.value >= 10 for q in claim.quantities)
     needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
-    if _denies_another_superlative(claim, passage):
+    if _denies_another_superlative(claim, passage) or narrower_place(claim.tokens, passage.tokens, SUPERLATIVES):
         unstated.append("the superlative as the claim measures it")
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)

@@ -80,9 +80,12 @@ class Qualifiers:
 
     measure: frozenset[str]
     scope: frozenset[str]
+    kind: frozenset[str] = frozenset()  # words between the superlative and its noun: "land" of "fastest land animal"
 
     def same_as(self, other: Qualifiers) -> bool:
-        if self.measure != other.measure:
+        """The same measure, a shared scope, and neither noun narrowed where the other is not ("land
+        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values)."""
+        if self.measure != other.measure or self.kind < other.kind or other.kind < self.kind:
             return False
         return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
 
@@ -167,6 +170,30 @@ def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: f
         if theirs and not any(stated.same_as(qualifiers(view, place)) for place in theirs):
             return True
     return False
+
+
+def narrower_place(claim: Sequence[Token], text: Sequence[Token], superlatives: frozenset[str]) -> bool:
+    """Whether ``text`` has a superlative of the claim only of a narrower noun ("the fastest land animal"
+    for "the fastest animal"): true of fewer things, it does not state the claim's."""
+    claim_stems = {token.stem for token in claim}
+    for mine, token in enumerate(claim):
+        if not _is_marker(token, superlatives) or not _bare_noun(claim, mine):
+            continue
+        kind = qualifiers(claim, mine).kind
+        theirs = [qualifiers(text, place).kind for place, other in enumerate(text) if same_word(token, other)]
+        if theirs and all(kind < other and other - claim_stems for other in theirs):
+            return True
+    return False
+
+
+def _bare_noun(tokens: Sequence[Token], marker: int) -> bool:
+    """Whether the superlative's noun phrase is followed only by punctuation, a measure or a scope: words
+    such as "still in existence" narrow it too, in a way the rule does not read."""
+    end = _noun_end(tokens, marker)
+    if end >= len(tokens) or not tokens[end].is_word:
+        return True
+    word = tokens[end].lower
+    return word in MEASURE_WORDS or word in MEASURE_LEADS or word in SCOPE_WORDS or word in VERB_MARKERS
 
 
 def negates_another_place(
@@ -335,7 +362,8 @@ def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
 
 
 def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
-    """The measure and scope stated after the superlative at ``marker`` and its noun."""
+    """The measure and scope stated after the superlative at ``marker`` and its noun, and the words
+    that narrow the noun: "the fastest land animal" holds among land animals, not among all animals."""
     measure: set[str] = set()
     scope: set[str] = set()
     for word, phrase in _qualifier_phrases(tokens, marker):
@@ -343,7 +371,8 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
             measure.update(token.stem for token in phrase)
         else:
             scope.update(_scope(phrase))
-    return Qualifiers(frozenset(measure), frozenset(scope))
+    noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
+    return Qualifiers(frozenset(measure), frozenset(scope), frozenset(token.stem for token in noun_phrase[:-1]))
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
@@ -367,17 +396,7 @@ def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, 
     """The phrases after a superlative's noun that measure or scope it, each with the word that
     opens it ("from", "in") and its content words. A second superlative joined to the first shares its
     noun and qualifiers ("the longest and strongest bone in the body")."""
-    place = marker + 1
-    while place + 1 < len(tokens) and tokens[place].lower in LIST_JOINS and tokens[place + 1].lower.endswith("est"):
-        place += 2
-    while (
-        place < len(tokens)
-        and place <= marker + NOUN_REACH
-        and tokens[place].is_content
-        and tokens[place].lower not in MEASURE_WORDS
-        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
-    ):
-        place += 1
+    place = _noun_end(tokens, marker)
     phrases: list[tuple[str, list[Token]]] = []
     while place < len(tokens):
         word = tokens[place].lower
@@ -390,6 +409,28 @@ def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, 
         phrases.append((word, [token for token in tokens[place + 1 : end] if token.is_content]))
         place = end
     return phrases
+
+
+def _joined_superlatives_end(tokens: Sequence[Token], marker: int) -> int:
+    """Where the superlatives joined at ``marker`` end ("longest and strongest"): their noun phrase's start."""
+    place = marker + 1
+    while place + 1 < len(tokens) and tokens[place].lower in LIST_JOINS and tokens[place + 1].lower.endswith("est"):
+        place += 2
+    return place
+
+
+def _noun_end(tokens: Sequence[Token], marker: int) -> int:
+    """The place after the noun phrase of the superlative at ``marker``: its content words, at most NOUN_REACH."""
+    place = _joined_superlatives_end(tokens, marker)
+    while (
+        place < len(tokens)
+        and place <= marker + NOUN_REACH
+        and tokens[place].is_content
+        and tokens[place].lower not in MEASURE_WORDS
+        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
+    ):
+        place += 1
+    return place
 
 
 def _phrase_end(tokens: Sequence[Token], start: int) -> int:
