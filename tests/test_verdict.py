@@ -590,3 +590,31 @@ def test_a_sibling_of_a_narrowed_superlative_is_a_value_of_its_slot() -> None:
     lakes = "Lake Vostok is not the largest lake on Earth; it is the largest subglacial lake."
     assert verdict_of("Lake Vostok is the largest subglacial lake on Earth.", lakes) == SUPPORTED
     assert verdict_of("Lake Vostok is the largest freshwater lake on Earth.", lakes) != SUPPORTED
+
+
+FINAL_ACTIVE = "In the deciding match of 1950 Uruguay defeated Brazil 2-1 in Rio."
+FINAL_PASSIVE = "In the deciding match of 1950 Brazil was defeated by Uruguay 2-1 in Rio."
+
+
+@pytest.mark.parametrize("passage", [FINAL_ACTIVE, FINAL_PASSIVE])
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Uruguay beat Brazil in the 1950 final.", SUPPORTED),
+        ("Brazil beat Uruguay in the 1950 final.", REFUTED),
+        ("Brazil was beaten by Uruguay in the 1950 final.", SUPPORTED),
+        ("Uruguay was beaten by Brazil in the 1950 final.", REFUTED),
+    ],
+)
+def test_who_did_it_to_whom(claim: str, expected: str, passage: str) -> None:
+    """Two names either side of the same verb (or a synonym) in the other order swap the roles;
+    a passive turns the order round."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_verb_that_reads_the_same_both_ways_swaps_no_roles() -> None:
+    assert verdict_of("Spain borders France to the north.", "France borders Spain along the Pyrenees.") == SUPPORTED
+    waterloo = "At Waterloo in 1815 Napoleon was defeated by Wellington and Blucher."
+    judgement = judge("Napoleon defeated Wellington at Waterloo in 1815.", [Passage("p", waterloo, 0.7)], THRESHOLD)
+    assert judgement.verdict == REFUTED
+    assert judgement.explanation == 'the claim says "Napoleon"; p says "Wellington"'

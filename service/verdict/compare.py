@@ -25,6 +25,7 @@ the claim is in it, and it covers enough of the claim's words.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,7 +44,7 @@ from service.verdict.frames import (
     subject_swaps,
     unique_frame_swaps,
 )
-from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES
+from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES, SYMMETRIC_VERBS
 from service.verdict.slots import (
     Name,
     Quantity,
@@ -54,7 +55,7 @@ from service.verdict.slots import (
     place_qualifiers,
     quantities,
 )
-from service.verdict.text import Token, clauses, has_verb, tokenize
+from service.verdict.text import Token, clauses, has_verb, stem, tokenize
 
 SUPPORTS = "supports"
 REFUTES = "refutes"
@@ -69,6 +70,12 @@ PARAPHRASE_COVERAGE = 0.4
 CLOSE_PARAPHRASE = 0.8
 # Tokens after a negation that say what it denies ("cannot roar", "does not work against viruses").
 NEGATION_SCOPE = 5
+# Tokens between two names and the verb that relates them ("A was defeated by B").
+RELATION_GAP = 4
+# Words between two names that end the relation: a list or another clause ("A and B", "A, which B").
+PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
+# Stems of verbs that say the same with their two names swapped: "France borders Spain".
+SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
@@ -373,6 +380,10 @@ def _conflicts(
         if other_name is not None:
             found.conflicts.append(Conflict("name", _span(claim, name), _span(passage, other_name)))
             found.taken.update(range(name.first, name.last + 1))
+    for mine, theirs in _reversed_roles(claim, claim_names, view, view_names):
+        if not found.taken & set(range(mine.first, mine.last + 1)):
+            found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
+            found.taken.update(range(mine.first, mine.last + 1))
     swaps = _swapped_words(claim, view)
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     claim_negations, view_negations = _negations_in(claim, view)
@@ -663,6 +674,47 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+
+
+def _reversed_roles(
+    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """Two names on either side of the same verb, in the other order ("A defeated B" against "B beat
+    A"): who did it and to whom are swapped. A passive ("was defeated by") turns the order round; a
+    verb that says the same both ways ("borders", "married") swaps nothing. Each pair: who does it in
+    the claim, and in the passage."""
+    swapped = []
+    for first, second in itertools.combinations(claim_names, 2):
+        claimed = _relation(claim.tokens, first, second)
+        if claimed is None:
+            continue
+        for one, other in itertools.permutations(view_names, 2):
+            same_order = one.same_as(first) and other.same_as(second)
+            if not (same_order or (one.same_as(second) and other.same_as(first))) or one.same_as(other):
+                continue
+            given = _relation(view, one, other)
+            if given is None or not any(same_word(mine, theirs) for mine in claimed[0] for theirs in given[0]):
+                continue
+            if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
+                swapped.append((second if claimed[1] else first, other if given[1] else one))
+    return swapped
+
+
+def _relation(tokens: tuple[Token, ...], first: Name, second: Name) -> tuple[list[Token], bool] | None:
+    """The verb between two names (``first`` before ``second`` in ``tokens``) and whether it is passive;
+    None when anything else stands between (punctuation, another clause, more than RELATION_GAP tokens)
+    or the verb reads the same both ways."""
+    places = {token.index: place for place, token in enumerate(tokens)}
+    start, end = places.get(first.last), places.get(second.first)
+    if start is None or end is None or not 0 < end - start - 1 <= RELATION_GAP:
+        return None
+    between = tokens[start + 1 : end]
+    if any(not token.is_word or token.lower in PHRASE_BREAK_WORDS for token in between):
+        return None
+    verbs = [token for token in between if token.is_content]
+    if not verbs or any(token.stem in SYMMETRIC_STEMS for token in verbs):
+        return None
+    return verbs, between[-1].lower == "by"
 
 
 def _singular(word: str) -> str:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from service.verdict.lexicon import ALIASES, STOP_WORDS, VERB_MARKERS
+from service.verdict.lexicon import ALIASES, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
 
 TOKEN = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
@@ -67,7 +67,8 @@ class Token:
 
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    result: str = _STEMMER.stemWord(word)
+    """The Snowball stem, of the verb for an irregular form ("won" -> "win")."""
+    result: str = _STEMMER.stemWord(IRREGULAR_FORMS.get(word, word))
     return result
 
 
