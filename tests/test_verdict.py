@@ -618,3 +618,38 @@ def test_a_verb_that_reads_the_same_both_ways_swaps_no_roles() -> None:
     judgement = judge("Napoleon defeated Wellington at Waterloo in 1815.", [Passage("p", waterloo, 0.7)], THRESHOLD)
     assert judgement.verdict == REFUTED
     assert judgement.explanation == 'the claim says "Napoleon"; p says "Wellington"'
+
+
+COURT = "A basketball team has five players on court, whereas a netball team has seven."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A netball side puts seven players on court.", SUPPORTED),
+        ("A netball team has seven players on court.", SUPPORTED),
+        ("A basketball team has seven players on court.", REFUTED),
+        ("A netball team has five players on court.", REFUTED),
+        ("A netball team has more players on court than a basketball team.", SUPPORTED),
+        ("A netball team has fewer players on court than a basketball team.", REFUTED),
+        ("A basketball side has fewer players on court than a netball side.", SUPPORTED),
+    ],
+)
+def test_a_figure_belongs_to_the_thing_its_clause_names(claim: str, expected: str) -> None:
+    """Two things with a figure each: the claim's figure is compared with its own thing's, and a
+    comparison of the two is computed from them."""
+    assert verdict_of(claim, COURT) == expected
+
+
+def test_a_comparison_computed_from_figures_outweighs_a_listed_opposite() -> None:
+    rivers = (
+        "The Rhine flows for about 1,230 kilometres; the Danube, Europe's second-longest river, "
+        "runs for 2,850 kilometres."
+    )
+    assert verdict_of("The Rhine is shorter than the Danube.", rivers) == SUPPORTED
+    assert verdict_of("The Rhine is longer than the Danube.", rivers) == REFUTED
+
+
+def test_the_subject_of_a_clause_of_its_own_is_still_swapped_when_that_clause_says_something_else() -> None:
+    caves = "Stalactites hang from the roof of a cave, while stalagmites rise from the floor."
+    assert verdict_of("Stalagmites hang from the roof of a cave.", caves) == REFUTED

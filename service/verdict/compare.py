@@ -44,7 +44,15 @@ from service.verdict.frames import (
     subject_swaps,
     unique_frame_swaps,
 )
-from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES, SYMMETRIC_VERBS
+from service.verdict.lexicon import (
+    CATEGORIES,
+    GREATER_WORDS,
+    LESSER_WORDS,
+    MONTHS,
+    NEGATORS,
+    OPPOSITES,
+    SYMMETRIC_VERBS,
+)
 from service.verdict.slots import (
     Name,
     Quantity,
@@ -70,6 +78,8 @@ PARAPHRASE_COVERAGE = 0.4
 CLOSE_PARAPHRASE = 0.8
 # Tokens after a negation that say what it denies ("cannot roar", "does not work against viruses").
 NEGATION_SCOPE = 5
+# Tokens from a comparative to its "than" ("fewer players on the field than").
+COMPARISON_REACH = 6
 # Tokens between two names and the verb that relates them ("A was defeated by B").
 RELATION_GAP = 4
 # Words between two names that end the relation: a list or another clause ("A and B", "A, which B").
@@ -372,7 +382,7 @@ def _conflicts(
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
         other = _conflicting_quantity(claim, quantity, view, view_quantities, passage.quantities, slot_indices)
-        if other is not None:
+        if other is not None and not _told_elsewhere(claim, passage, view, quantity):
             found.conflicts.append(Conflict("number", _span(claim, quantity), _span(passage, other)))
             found.taken.add(quantity.first)
     for name in claim_names:
@@ -380,11 +390,19 @@ def _conflicts(
         if other_name is not None:
             found.conflicts.append(Conflict("name", _span(claim, name), _span(passage, other_name)))
             found.taken.update(range(name.first, name.last + 1))
+    comparison = _compared_figures(claim, passage)
+    if comparison is not None:
+        word, figure, holds = comparison
+        if holds:  # the figures say it: the comparative is stated, and no opposite of it conflicts
+            found.restated.add(word.index)
+        else:
+            found.conflicts.append(Conflict("number", _token_span(word), _span(passage, figure)))
+            found.taken.add(word.index)
     for mine, theirs in _reversed_roles(claim, claim_names, view, view_names):
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
-    swaps = _swapped_words(claim, view)
+    swaps = [swap for swap in _swapped_words(claim, view) if swap[1].index not in found.restated]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     claim_negations, view_negations = _negations_in(claim, view)
     odd = (len(claim_negations) + len(view_negations)) % 2 == 1
@@ -405,11 +423,67 @@ def _conflicts(
         found.taken.add(claimed.index)
     for swap in _frame_swaps(claim, claim_names, passage, view):
         first, last = swap.claimed
-        if not found.taken & set(range(first.index, last.index + 1)):
+        if swap.kind == "role" and _told_elsewhere(claim, passage, view, first):
+            continue
+        if not (found.taken | found.restated) & set(range(first.index, last.index + 1)):
             found.conflicts.append(
                 Conflict(swap.kind, _tokens_span(claim, *swap.claimed), _tokens_span(passage, *swap.given))
             )
             found.taken.update(range(first.index, last.index + 1))
+    return found
+
+
+def _told_elsewhere(claim: Analysed, passage: Analysed, view: tuple[Token, ...], item: Item) -> bool:
+    """Whether another clause of the passage states ``item`` of the claim together with a word of the
+    claim this clause lacks: "a basketball team has five players, whereas a netball team has seven"
+    gives seven to the netball team, and five is no figure of "a netball side of seven"; "stalagmites
+    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim."""
+    first, last = (item.index, item.index) if isinstance(item, Token) else (item.first, item.last)
+    words = [word for word in claim.tokens if word.is_content and not first <= word.index <= last]
+    for other in passage.views:
+        if other is view or not _found(item, claim, other, passage):
+            continue
+        if any(_found(word, claim, other, passage) and not _found(word, claim, view, passage) for word in words):
+            return True
+    return False
+
+
+def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quantity, bool] | None:
+    """ "A netball side has more players than a basketball side" against a passage that gives each
+    side its figure in a clause of its own ("a basketball team has five players, whereas a netball
+    team has seven"): the comparative, the first side's figure, and whether the two figures bear the
+    comparison out. A side is told by the words the claim gives it and not the other side; the two
+    figures must be the only pair of one kind, else nothing is computed."""
+    place = next((t.index for t in claim.tokens if t.lower == "than"), None)
+    if place is None or place + 1 >= len(claim.tokens) or not claim.tokens[place + 1].is_word:
+        return None  # no comparison, or a bound ("more than 20,000")
+    before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
+    word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    if word is None:
+        return None
+    after = list(itertools.takewhile(lambda t: t.is_word, claim.tokens[place + 1 :]))
+    first_side = {t.stem for t in claim.tokens[: word.index] if t.is_content}
+    second_side = {t.stem for t in after if t.is_content}
+    pairs = [
+        (first, second)
+        for first in _figures_of(passage, first_side - second_side)
+        for second in _figures_of(passage, second_side - first_side)
+        if first is not second and first.comparable(second)
+    ]
+    if len(pairs) != 1:
+        return None
+    first, second = pairs[0]
+    if first.value == second.value:
+        return None
+    return word, first, (first.value > second.value) == (word.lower in GREATER_WORDS)
+
+
+def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
+    """The figures of the passage's clauses that name ``side`` (a word of it) and not the other side."""
+    found: list[Quantity] = []
+    for view in passage.views:
+        if side and any(token.stem in side for token in view):
+            found += [quantity for quantity in _in_view(passage.quantities, view) if quantity not in found]
     return found
 
 

@@ -32,7 +32,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
+from service.verdict.lexicon import (
+    NEGATORS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PRIVATIVE_MODIFIERS,
+    STOP_WORDS,
+    SYNONYMS,
+    VERB_MARKERS,
+)
 from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
@@ -314,16 +322,18 @@ def _is_name(token: Token) -> bool:
 def _verb_at(tokens: Sequence[Token], place: int) -> bool:
     """Whether the word at ``place`` reads as a verb taking an object, not as a noun or adjective:
     a listed verb ("took place"), or a word followed by an article, a pronoun or a number ("reached
-    603", "drew its power"), or an "-ed" form followed by a stop word ("opened on"). Before a content
-    word an "-ed" form modifies it ("infected ticks")."""
+    603", "puts eleven", "drew its power"), or an "-ed" form followed by a stop word ("opened on").
+    Before a content word an "-ed" form modifies it ("infected ticks")."""
     if tokens[place].lower in VERB_MARKERS:
         return True
     if place + 1 >= len(tokens):
         return False
     following = tokens[place + 1]
-    if following.is_content or not (following.is_word or following.text[0].isdigit()):
+    if following.lower in NUMBER_WORDS or following.text[0].isdigit():
+        return True
+    if following.is_content or not following.is_word:
         return False
-    return following.lower in OBJECT_STARTS or following.text[0].isdigit() or has_verb((tokens[place],))
+    return following.lower in OBJECT_STARTS or has_verb((tokens[place],))
 
 
 def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap]:

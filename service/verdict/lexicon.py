@@ -264,6 +264,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "photo photograph",
         "award prize",
         "beat defeat",
+        "team side squad",
     )
 )
 
@@ -339,6 +340,10 @@ IRREGULAR_FORMS = {
     )
     for form in forms.split()
 }
+
+# Comparatives that say the first side's figure is the greater, and those that say it is the smaller.
+GREATER_WORDS = words("more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer")
+LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler")
 
 # Verbs whose two sides can be swapped without changing the fact ("France borders Spain"): no role swap.
 SYMMETRIC_VERBS = words(
