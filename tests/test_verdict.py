@@ -653,3 +653,18 @@ def test_a_comparison_computed_from_figures_outweighs_a_listed_opposite() -> Non
 def test_the_subject_of_a_clause_of_its_own_is_still_swapped_when_that_clause_says_something_else() -> None:
     caves = "Stalactites hang from the roof of a cave, while stalagmites rise from the floor."
     assert verdict_of("Stalagmites hang from the roof of a cave.", caves) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("An official sprint is 100 feet long.", REFUTED),
+        ("An official sprint is 100 metres long.", SUPPORTED),
+        ("An official sprint is 300 metres long.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_the_same_figure_in_another_unit_is_about_the_same_thing(claim: str, expected: str) -> None:
+    """ "100 feet" where the passage says "100 metres": the figure as written shows the passage speaks
+    of the claim's measurement, with the wrong unit, though it shares few other words with it."""
+    sprint = "The shortest outdoor sprint distance in athletics is 100 metres."
+    assert verdict_of(claim, sprint) == expected

@@ -282,11 +282,22 @@ def _about_the_same(
     REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
     (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
     opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
-    against "meant go")."""
+    against "meant go"). A figure the passage writes as the claim does, with another unit ("42 miles"
+    against "42 kilometres"), is the same figure: it counts as one more word stated."""
     if not rest:
         return True
     whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
-    return _coverage(rest, claim, passage.tokens if whole else view, passage) >= REFUTE_COVERAGE
+    text = passage.tokens if whole else view
+    same_figures = sum(1 for conflict in conflicts if _same_figure_other_unit(conflict))
+    stated = sum(1 for item in rest if _found(item, claim, text, passage)) + same_figures
+    return stated / (len(rest) + same_figures) >= REFUTE_COVERAGE
+
+
+def _same_figure_other_unit(conflict: Conflict) -> bool:
+    if conflict.kind != "number" or conflict.claim is None or conflict.evidence is None:
+        return False
+    mine, theirs = conflict.claim.text.split(), conflict.evidence.text.split()
+    return len(mine) > 1 and len(theirs) > 1 and mine[0] == theirs[0] and mine[1:] != theirs[1:]
 
 
 def _only_opposed(conflict: Conflict, claim: Analysed, passage: Analysed) -> bool:
