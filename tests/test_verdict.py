@@ -668,3 +668,45 @@ def test_the_same_figure_in_another_unit_is_about_the_same_thing(claim: str, exp
     of the claim's measurement, with the wrong unit, though it shares few other words with it."""
     sprint = "The shortest outdoor sprint distance in athletics is 100 metres."
     assert verdict_of(claim, sprint) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "The treaty took effect on the first day of 1958.",
+            "The treaty entered into force on 1 January 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the first day of 1959.",
+            "The treaty entered into force on 1 January 1958.",
+            REFUTED,
+        ),
+        ("The treaty took effect on the first day of 1958.", "The treaty entered into force on 1 March 1958.", REFUTED),
+        (
+            "The treaty took effect on the last day of 1958.",
+            "The treaty entered into force on 1 January 1958.",
+            REFUTED,
+        ),
+        (
+            "The treaty took effect on the last day of the year 1958.",
+            "The treaty entered into force on 31 December 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the first day of March 1958.",
+            "The treaty entered into force on 1 March 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the second day of March 1958.",
+            "The treaty entered into force on 1 March 1958.",
+            REFUTED,
+        ),
+    ],
+)
+def test_a_day_said_in_words_is_a_date(claim: str, passage: str, expected: str) -> None:
+    """ "the first day of 1958" is 1 January 1958, "the last day of the year" 31 December, "the
+    second day of March" 2 March."""
+    assert verdict_of(claim, passage) == expected

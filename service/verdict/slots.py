@@ -218,8 +218,12 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
-    """ "the first of January": an ordinal day before "of" and a month."""
-    return position + 2 < len(tokens) and tokens[position + 1].lower == "of" and tokens[position + 2].lower in MONTHS
+    """ "the first of January", "the first day of January", "the first January": an ordinal day before a month."""
+    following = [token.lower for token in tokens[position + 1 : position + 4]]
+    for lead in ((), ("of",), ("day", "of")):
+        if len(following) > len(lead) and tuple(following[: len(lead)]) == lead and following[len(lead)] in MONTHS:
+            return True
+    return False
 
 
 def _ordinal(token: Token, before: Token | None) -> float | None:
