@@ -710,3 +710,56 @@ def test_a_day_said_in_words_is_a_date(claim: str, passage: str, expected: str) 
     """ "the first day of 1958" is 1 January 1958, "the last day of the year" 31 December, "the
     second day of March" 2 March."""
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # a synonym of the claim's word in the passage's slot is the claim's word ("solid" for "frozen")
+        (
+            "Glacier ice is simply frozen fresh water.",
+            "Glacier ice is solid fresh water, and it flows slowly downhill under its own weight.",
+            SUPPORTED,
+        ),
+        ("Hail is frozen snow.", "Hail is solid rain that falls in lumps.", REFUTED),
+        # the passage's phrase said by the claim in another construction is no other value
+        (
+            "Sugar lowers the temperature at which water freezes.",
+            "Dissolved sugar lowers the freezing point of water.",
+            SUPPORTED,
+        ),
+        # what a negation denies is compared by the negation rule, not as the slot after "not"
+        (
+            "A cactus stem is a reserve of water, not a fat tank.",
+            "A cactus stem does not store fat; it is a reserve of water that the plant draws on in drought.",
+            SUPPORTED,
+        ),
+    ],
+)
+def test_a_paraphrase_is_not_another_value_of_the_slot(claim: str, passage: str, expected: str) -> None:
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The old inscription on the stone is illegible.", SUPPORTED),
+        ("The old inscription on the stone is legible.", REFUTED),
+        ("The old inscription on the stone is readable.", REFUTED),
+    ],
+)
+def test_a_negated_ability_is_a_negation_in_either_form(claim: str, expected: str) -> None:
+    """ "il-leg-ible" and "un-read-able" both say "cannot be read": the same polarity, not two values."""
+    stone = "The old inscription on the stone is unreadable after centuries of rain."
+    assert verdict_of(claim, stone) == expected
+
+
+def test_words_that_only_look_negated_are_not() -> None:
+    assert (
+        verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually intelligible.")
+        == SUPPORTED
+    )
+    assert (
+        verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually unintelligible.")
+        == REFUTED
+    )

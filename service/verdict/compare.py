@@ -45,6 +45,7 @@ from service.verdict.frames import (
     unique_frame_swaps,
 )
 from service.verdict.lexicon import (
+    ALWAYS_NEGATIVE,
     CATEGORIES,
     GREATER_WORDS,
     LESSER_WORDS,
@@ -57,7 +58,6 @@ from service.verdict.slots import (
     Name,
     Quantity,
     base_stem,
-    is_negative,
     names,
     negations,
     place_qualifiers,
@@ -316,9 +316,7 @@ def _items(claim: Analysed) -> list[Item]:
     """What the claim asserts, one item each: its content words outside quantities, and its quantities."""
     inside = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
     words: list[Item] = [
-        token
-        for token in claim.tokens
-        if token.is_content and token.index not in inside and not is_negative(token.lower)
+        token for token in claim.tokens if token.is_content and token.index not in inside and not _explicit(token)
     ]
     return words + list(claim.quantities)
 
@@ -524,8 +522,8 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     def in_passage(token: Token) -> bool:
         return _found(token, claim, passage.tokens, passage)
 
-    def in_claim(token: Token) -> bool:
-        return token.lower in claim.lowers or token.stem in claim.stems
+    def in_claim(token: Token) -> bool:  # as the claim's word is looked for in the passage: a synonym is the word
+        return _in_forms(token, claim.forms[id(claim.tokens)])
 
     def in_view(token: Token) -> bool:
         return _found(token, claim, view, passage)
@@ -590,9 +588,9 @@ def _negates_what_both_say(claim: Analysed, passage: Analysed, view: tuple[Token
 
 
 def _explicit(negation: Token) -> bool:
-    """A negating word ("not", "never", "cannot", "don't"), not a word negated by an affix ("unchanged"):
+    """A negating word ("not", "never", "cannot", "don't", "unable"), not a word negated by an affix ("unchanged"):
     an affix negates its own word, whose opposite ("raise") the other text may say in its place."""
-    return negation.lower in NEGATORS or negation.stem == "not"
+    return negation.lower in NEGATORS or negation.lower in ALWAYS_NEGATIVE or negation.stem == "not"
 
 
 def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:

@@ -41,6 +41,7 @@ from service.verdict.lexicon import (
     SYNONYMS,
     VERB_MARKERS,
 )
+from service.verdict.slots import is_negative
 from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
@@ -264,9 +265,13 @@ def governed_swaps(
     swaps: list[Swap] = []
     compared: set[int] = set()
     for place, anchor in enumerate(claim):
-        if not anchor.is_content or _is_name(anchor) or place in slots:
+        # A negation governs no slot: what it denies is compared by the negation rule ("not a water
+        # tank" and "does not store water" deny things, they do not fill one slot).
+        if not anchor.is_content or _is_name(anchor) or place in slots or anchor.lower in NEGATORS:
             continue
         link, phrase = _governed(claim, place)
+        # A word negated by an affix ("unreadable") denies a property: the negation rule compares it.
+        phrase = [token for token in phrase if not is_negative(token.lower)]
         claimed = [token for token in phrase if token.index not in slots and not in_passage(token)]
         if not claimed or compared & {token.index for token in claimed}:
             continue
@@ -274,11 +279,15 @@ def governed_swaps(
             if not same_word(anchor, token):
                 continue
             their_link, theirs = _governed(view, other)
+            theirs = [word for word in theirs if not is_negative(word.lower)]
             mine = [word for word in claimed if not any(same_word(word, their) for their in theirs)]
             given = [word for word in theirs if not in_claim(word) and not any(same_word(word, c) for c in claimed)]
             # The same slot: the phrases share a word ("clay courts", "grass courts"), or both are the
             # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
-            same_slot = len(theirs) > len(given) or (
+            # A word of theirs the claim says outside its phrase is a paraphrase, not a shared word:
+            # "the freezing point" and "the temperature at which it freezes".
+            shared = any(same_word(their, word) for their in theirs for word in phrase)
+            same_slot = shared or (
                 link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
             )
             if mine and same_slot and any(not _is_name(word) for word in given):

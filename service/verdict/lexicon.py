@@ -45,6 +45,15 @@ UN_WORDS = words(
     "universe universal university unless until unto"
 )
 NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
+# Prefixes that negate an "-ible" or "-able" word, its shortest length ("in-ed-ible"), and the words
+# that only look so ("intelligible" is no "in-telligible"; "inflammable" burns; "invaluable" is very valuable).
+ABILITY_NEGATORS = ("in", "im", "il", "ir")
+MIN_NEGATED_ABILITY = 8
+NOT_NEGATED_ABILITY = words(
+    """intelligible inflammable invaluable inhabitable irritable imitable imaginable inheritable inflatable
+    insurable indictable impressionable improvable imputable impressible"""
+)
+NOT_NEGATING_PREFIXES = ("inter", "intra")
 # Words with a negative prefix that are common enough to count without seeing their base.
 NEGATIVE_PREFIXED_WORDS = words(
     """unable unsafe untrue incorrect impossible invisible inaccurate incapable inedible insoluble
