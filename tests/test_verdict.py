@@ -604,12 +604,19 @@ FINAL_PASSIVE = "In the deciding match of 1950 Brazil was defeated by Uruguay 2-
         ("Brazil beat Uruguay in the 1950 final.", REFUTED),
         ("Brazil was beaten by Uruguay in the 1950 final.", SUPPORTED),
         ("Uruguay was beaten by Brazil in the 1950 final.", REFUTED),
+        ("Brazil was beaten by the Uruguay team in the 1950 final.", SUPPORTED),
     ],
 )
 def test_who_did_it_to_whom(claim: str, expected: str, passage: str) -> None:
     """Two names either side of the same verb (or a synonym) in the other order swap the roles;
     a passive turns the order round."""
     assert verdict_of(claim, passage) == expected
+
+
+def test_a_passive_with_an_article_after_by_keeps_its_roles() -> None:
+    moon = "The Moon orbits Earth at an average distance of about 384,400 kilometres."
+    assert verdict_of("The Earth is orbited by the Moon.", moon) == SUPPORTED
+    assert verdict_of("The Moon is orbited by the Earth.", moon) == REFUTED
 
 
 def test_a_verb_that_reads_the_same_both_ways_swaps_no_roles() -> None:

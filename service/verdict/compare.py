@@ -6,14 +6,18 @@ The claim is compared with the clause of the passage that covers most of its wor
 - **names and quantities** are aligned by the words around them: in "Mozart was born in Vienna"
   the name after "born" is compared with the name after "born" in the passage ("Salzburg"),
   not with any name the passage happens to contain. A quantity is compared only with quantities
-  of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
+  of its kind (lengths with lengths, converted; years with years; "six strings" with strings),
+  and belongs to the thing its clause names ("whereas a netball team has seven"). A comparison
+  ("more players than") is computed from the two sides' figures.
+- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
 - **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
   the same measure and scope), other words governed by the same word ("played on clay courts",
   "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
   has bare.
-- **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
+- **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both
+  (a negating word only when the other text says something of what follows it: "cannot roar");
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
   "lack" and "without" count only when the other text names what is lacking, and a negated
   superlative only when the other text states that superlative with the same measure and scope.
@@ -797,7 +801,7 @@ def _relation(tokens: tuple[Token, ...], first: Name, second: Name) -> tuple[lis
     verbs = [token for token in between if token.is_content]
     if not verbs or any(token.stem in SYMMETRIC_STEMS for token in verbs):
         return None
-    return verbs, between[-1].lower == "by"
+    return verbs, any(token.lower == "by" for token in between[between.index(verbs[0]) + 1 :])
 
 
 def _singular(word: str) -> str:
