@@ -526,3 +526,247 @@ def test_a_numbered_one_of_a_thing_is_not_judged_by_the_thing() -> None:
     assert verdict_of("Windows was first released in November 1990.", windows) == REFUTED
     windows_98 = "Windows 98 was released in June 1998."
     assert verdict_of("Windows 95 was released in June 1998.", windows_98) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "Ostriches cannot fly.",
+            "The ostrich is the largest living bird and runs at 70 kilometres per hour.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
+        ("Owls never sleep.", "Owls are birds of prey that mostly hunt at night.", NOT_ENOUGH_EVIDENCE),
+        ("Ostriches cannot fly.", "Ostriches are large birds that cannot fly.", SUPPORTED),
+        ("Ostriches can fly.", "Ostriches are large birds that cannot fly.", REFUTED),
+        ("Ostriches cannot run fast.", "Ostriches are large birds that run fast.", REFUTED),
+    ],
+)
+def test_a_negation_denies_only_what_follows_it(claim: str, passage: str, expected: str) -> None:
+    """ "cannot fly" against a passage that never speaks of flying: nothing there says they can."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_bounded_figure_the_passage_never_gives_is_not_stated() -> None:
+    """ "more than 2,000 km long" is a figure the claim asserts: a passage without any length is silent on it."""
+    canal = "The canal is not deep enough for modern container ships, which now take another route."
+    assert (
+        verdict_of("The canal is more than 2,000 kilometres long and too shallow for container ships.", canal)
+        != SUPPORTED
+    )
+    assert (
+        verdict_of("The canal is more than 2,000 kilometres long.", "The canal is 2,350 kilometres long.") == SUPPORTED
+    )
+
+
+FASTEST_ON_LAND = "The cheetah is the fastest land animal, reaching 100 km/h."
+FASTEST_OF_ALL = "The peregrine falcon is the fastest animal on Earth, diving at over 300 km/h."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The cheetah is the fastest animal.", REFUTED),
+        ("The peregrine falcon is the fastest animal.", SUPPORTED),
+        ("The cheetah is the fastest land animal.", SUPPORTED),
+    ],
+)
+def test_a_superlative_of_a_narrower_noun_is_another_place(claim: str, expected: str) -> None:
+    """ "the fastest land animal" holds among land animals: it neither states "the fastest animal" nor
+    stands against the passage that names another holder of it."""
+    assert verdict_of(claim, FASTEST_ON_LAND, FASTEST_OF_ALL) == expected
+
+
+def test_a_narrower_superlative_alone_does_not_state_the_wider_one() -> None:
+    assert verdict_of("The cheetah is the fastest animal.", FASTEST_ON_LAND) == NOT_ENOUGH_EVIDENCE
+    # A noun qualified after it ("still alive") is narrowed in words the rule does not read: no judgement on that.
+    oak = "The Major Oak is the oldest surviving oak tree in the forest."
+    assert verdict_of("The Major Oak is the oldest oak tree still alive in the forest.", oak) == SUPPORTED
+
+
+def test_a_sibling_of_a_narrowed_superlative_is_a_value_of_its_slot() -> None:
+    """ "the largest salt lake" against "the largest freshwater lake" is one slot with two values; the
+    passage's denial of the wider superlative ("not the largest lake") neither supports nor refutes it."""
+    lakes = "Lake Vostok is not the largest lake on Earth; it is the largest subglacial lake."
+    assert verdict_of("Lake Vostok is the largest subglacial lake on Earth.", lakes) == SUPPORTED
+    assert verdict_of("Lake Vostok is the largest freshwater lake on Earth.", lakes) != SUPPORTED
+
+
+FINAL_ACTIVE = "In the deciding match of 1950 Uruguay defeated Brazil 2-1 in Rio."
+FINAL_PASSIVE = "In the deciding match of 1950 Brazil was defeated by Uruguay 2-1 in Rio."
+
+
+@pytest.mark.parametrize("passage", [FINAL_ACTIVE, FINAL_PASSIVE])
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Uruguay beat Brazil in the 1950 final.", SUPPORTED),
+        ("Brazil beat Uruguay in the 1950 final.", REFUTED),
+        ("Brazil was beaten by Uruguay in the 1950 final.", SUPPORTED),
+        ("Uruguay was beaten by Brazil in the 1950 final.", REFUTED),
+        ("Brazil was beaten by the Uruguay team in the 1950 final.", SUPPORTED),
+    ],
+)
+def test_who_did_it_to_whom(claim: str, expected: str, passage: str) -> None:
+    """Two names either side of the same verb (or a synonym) in the other order swap the roles;
+    a passive turns the order round."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_passive_with_an_article_after_by_keeps_its_roles() -> None:
+    moon = "The Moon orbits Earth at an average distance of about 384,400 kilometres."
+    assert verdict_of("The Earth is orbited by the Moon.", moon) == SUPPORTED
+    assert verdict_of("The Moon is orbited by the Earth.", moon) == REFUTED
+
+
+def test_a_verb_that_reads_the_same_both_ways_swaps_no_roles() -> None:
+    assert verdict_of("Spain borders France to the north.", "France borders Spain along the Pyrenees.") == SUPPORTED
+    waterloo = "At Waterloo in 1815 Napoleon was defeated by Wellington and Blucher."
+    judgement = judge("Napoleon defeated Wellington at Waterloo in 1815.", [Passage("p", waterloo, 0.7)], THRESHOLD)
+    assert judgement.verdict == REFUTED
+    assert judgement.explanation == 'the claim says "Napoleon"; p says "Wellington"'
+
+
+COURT = "A basketball team has five players on court, whereas a netball team has seven."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A netball side puts seven players on court.", SUPPORTED),
+        ("A netball team has seven players on court.", SUPPORTED),
+        ("A basketball team has seven players on court.", REFUTED),
+        ("A netball team has five players on court.", REFUTED),
+        ("A netball team has more players on court than a basketball team.", SUPPORTED),
+        ("A netball team has fewer players on court than a basketball team.", REFUTED),
+        ("A basketball side has fewer players on court than a netball side.", SUPPORTED),
+    ],
+)
+def test_a_figure_belongs_to_the_thing_its_clause_names(claim: str, expected: str) -> None:
+    """Two things with a figure each: the claim's figure is compared with its own thing's, and a
+    comparison of the two is computed from them."""
+    assert verdict_of(claim, COURT) == expected
+
+
+def test_a_comparison_computed_from_figures_outweighs_a_listed_opposite() -> None:
+    rivers = (
+        "The Rhine flows for about 1,230 kilometres; the Danube, Europe's second-longest river, "
+        "runs for 2,850 kilometres."
+    )
+    assert verdict_of("The Rhine is shorter than the Danube.", rivers) == SUPPORTED
+    assert verdict_of("The Rhine is longer than the Danube.", rivers) == REFUTED
+
+
+def test_the_subject_of_a_clause_of_its_own_is_still_swapped_when_that_clause_says_something_else() -> None:
+    caves = "Stalactites hang from the roof of a cave, while stalagmites rise from the floor."
+    assert verdict_of("Stalagmites hang from the roof of a cave.", caves) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("An official sprint is 100 feet long.", REFUTED),
+        ("An official sprint is 100 metres long.", SUPPORTED),
+        ("An official sprint is 300 metres long.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_the_same_figure_in_another_unit_is_about_the_same_thing(claim: str, expected: str) -> None:
+    """ "100 feet" where the passage says "100 metres": the figure as written shows the passage speaks
+    of the claim's measurement, with the wrong unit, though it shares few other words with it."""
+    sprint = "The shortest outdoor sprint distance in athletics is 100 metres."
+    assert verdict_of(claim, sprint) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "The treaty took effect on the first day of 1958.",
+            "The treaty entered into force on 1 January 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the first day of 1959.",
+            "The treaty entered into force on 1 January 1958.",
+            REFUTED,
+        ),
+        ("The treaty took effect on the first day of 1958.", "The treaty entered into force on 1 March 1958.", REFUTED),
+        (
+            "The treaty took effect on the last day of 1958.",
+            "The treaty entered into force on 1 January 1958.",
+            REFUTED,
+        ),
+        (
+            "The treaty took effect on the last day of the year 1958.",
+            "The treaty entered into force on 31 December 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the first day of March 1958.",
+            "The treaty entered into force on 1 March 1958.",
+            SUPPORTED,
+        ),
+        (
+            "The treaty took effect on the second day of March 1958.",
+            "The treaty entered into force on 1 March 1958.",
+            REFUTED,
+        ),
+    ],
+)
+def test_a_day_said_in_words_is_a_date(claim: str, passage: str, expected: str) -> None:
+    """ "the first day of 1958" is 1 January 1958, "the last day of the year" 31 December, "the
+    second day of March" 2 March."""
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # a synonym of the claim's word in the passage's slot is the claim's word ("solid" for "frozen")
+        (
+            "Glacier ice is simply frozen fresh water.",
+            "Glacier ice is solid fresh water, and it flows slowly downhill under its own weight.",
+            SUPPORTED,
+        ),
+        ("Hail is frozen snow.", "Hail is solid rain that falls in lumps.", REFUTED),
+        # the passage's phrase said by the claim in another construction is no other value
+        (
+            "Sugar lowers the temperature at which water freezes.",
+            "Dissolved sugar lowers the freezing point of water.",
+            SUPPORTED,
+        ),
+        # what a negation denies is compared by the negation rule, not as the slot after "not"
+        (
+            "A cactus stem is a reserve of water, not a fat tank.",
+            "A cactus stem does not store fat; it is a reserve of water that the plant draws on in drought.",
+            SUPPORTED,
+        ),
+    ],
+)
+def test_a_paraphrase_is_not_another_value_of_the_slot(claim: str, passage: str, expected: str) -> None:
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The old inscription on the stone is illegible.", SUPPORTED),
+        ("The old inscription on the stone is legible.", REFUTED),
+        ("The old inscription on the stone is readable.", REFUTED),
+    ],
+)
+def test_a_negated_ability_is_a_negation_in_either_form(claim: str, expected: str) -> None:
+    """ "il-leg-ible" and "un-read-able" both say "cannot be read": the same polarity, not two values."""
+    stone = "The old inscription on the stone is unreadable after centuries of rain."
+    assert verdict_of(claim, stone) == expected
+
+
+def test_words_that_only_look_negated_are_not() -> None:
+    assert (
+        verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually intelligible.")
+        == SUPPORTED
+    )
+    assert (
+        verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually unintelligible.")
+        == REFUTED
+    )

@@ -6,14 +6,18 @@ The claim is compared with the clause of the passage that covers most of its wor
 - **names and quantities** are aligned by the words around them: in "Mozart was born in Vienna"
   the name after "born" is compared with the name after "born" in the passage ("Salzburg"),
   not with any name the passage happens to contain. A quantity is compared only with quantities
-  of its kind (lengths with lengths, converted; years with years; "six strings" with strings).
+  of its kind (lengths with lengths, converted; years with years; "six strings" with strings),
+  and belongs to the thing its clause names ("whereas a netball team has seven"). A comparison
+  ("more players than") is computed from the two sides' figures.
+- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
 - **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
   the same measure and scope), other words governed by the same word ("played on clay courts",
   "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
   has bare.
-- **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both;
+- **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both
+  (a negating word only when the other text says something of what follows it: "cannot roar");
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
   "lack" and "without" count only when the other text names what is lacking, and a negated
   superlative only when the other text states that superlative with the same measure and scope.
@@ -25,6 +29,7 @@ the claim is in it, and it covers enough of the claim's words.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,23 +42,32 @@ from service.verdict.frames import (
     everywhere_words,
     governed_swaps,
     modifier_changes,
+    narrower_place,
     negates_another_place,
     same_word,
     subject_swaps,
     unique_frame_swaps,
 )
-from service.verdict.lexicon import CATEGORIES, MONTHS, NEGATORS, OPPOSITES
+from service.verdict.lexicon import (
+    ALWAYS_NEGATIVE,
+    CATEGORIES,
+    GREATER_WORDS,
+    LESSER_WORDS,
+    MONTHS,
+    NEGATORS,
+    OPPOSITES,
+    SYMMETRIC_VERBS,
+)
 from service.verdict.slots import (
     Name,
     Quantity,
     base_stem,
-    is_negative,
     names,
     negations,
     place_qualifiers,
     quantities,
 )
-from service.verdict.text import Token, clauses, has_verb, tokenize
+from service.verdict.text import Token, clauses, has_verb, stem, tokenize
 
 SUPPORTS = "supports"
 REFUTES = "refutes"
@@ -66,6 +80,16 @@ REFUTE_COVERAGE = 0.5
 SUPPORT_COVERAGE = 0.6
 PARAPHRASE_COVERAGE = 0.4
 CLOSE_PARAPHRASE = 0.8
+# Tokens after a negation that say what it denies ("cannot roar", "does not work against viruses").
+NEGATION_SCOPE = 5
+# Tokens from a comparative to its "than" ("fewer players on the field than").
+COMPARISON_REACH = 6
+# Tokens between two names and the verb that relates them ("A was defeated by B").
+RELATION_GAP = 4
+# Words between two names that end the relation: a list or another clause ("A and B", "A, which B").
+PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
+# Stems of verbs that say the same with their two names swapped: "France borders Spain".
+SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
@@ -216,6 +240,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
             not found.conflicts
             and view_coverage >= SUPPORT_COVERAGE
             and _states_slots(claim, claim_names, view, passage)
+            and not another_place(claim.tokens, view, SUPERLATIVES)
         ):
             break  # this clause says what the claim says; a clause covering less cannot overrule it
     items = [item for item in all_items if _first_index(item) not in restated]
@@ -224,14 +249,12 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     missing = [_describe(item, claim) for item in items if not _found(item, claim, whole, passage)]
     unstated = [_describe(name, claim) for name in claim_names if not _name_in(name, claim, passage)]
     unstated += [
-        _describe(quantity, claim)
-        for quantity in claim.quantities
-        if quantity.bound == "=" and not _stated(quantity, passage.quantities)
+        _describe(quantity, claim) for quantity in claim.quantities if not _stated(quantity, passage.quantities)
     ]
     # A figure the passage states as the claim does is strong evidence: fewer other words need match.
     close = similarity >= CLOSE_PARAPHRASE or any(q.kind != "count" or q.value >= 10 for q in claim.quantities)
     needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
-    if _denies_another_superlative(claim, passage):
+    if _denies_another_superlative(claim, passage) or narrower_place(claim.tokens, passage.tokens, SUPERLATIVES):
         unstated.append("the superlative as the claim measures it")
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
@@ -263,11 +286,22 @@ def _about_the_same(
     REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
     (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
     opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
-    against "meant go")."""
+    against "meant go"). A figure the passage writes as the claim does, with another unit ("42 miles"
+    against "42 kilometres"), is the same figure: it counts as one more word stated."""
     if not rest:
         return True
     whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
-    return _coverage(rest, claim, passage.tokens if whole else view, passage) >= REFUTE_COVERAGE
+    text = passage.tokens if whole else view
+    same_figures = sum(1 for conflict in conflicts if _same_figure_other_unit(conflict))
+    stated = sum(1 for item in rest if _found(item, claim, text, passage)) + same_figures
+    return stated / (len(rest) + same_figures) >= REFUTE_COVERAGE
+
+
+def _same_figure_other_unit(conflict: Conflict) -> bool:
+    if conflict.kind != "number" or conflict.claim is None or conflict.evidence is None:
+        return False
+    mine, theirs = conflict.claim.text.split(), conflict.evidence.text.split()
+    return len(mine) > 1 and len(theirs) > 1 and mine[0] == theirs[0] and mine[1:] != theirs[1:]
 
 
 def _only_opposed(conflict: Conflict, claim: Analysed, passage: Analysed) -> bool:
@@ -286,9 +320,7 @@ def _items(claim: Analysed) -> list[Item]:
     """What the claim asserts, one item each: its content words outside quantities, and its quantities."""
     inside = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
     words: list[Item] = [
-        token
-        for token in claim.tokens
-        if token.is_content and token.index not in inside and not is_negative(token.lower)
+        token for token in claim.tokens if token.is_content and token.index not in inside and not _explicit(token)
     ]
     return words + list(claim.quantities)
 
@@ -363,7 +395,7 @@ def _conflicts(
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
         other = _conflicting_quantity(claim, quantity, view, view_quantities, passage.quantities, slot_indices)
-        if other is not None:
+        if other is not None and not _told_elsewhere(claim, passage, view, quantity):
             found.conflicts.append(Conflict("number", _span(claim, quantity), _span(passage, other)))
             found.taken.add(quantity.first)
     for name in claim_names:
@@ -371,7 +403,19 @@ def _conflicts(
         if other_name is not None:
             found.conflicts.append(Conflict("name", _span(claim, name), _span(passage, other_name)))
             found.taken.update(range(name.first, name.last + 1))
-    swaps = _swapped_words(claim, view)
+    comparison = _compared_figures(claim, passage)
+    if comparison is not None:
+        word, figure, holds = comparison
+        if holds:  # the figures say it: the comparative is stated, and no opposite of it conflicts
+            found.restated.add(word.index)
+        else:
+            found.conflicts.append(Conflict("number", _token_span(word), _span(passage, figure)))
+            found.taken.add(word.index)
+    for mine, theirs in _reversed_roles(claim, claim_names, view, view_names):
+        if not found.taken & set(range(mine.first, mine.last + 1)):
+            found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
+            found.taken.update(range(mine.first, mine.last + 1))
+    swaps = [swap for swap in _swapped_words(claim, view) if swap[1].index not in found.restated]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     claim_negations, view_negations = _negations_in(claim, view)
     odd = (len(claim_negations) + len(view_negations)) % 2 == 1
@@ -379,7 +423,7 @@ def _conflicts(
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
         found.restated.update(claimed.index for claimed, _ in opposites)
         swaps = [swap for swap in swaps if swap[0] != "opposite"]
-    elif not opposites and odd and with_negation:
+    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view):
         found.conflicts.append(
             Conflict(
                 "negation",
@@ -392,11 +436,67 @@ def _conflicts(
         found.taken.add(claimed.index)
     for swap in _frame_swaps(claim, claim_names, passage, view):
         first, last = swap.claimed
-        if not found.taken & set(range(first.index, last.index + 1)):
+        if swap.kind == "role" and _told_elsewhere(claim, passage, view, first):
+            continue
+        if not (found.taken | found.restated) & set(range(first.index, last.index + 1)):
             found.conflicts.append(
                 Conflict(swap.kind, _tokens_span(claim, *swap.claimed), _tokens_span(passage, *swap.given))
             )
             found.taken.update(range(first.index, last.index + 1))
+    return found
+
+
+def _told_elsewhere(claim: Analysed, passage: Analysed, view: tuple[Token, ...], item: Item) -> bool:
+    """Whether another clause of the passage states ``item`` of the claim together with a word of the
+    claim this clause lacks: "a basketball team has five players, whereas a netball team has seven"
+    gives seven to the netball team, and five is no figure of "a netball side of seven"; "stalagmites
+    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim."""
+    first, last = (item.index, item.index) if isinstance(item, Token) else (item.first, item.last)
+    words = [word for word in claim.tokens if word.is_content and not first <= word.index <= last]
+    for other in passage.views:
+        if other is view or not _found(item, claim, other, passage):
+            continue
+        if any(_found(word, claim, other, passage) and not _found(word, claim, view, passage) for word in words):
+            return True
+    return False
+
+
+def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quantity, bool] | None:
+    """ "A netball side has more players than a basketball side" against a passage that gives each
+    side its figure in a clause of its own ("a basketball team has five players, whereas a netball
+    team has seven"): the comparative, the first side's figure, and whether the two figures bear the
+    comparison out. A side is told by the words the claim gives it and not the other side; the two
+    figures must be the only pair of one kind, else nothing is computed."""
+    place = next((t.index for t in claim.tokens if t.lower == "than"), None)
+    if place is None or place + 1 >= len(claim.tokens) or not claim.tokens[place + 1].is_word:
+        return None  # no comparison, or a bound ("more than 20,000")
+    before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
+    word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    if word is None:
+        return None
+    after = list(itertools.takewhile(lambda t: t.is_word, claim.tokens[place + 1 :]))
+    first_side = {t.stem for t in claim.tokens[: word.index] if t.is_content}
+    second_side = {t.stem for t in after if t.is_content}
+    pairs = [
+        (first, second)
+        for first in _figures_of(passage, first_side - second_side)
+        for second in _figures_of(passage, second_side - first_side)
+        if first is not second and first.comparable(second)
+    ]
+    if len(pairs) != 1:
+        return None
+    first, second = pairs[0]
+    if first.value == second.value:
+        return None
+    return word, first, (first.value > second.value) == (word.lower in GREATER_WORDS)
+
+
+def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
+    """The figures of the passage's clauses that name ``side`` (a word of it) and not the other side."""
+    found: list[Quantity] = []
+    for view in passage.views:
+        if side and any(token.stem in side for token in view):
+            found += [quantity for quantity in _in_view(passage.quantities, view) if quantity not in found]
     return found
 
 
@@ -426,8 +526,8 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     def in_passage(token: Token) -> bool:
         return _found(token, claim, passage.tokens, passage)
 
-    def in_claim(token: Token) -> bool:
-        return token.lower in claim.lowers or token.stem in claim.stems
+    def in_claim(token: Token) -> bool:  # as the claim's word is looked for in the passage: a synonym is the word
+        return _in_forms(token, claim.forms[id(claim.tokens)])
 
     def in_view(token: Token) -> bool:
         return _found(token, claim, view, passage)
@@ -468,6 +568,49 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
         negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
         for token in negations(tokens, claim.lowers | claim.stems | claim.base_stems)
     )
+
+
+def _negates_what_both_say(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> bool:
+    """Whether the negations still differ in number once those of a thing the other text never says are
+    left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
+    assert it. What a negating word denies is in the next few words."""
+    claim_forms = claim.forms[id(claim.tokens)]
+    claim_negations, view_negations = _negations_in(claim, view)
+    denied_in_view = [
+        token
+        for token in claim_negations
+        if not _explicit(token)
+        or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
+    ]
+    places = {token.index: place for place, token in enumerate(view)}
+    denied_in_claim = [
+        token
+        for token in view_negations
+        if not _explicit(token) or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
+    ]
+    return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _explicit(negation: Token) -> bool:
+    """A negating word ("not", "never", "cannot", "don't", "unable"), not a word negated by an affix ("unchanged"):
+    an affix negates its own word, whose opposite ("raise") the other text may say in its place."""
+    return negation.lower in NEGATORS or negation.lower in ALWAYS_NEGATIVE or negation.stem == "not"
+
+
+def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
+    """The words a negation at ``place`` may deny: the content words among the NEGATION_SCOPE tokens
+    after it, up to a clause's punctuation."""
+    denied = []
+    for token in tokens[place + 1 : place + 1 + NEGATION_SCOPE]:
+        if not token.is_word and not token.text[0].isdigit():
+            break
+        if token.is_content and token.lower not in NEGATORS:
+            denied.append(token)
+    return denied
+
+
+def _in_forms(word: Token, forms: frozenset[str]) -> bool:
+    return word.stem in forms or word.lower in forms or base_stem(word.lower) in forms
 
 
 def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
@@ -618,6 +761,47 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+
+
+def _reversed_roles(
+    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """Two names on either side of the same verb, in the other order ("A defeated B" against "B beat
+    A"): who did it and to whom are swapped. A passive ("was defeated by") turns the order round; a
+    verb that says the same both ways ("borders", "married") swaps nothing. Each pair: who does it in
+    the claim, and in the passage."""
+    swapped = []
+    for first, second in itertools.combinations(claim_names, 2):
+        claimed = _relation(claim.tokens, first, second)
+        if claimed is None:
+            continue
+        for one, other in itertools.permutations(view_names, 2):
+            same_order = one.same_as(first) and other.same_as(second)
+            if not (same_order or (one.same_as(second) and other.same_as(first))) or one.same_as(other):
+                continue
+            given = _relation(view, one, other)
+            if given is None or not any(same_word(mine, theirs) for mine in claimed[0] for theirs in given[0]):
+                continue
+            if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
+                swapped.append((second if claimed[1] else first, other if given[1] else one))
+    return swapped
+
+
+def _relation(tokens: tuple[Token, ...], first: Name, second: Name) -> tuple[list[Token], bool] | None:
+    """The verb between two names (``first`` before ``second`` in ``tokens``) and whether it is passive;
+    None when anything else stands between (punctuation, another clause, more than RELATION_GAP tokens)
+    or the verb reads the same both ways."""
+    places = {token.index: place for place, token in enumerate(tokens)}
+    start, end = places.get(first.last), places.get(second.first)
+    if start is None or end is None or not 0 < end - start - 1 <= RELATION_GAP:
+        return None
+    between = tokens[start + 1 : end]
+    if any(not token.is_word or token.lower in PHRASE_BREAK_WORDS for token in between):
+        return None
+    verbs = [token for token in between if token.is_content]
+    if not verbs or any(token.stem in SYMMETRIC_STEMS for token in verbs):
+        return None
+    return verbs, any(token.lower == "by" for token in between[between.index(verbs[0]) + 1 :])
 
 
 def _singular(word: str) -> str:

@@ -32,7 +32,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.verdict.lexicon import NEGATORS, ORDINALS, PRIVATIVE_MODIFIERS, STOP_WORDS, SYNONYMS, VERB_MARKERS
+from service.verdict.lexicon import (
+    NEGATORS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PRIVATIVE_MODIFIERS,
+    STOP_WORDS,
+    SYNONYMS,
+    VERB_MARKERS,
+)
+from service.verdict.slots import is_negative
 from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
@@ -80,9 +89,12 @@ class Qualifiers:
 
     measure: frozenset[str]
     scope: frozenset[str]
+    kind: frozenset[str] = frozenset()  # words between the superlative and its noun: "land" of "fastest land animal"
 
     def same_as(self, other: Qualifiers) -> bool:
-        if self.measure != other.measure:
+        """The same measure, a shared scope, and neither noun narrowed where the other is not ("land
+        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values)."""
+        if self.measure != other.measure or self.kind < other.kind or other.kind < self.kind:
             return False
         return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
 
@@ -169,6 +181,30 @@ def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: f
     return False
 
 
+def narrower_place(claim: Sequence[Token], text: Sequence[Token], superlatives: frozenset[str]) -> bool:
+    """Whether ``text`` has a superlative of the claim only of a narrower noun ("the fastest land animal"
+    for "the fastest animal"): true of fewer things, it does not state the claim's."""
+    claim_stems = {token.stem for token in claim}
+    for mine, token in enumerate(claim):
+        if not _is_marker(token, superlatives) or not _bare_noun(claim, mine):
+            continue
+        kind = qualifiers(claim, mine).kind
+        theirs = [qualifiers(text, place).kind for place, other in enumerate(text) if same_word(token, other)]
+        if theirs and all(kind < other and other - claim_stems for other in theirs):
+            return True
+    return False
+
+
+def _bare_noun(tokens: Sequence[Token], marker: int) -> bool:
+    """Whether the superlative's noun phrase is followed only by punctuation, a measure or a scope: words
+    such as "still in existence" narrow it too, in a way the rule does not read."""
+    end = _noun_end(tokens, marker)
+    if end >= len(tokens) or not tokens[end].is_word:
+        return True
+    word = tokens[end].lower
+    return word in MEASURE_WORDS or word in MEASURE_LEADS or word in SCOPE_WORDS or word in VERB_MARKERS
+
+
 def negates_another_place(
     text: Sequence[Token], negation: int, other: Sequence[Token], superlatives: frozenset[str]
 ) -> bool:
@@ -229,9 +265,13 @@ def governed_swaps(
     swaps: list[Swap] = []
     compared: set[int] = set()
     for place, anchor in enumerate(claim):
-        if not anchor.is_content or _is_name(anchor) or place in slots:
+        # A negation governs no slot: what it denies is compared by the negation rule ("not a water
+        # tank" and "does not store water" deny things, they do not fill one slot).
+        if not anchor.is_content or _is_name(anchor) or place in slots or anchor.lower in NEGATORS:
             continue
         link, phrase = _governed(claim, place)
+        # A word negated by an affix ("unreadable") denies a property: the negation rule compares it.
+        phrase = [token for token in phrase if not is_negative(token.lower)]
         claimed = [token for token in phrase if token.index not in slots and not in_passage(token)]
         if not claimed or compared & {token.index for token in claimed}:
             continue
@@ -239,11 +279,15 @@ def governed_swaps(
             if not same_word(anchor, token):
                 continue
             their_link, theirs = _governed(view, other)
+            theirs = [word for word in theirs if not is_negative(word.lower)]
             mine = [word for word in claimed if not any(same_word(word, their) for their in theirs)]
             given = [word for word in theirs if not in_claim(word) and not any(same_word(word, c) for c in claimed)]
             # The same slot: the phrases share a word ("clay courts", "grass courts"), or both are the
             # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
-            same_slot = len(theirs) > len(given) or (
+            # A word of theirs the claim says outside its phrase is a paraphrase, not a shared word:
+            # "the freezing point" and "the temperature at which it freezes".
+            shared = any(same_word(their, word) for their in theirs for word in phrase)
+            same_slot = shared or (
                 link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
             )
             if mine and same_slot and any(not _is_name(word) for word in given):
@@ -287,16 +331,18 @@ def _is_name(token: Token) -> bool:
 def _verb_at(tokens: Sequence[Token], place: int) -> bool:
     """Whether the word at ``place`` reads as a verb taking an object, not as a noun or adjective:
     a listed verb ("took place"), or a word followed by an article, a pronoun or a number ("reached
-    603", "drew its power"), or an "-ed" form followed by a stop word ("opened on"). Before a content
-    word an "-ed" form modifies it ("infected ticks")."""
+    603", "puts eleven", "drew its power"), or an "-ed" form followed by a stop word ("opened on").
+    Before a content word an "-ed" form modifies it ("infected ticks")."""
     if tokens[place].lower in VERB_MARKERS:
         return True
     if place + 1 >= len(tokens):
         return False
     following = tokens[place + 1]
-    if following.is_content or not (following.is_word or following.text[0].isdigit()):
+    if following.lower in NUMBER_WORDS or following.text[0].isdigit():
+        return True
+    if following.is_content or not following.is_word:
         return False
-    return following.lower in OBJECT_STARTS or following.text[0].isdigit() or has_verb((tokens[place],))
+    return following.lower in OBJECT_STARTS or has_verb((tokens[place],))
 
 
 def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap]:
@@ -335,7 +381,8 @@ def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
 
 
 def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
-    """The measure and scope stated after the superlative at ``marker`` and its noun."""
+    """The measure and scope stated after the superlative at ``marker`` and its noun, and the words
+    that narrow the noun: "the fastest land animal" holds among land animals, not among all animals."""
     measure: set[str] = set()
     scope: set[str] = set()
     for word, phrase in _qualifier_phrases(tokens, marker):
@@ -343,7 +390,8 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
             measure.update(token.stem for token in phrase)
         else:
             scope.update(_scope(phrase))
-    return Qualifiers(frozenset(measure), frozenset(scope))
+    noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
+    return Qualifiers(frozenset(measure), frozenset(scope), frozenset(token.stem for token in noun_phrase[:-1]))
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
@@ -367,17 +415,7 @@ def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, 
     """The phrases after a superlative's noun that measure or scope it, each with the word that
     opens it ("from", "in") and its content words. A second superlative joined to the first shares its
     noun and qualifiers ("the longest and strongest bone in the body")."""
-    place = marker + 1
-    while place + 1 < len(tokens) and tokens[place].lower in LIST_JOINS and tokens[place + 1].lower.endswith("est"):
-        place += 2
-    while (
-        place < len(tokens)
-        and place <= marker + NOUN_REACH
-        and tokens[place].is_content
-        and tokens[place].lower not in MEASURE_WORDS
-        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
-    ):
-        place += 1
+    place = _noun_end(tokens, marker)
     phrases: list[tuple[str, list[Token]]] = []
     while place < len(tokens):
         word = tokens[place].lower
@@ -390,6 +428,28 @@ def _qualifier_phrases(tokens: Sequence[Token], marker: int) -> list[tuple[str, 
         phrases.append((word, [token for token in tokens[place + 1 : end] if token.is_content]))
         place = end
     return phrases
+
+
+def _joined_superlatives_end(tokens: Sequence[Token], marker: int) -> int:
+    """Where the superlatives joined at ``marker`` end ("longest and strongest"): their noun phrase's start."""
+    place = marker + 1
+    while place + 1 < len(tokens) and tokens[place].lower in LIST_JOINS and tokens[place + 1].lower.endswith("est"):
+        place += 2
+    return place
+
+
+def _noun_end(tokens: Sequence[Token], marker: int) -> int:
+    """The place after the noun phrase of the superlative at ``marker``: its content words, at most NOUN_REACH."""
+    place = _joined_superlatives_end(tokens, marker)
+    while (
+        place < len(tokens)
+        and place <= marker + NOUN_REACH
+        and tokens[place].is_content
+        and tokens[place].lower not in MEASURE_WORDS
+        and not has_verb((tokens[place],))  # "the first train ran from ...": the verb's, not a measure
+    ):
+        place += 1
+    return place
 
 
 def _phrase_end(tokens: Sequence[Token], start: int) -> int:

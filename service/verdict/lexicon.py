@@ -45,6 +45,15 @@ UN_WORDS = words(
     "universe universal university unless until unto"
 )
 NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
+# Prefixes that negate an "-ible" or "-able" word, its shortest length ("in-ed-ible"), and the words
+# that only look so ("intelligible" is no "in-telligible"; "inflammable" burns; "invaluable" is very valuable).
+ABILITY_NEGATORS = ("in", "im", "il", "ir")
+MIN_NEGATED_ABILITY = 8
+NOT_NEGATED_ABILITY = words(
+    """intelligible inflammable invaluable inhabitable irritable imitable imaginable inheritable inflatable
+    insurable indictable impressionable improvable imputable impressible"""
+)
+NOT_NEGATING_PREFIXES = ("inter", "intra")
 # Words with a negative prefix that are common enough to count without seeing their base.
 NEGATIVE_PREFIXED_WORDS = words(
     """unable unsafe untrue incorrect impossible invisible inaccurate incapable inedible insoluble
@@ -263,7 +272,92 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "film movie",
         "photo photograph",
         "award prize",
+        "beat defeat",
+        "team side squad",
     )
+)
+
+# Irregular forms of verbs, to the verb: "won" meets "winning", "began" meets "begins". Forms that are
+# also other words are left out ("left", "found", "rose", "fell", "saw", "led", "lay", "bit", "shot").
+IRREGULAR_FORMS = {
+    form: verb
+    for verb, forms in (
+        ("begin", "began begun"),
+        ("win", "won"),
+        ("run", "ran"),
+        ("write", "wrote written"),
+        ("build", "built"),
+        ("give", "gave given"),
+        ("take", "took taken"),
+        ("grow", "grew grown"),
+        ("sink", "sank sunk"),
+        ("come", "came"),
+        ("go", "went gone"),
+        ("hold", "held"),
+        ("make", "made"),
+        ("bring", "brought"),
+        ("buy", "bought"),
+        ("teach", "taught"),
+        ("think", "thought"),
+        ("catch", "caught"),
+        ("fight", "fought"),
+        ("sell", "sold"),
+        ("tell", "told"),
+        ("speak", "spoke spoken"),
+        ("choose", "chose chosen"),
+        ("drive", "drove driven"),
+        ("fly", "flew flown"),
+        ("freeze", "froze frozen"),
+        ("eat", "ate eaten"),
+        ("drink", "drank"),
+        ("swim", "swam swum"),
+        ("sing", "sang sung"),
+        ("know", "knew known"),
+        ("draw", "drew drawn"),
+        ("throw", "threw thrown"),
+        ("break", "broke broken"),
+        ("steal", "stole stolen"),
+        ("ride", "rode ridden"),
+        ("strike", "struck stricken"),
+        ("hide", "hid hidden"),
+        ("become", "became"),
+        ("beat", "beaten"),
+        ("meet", "met"),
+        ("send", "sent"),
+        ("spend", "spent"),
+        ("lose", "lost"),
+        ("pay", "paid"),
+        ("say", "said"),
+        ("keep", "kept"),
+        ("flee", "fled"),
+        ("sleep", "slept"),
+        ("wear", "wore worn"),
+        ("shine", "shone"),
+        ("dig", "dug"),
+        ("hang", "hung"),
+        ("stand", "stood"),
+        ("understand", "understood"),
+        ("seek", "sought"),
+        ("spin", "spun"),
+        ("forget", "forgot forgotten"),
+        ("forbid", "forbade forbidden"),
+        ("shake", "shook shaken"),
+        ("wake", "woke woken"),
+        ("feed", "fed"),
+        ("lend", "lent"),
+        ("weep", "wept"),
+    )
+    for form in forms.split()
+}
+
+# Comparatives that say the first side's figure is the greater, and those that say it is the smaller.
+GREATER_WORDS = words("more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer")
+LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler")
+
+# Verbs whose two sides can be swapped without changing the fact ("France borders Spain"): no role swap.
+SYMMETRIC_VERBS = words(
+    "border borders bordered neighbour neighbours married marry meet met played play faced face drew draw "
+    "tied tie joined join resembles resemble equals equal shares share merged merge"
 )
 
 # Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from service.verdict.lexicon import (
+    ABILITY_NEGATORS,
     ALWAYS_NEGATIVE,
     CONTRAST_NEGATORS,
     COUNTING_WORDS,
@@ -25,11 +26,14 @@ from service.verdict.lexicon import (
     GENERIC_NAME_WORDS,
     HEDGES,
     LOWER_BOUNDS,
+    MIN_NEGATED_ABILITY,
     MONTHS,
     NEGATIVE_LESS_WORDS,
     NEGATIVE_PREFIXED_WORDS,
     NEGATIVE_PREFIXES,
     NEGATORS,
+    NOT_NEGATED_ABILITY,
+    NOT_NEGATING_PREFIXES,
     NUMBER_WORDS,
     ORDINALS,
     SCALE_WORDS,
@@ -218,8 +222,12 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
-    """ "the first of January": an ordinal day before "of" and a month."""
-    return position + 2 < len(tokens) and tokens[position + 1].lower == "of" and tokens[position + 2].lower in MONTHS
+    """ "the first of January", "the first day of January", "the first January": an ordinal day before a month."""
+    following = [token.lower for token in tokens[position + 1 : position + 4]]
+    for lead in ((), ("of",), ("day", "of")):
+        if len(following) > len(lead) and tuple(following[: len(lead)]) == lead and following[len(lead)] in MONTHS:
+            return True
+    return False
 
 
 def _ordinal(token: Token, before: Token | None) -> float | None:
@@ -518,6 +526,18 @@ def base_stem(word: str) -> str:
     return stem(word)
 
 
+def _negated_ability(word: str) -> bool:
+    """ "in-comprehens-ible", "il-leg-ible", "ir-revers-ible": an "-ible" or "-able" word after a
+    negative prefix says "cannot be", whether or not the other text has the bare word."""
+    return (
+        word.startswith(ABILITY_NEGATORS)
+        and not word.startswith(NOT_NEGATING_PREFIXES)
+        and word.endswith(("ible", "able"))
+        and len(word) >= MIN_NEGATED_ABILITY
+        and word not in NOT_NEGATED_ABILITY
+    )
+
+
 def _always_negates(word: str) -> bool:
     return word in NEGATORS or word.endswith("n't") or word in ALWAYS_NEGATIVE
 
@@ -528,6 +548,8 @@ def _negative_affix(word: str, other_words: frozenset[str]) -> bool:
     if word.endswith("ly"):
         return False  # "unusually short" is very short, not "not short"
     if word.startswith("un") and len(word) > 5 and not word.startswith(tuple(UN_WORDS)):
+        return True
+    if _negated_ability(word):
         return True
     for prefix in NEGATIVE_PREFIXES:
         rest = word[len(prefix) :]

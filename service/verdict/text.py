@@ -7,6 +7,7 @@ Python, no data files), so "strings" meets "string" and "boils" meets "boiling".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from service.verdict.lexicon import ALIASES, STOP_WORDS, VERB_MARKERS
+from service.verdict.lexicon import ALIASES, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
 
 TOKEN = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
@@ -67,7 +68,8 @@ class Token:
 
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    result: str = _STEMMER.stemWord(word)
+    """The Snowball stem, of the verb for an irregular form ("won" -> "win")."""
+    result: str = _STEMMER.stemWord(IRREGULAR_FORMS.get(word, word))
     return result
 
 
@@ -103,7 +105,31 @@ def tokenize(text: str) -> tuple[Token, ...]:
             initial = False
         elif word in CLAUSE_BREAKS:
             initial = True
-    return tuple(tokens)
+    return tuple(_calendar_days(tokens))
+
+
+# A year's first and last days said in words, as their day and month: "the first day of 1995" is
+# "1 January 1995", "the last day of the year 1999" is "31 December 1999".
+YEAR_ENDS = {"first": ("first", "january"), "last": ("31st", "december")}
+YEAR_FILLERS = ("the", "year")
+
+
+def _calendar_days(tokens: list[Token]) -> list[Token]:
+    """The tokens with a year's first or last day folded to its day and month: the ordinal's form
+    becomes the day ("31st" for "last"), and "day" the month, their text and offsets unchanged."""
+    for place in range(len(tokens) - 3):
+        end, day, of = tokens[place], tokens[place + 1], tokens[place + 2]
+        if end.lower not in YEAR_ENDS or day.lower != "day" or of.lower != "of":
+            continue
+        after = place + 3
+        while after < len(tokens) - 1 and tokens[after].lower in YEAR_FILLERS:
+            after += 1
+        if not re.fullmatch(r"\d{4}", tokens[after].text):
+            continue
+        ordinal, month = YEAR_ENDS[end.lower]
+        tokens[place] = dataclasses.replace(end, lower=ordinal, stem=ordinal)
+        tokens[place + 1] = dataclasses.replace(day, lower=month, stem=month, is_content=True)
+    return tokens
 
 
 def has_verb(tokens: Sequence[Token]) -> bool:
