@@ -12,8 +12,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 
 from service.settings import Settings
+from service.store import postgres
 from tests.conftest import Client, running_app
 from tests.postgres import PASSWORD, admin_url
 from tests.test_claim_memory import FIXED_CLAIMS, RECORDED, answers
@@ -101,6 +103,22 @@ async def test_a_database_that_goes_away_answers_503_then_recovers_without_a_res
             assert response.status == 503 and time.monotonic() < deadline
             await asyncio.sleep(0.05)
         assert (await verify(client, CLAIM))["verdict"]
+
+
+async def test_a_statement_stuck_behind_a_lock_answers_503_and_the_next_one_succeeds(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "STATEMENT_TIMEOUT_S", 1)  # read as each pooled connection is configured
+    async with running_app(replace(settings, database_url=database_url)) as client:
+        with psycopg.connect(database_url) as holder, holder.transaction():
+            holder.execute("LOCK TABLE passages IN ACCESS EXCLUSIVE MODE")  # as a migration or a VACUUM FULL would
+            async with asyncio.timeout(60):  # without a statement timeout this call would wait for the lock
+                response = await client.get("/evidence/kb-0001")
+            assert response.status == 503, await response.text()
+            assert (await response.json())["error"]["code"] == "store_unavailable"
+            assert response.headers["Retry-After"] == "5"
+        # A cancelled statement is not an outage: the very next call goes through.
+        assert (await client.get("/evidence/kb-0001")).status == 200
 
 
 async def test_an_unreachable_database_at_start_up_is_reported_without_its_password(settings: Settings) -> None:

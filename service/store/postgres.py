@@ -27,6 +27,10 @@ another in one thread, so waits would add up behind each other into a hang), exc
 connections the server closed, and calls go through it again. The pool's own reconnection gives up after
 ``RECONNECT_TIMEOUT_S`` and then reconnects when a call asks, so the end of a long outage is not noticed late,
 as the pool's doubling delays between attempts would notice it.
+
+Stuck statements (a lock held elsewhere, a database that stops answering): the server cancels a statement
+after ``STATEMENT_TIMEOUT_S`` and TCP gives up on a silent network after ``NETWORK_TIMEOUT_S``, so a call
+ends in ``StoreUnavailable`` rather than holding the store's thread, and every request behind it, for ever.
 """
 
 from __future__ import annotations
@@ -86,6 +90,20 @@ RECONNECT_TIMEOUT_S = 5.0
 SCHEMA_LOCK, PASSAGES_LOCK, CLAIMS_LOCK = 0x636C61696D0001, 0x636C61696D0002, 0x636C61696D0003
 # HNSW candidates per query: pgvector's default is 40; more raises recall at some cost in time.
 HNSW_EF_SEARCH = 100
+# The longest a statement may run, lock waits included, before the server cancels it (503, not a hang): store
+# calls run one after another in one thread, so one stuck statement would hold up every request behind it.
+# Far above any statement's need (an import batch's COPY into the HNSW index takes about a second).
+STATEMENT_TIMEOUT_S = 15
+# A database behind a network that drops packets never answers: TCP then gives up on a connection after this
+# long with data unacknowledged or keepalives unanswered (libpq applies it to TCP connections only).
+NETWORK_TIMEOUT_S = 20
+CONNECTION_OPTIONS: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": NETWORK_TIMEOUT_S // 2,
+    "keepalives_interval": NETWORK_TIMEOUT_S // 10,
+    "keepalives_count": 5,
+    "tcp_user_timeout": NETWORK_TIMEOUT_S * 1000,
+}
 
 
 def schema(dim: int) -> tuple[str, ...]:
@@ -165,6 +183,7 @@ class PostgresStore(KnowledgeStore):
             configure=_configure,
             check=ConnectionPool.check_connection,  # a connection the server dropped (a restart) is replaced
             reconnect_timeout=RECONNECT_TIMEOUT_S,
+            kwargs=CONNECTION_OPTIONS,
             name="store",
             open=False,
         )
@@ -592,7 +611,7 @@ class PostgresStore(KnowledgeStore):
             raise StoreUnavailable(outage)
         self._next_probe = now + PROBE_INTERVAL_S
         try:
-            psycopg.connect(self._url, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
+            psycopg.connect(self._url, connect_timeout=PROBE_CONNECT_TIMEOUT_S, **CONNECTION_OPTIONS).close()
         except psycopg.OperationalError as error:
             raise StoreUnavailable(outage) from error
         self._pool.check()
@@ -607,16 +626,17 @@ def _connection_lost(error: Exception) -> bool:
 
 
 def _configure(db: psycopg.Connection[Any]) -> None:
-    """Each pooled connection: numpy arrays as pgvector values, and the HNSW search width."""
+    """Each pooled connection: numpy arrays as pgvector values, the HNSW search width, the statement timeout."""
     register_vector(db)
     db.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+    db.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT_S}s'")
     db.execute("SET hnsw.iterative_scan = strict_order")  # deleted passages never leave a search short
     db.commit()
 
 
 def _prepare(url: str, dim: int) -> None:
     """Create the schema, or check the one there, under the schema advisory lock (see the module docstring)."""
-    with psycopg.connect(url, connect_timeout=int(POOL_TIMEOUT_S)) as db, db.transaction():
+    with psycopg.connect(url, connect_timeout=int(POOL_TIMEOUT_S), **CONNECTION_OPTIONS) as db, db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         exists = db.execute("SELECT to_regclass('store_meta') IS NOT NULL").fetchone()
         if not (exists and exists[0]):
