@@ -43,7 +43,15 @@ HELD_OUT_2 = DATA_DIR / "held_out_2.jsonl"
 HELD_OUT_3 = DATA_DIR / "held_out_3.jsonl"
 # Written blind by someone who never read the rule or the other sets' failures (issue 10).
 HELD_OUT_4 = DATA_DIR / "held_out_4.jsonl"
-HELD_OUT_SETS = {"held_out": HELD_OUT, "held_out_2": HELD_OUT_2, "held_out_3": HELD_OUT_3, "held_out_4": HELD_OUT_4}
+# Written blind the same way as held_out_4, by another writer, after round 4 was scored on it (issue 10).
+HELD_OUT_5 = DATA_DIR / "held_out_5.jsonl"
+HELD_OUT_SETS = {
+    "held_out": HELD_OUT,
+    "held_out_2": HELD_OUT_2,
+    "held_out_3": HELD_OUT_3,
+    "held_out_4": HELD_OUT_4,
+    "held_out_5": HELD_OUT_5,
+}
 CLAIM_SETS = {"claims": DEFAULT_CLAIMS, **HELD_OUT_SETS}
 
 
