@@ -770,3 +770,17 @@ def test_words_that_only_look_negated_are_not() -> None:
         verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually unintelligible.")
         == REFUTED
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The armistice took effect on the 11th of November 1918.", SUPPORTED),
+        ("The armistice took effect on the 12th of November 1918.", REFUTED),
+        ("The armistice took effect on November 11th, 1918.", SUPPORTED),
+    ],
+)
+def test_an_ordinal_in_digits_is_the_day_of_a_date(claim: str, expected: str) -> None:
+    """ "the 11th of November" is 11 November, not a number 11 and a word "th"."""
+    armistice = "The armistice that ended the fighting took effect on 11 November 1918 at eleven in the morning."
+    assert verdict_of(claim, armistice) == expected

@@ -222,7 +222,10 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
-    """ "the first of January", "the first day of January", "the first January": an ordinal day before a month."""
+    """ "the first of January", "the first day of January", "the first January", "January 1st": an ordinal
+    day before or after a month."""
+    if position > 0 and tokens[position - 1].lower in MONTHS:
+        return True
     following = [token.lower for token in tokens[position + 1 : position + 4]]
     for lead in ((), ("of",), ("day", "of")):
         if len(following) > len(lead) and tuple(following[: len(lead)]) == lead and following[len(lead)] in MONTHS:
