@@ -784,3 +784,23 @@ def test_an_ordinal_in_digits_is_the_day_of_a_date(claim: str, expected: str) ->
     """ "the 11th of November" is 11 November, not a number 11 and a word "th"."""
     armistice = "The armistice that ended the fighting took effect on 11 November 1918 at eleven in the morning."
     assert verdict_of(claim, armistice) == expected
+
+
+LIGHTHOUSE = "The old lighthouse was built of granite in 1854 and still guides ships into the harbour."
+SUEZ = "The Suez Canal, built by a French company, opened in 1869 and links the Mediterranean Sea with the Red Sea."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # a year of another event is another slot's value: the passage says nothing of the repainting
+        ("The old lighthouse was repainted white in 1987.", LIGHTHOUSE, NOT_ENOUGH_EVIDENCE),
+        ("The old lighthouse was built of granite in 1860.", LIGHTHOUSE, REFUTED),
+        # a name in another relation is no rival of the claim's subject; a place after a preposition is
+        ("Ferdinand de Lesseps promoted the Suez Canal.", SUEZ, NOT_ENOUGH_EVIDENCE),
+        ("The Suez Canal links the Mediterranean Sea with the Black Sea.", SUEZ, REFUTED),
+        ("The Suez Canal was built by a British company.", SUEZ, REFUTED),
+    ],
+)
+def test_a_differing_value_conflicts_only_in_the_same_relation(claim: str, passage: str, expected: str) -> None:
+    assert verdict_of(claim, passage) == expected

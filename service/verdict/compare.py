@@ -8,7 +8,9 @@ The claim is compared with the clause of the passage that covers most of its wor
   not with any name the passage happens to contain. A quantity is compared only with quantities
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings),
   and belongs to the thing its clause names ("whereas a netball team has seven"). A comparison
-  ("more players than") is computed from the two sides' figures.
+  ("more players than") is computed from the two sides' figures. A year, or a subject or object
+  name, that no word of the passage aligns is compared only when the passage has the word that
+  governs it in the claim: "painted in 1503" is no date of "stolen in 1911".
 - **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold".
@@ -36,6 +38,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from service.verdict.frames import (
+    PREPOSITIONS,
     SYNONYM_STEMS,
     Swap,
     another_place,
@@ -90,6 +93,8 @@ RELATION_GAP = 4
 PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
 # Stems of verbs that say the same with their two names swapped: "France borders Spain".
 SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
+# Words that put a name in its slot without a verb: a preposition, or a list with another name.
+NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
@@ -394,7 +399,7 @@ def _conflicts(
     slots: list[Quantity | Name] = [*view_quantities, *view_names]
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
-        other = _conflicting_quantity(claim, quantity, view, view_quantities, passage.quantities, slot_indices)
+        other = _conflicting_quantity(claim, quantity, view, view_quantities, passage, slot_indices)
         if other is not None and not _told_elsewhere(claim, passage, view, quantity):
             found.conflicts.append(Conflict("number", _span(claim, quantity), _span(passage, other)))
             found.taken.add(quantity.first)
@@ -623,7 +628,7 @@ def _conflicting_quantity(
     quantity: Quantity,
     view: tuple[Token, ...],
     view_quantities: list[Quantity],
-    passage_quantities: tuple[Quantity, ...],
+    passage: Analysed,
     slots: set[int],
 ) -> Quantity | None:
     comparable = [other for other in view_quantities if quantity.comparable(other)]
@@ -634,7 +639,11 @@ def _conflicting_quantity(
     aligned = _aligned(claim, quantity.first, quantity.last, view, comparable, crossable)
     if aligned:
         return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
-    return None if _stated(quantity, passage_quantities) else comparable[0]
+    if _stated(quantity, passage.quantities) or (
+        quantity.kind == "year" and not _relation_in(claim, quantity, passage)
+    ):
+        return None
+    return comparable[0]
 
 
 def _conflicting_name(
@@ -660,12 +669,29 @@ def _conflicting_name(
         return aligned[0]
     if _name_in(name, claim, passage) or _lone_initial(claim, name):
         return None
+    # A name after a preposition is a place or a party the passage may give with its own verb ("located
+    # in Kenya", "in Tanzania"); a subject or an object needs the claim's verb in the passage to conflict.
+    linked = name.first > 0 and claim.tokens[name.first - 1].lower in NAME_LINKS
+    if not linked and not _relation_in(claim, name, passage):
+        return None
     strangers = [
         other
         for other in view_names
         if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
     ]
     return strangers[0] if strangers else None
+
+
+def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> bool:
+    """Whether the passage speaks of the relation that gives the claim's slot its value: a word that
+    governs the slot in the claim (its nearest content word either side) is in the passage. A year of
+    another event ("began painting it around 1503" for "stolen in 1911"), a name in another relation
+    ("the Arab Revolt of the First World War" for "Lawrence led raids"), fill another slot: the passage
+    neither states the claim's value nor denies it."""
+    before = next((t for t in reversed(claim.tokens[: slot.first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[slot.last + 1 :] if _is_anchor(claim, t)), None)
+    anchors = [anchor for anchor in (before, after) if anchor is not None]
+    return not anchors or any(_found(anchor, claim, passage.tokens, passage) for anchor in anchors)
 
 
 def _subject_of_same_word(claim: Analysed, name: Name, view: tuple[Token, ...]) -> bool:
