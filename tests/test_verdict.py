@@ -804,3 +804,19 @@ SUEZ = "The Suez Canal, built by a French company, opened in 1869 and links the 
 )
 def test_a_differing_value_conflicts_only_in_the_same_relation(claim: str, passage: str, expected: str) -> None:
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A comet has a gas nucleus.", REFUTED),
+        ("A comet has a solid nucleus.", SUPPORTED),
+        ("The comet's nucleus is gas.", REFUTED),
+        ("The comet's coma is gas.", SUPPORTED),
+        ("The comet's coma is solid.", REFUTED),
+    ],
+)
+def test_a_word_describes_the_noun_it_is_attached_to(claim: str, expected: str) -> None:
+    """ "gas" is in the passage, but it describes the coma: the passage gives the nucleus "solid"."""
+    comet = "A comet has a solid nucleus of ice and dust surrounded by a gas coma that grows near the Sun."
+    assert verdict_of(claim, comet) == expected

@@ -42,6 +42,7 @@ from service.verdict.frames import (
     SYNONYM_STEMS,
     Swap,
     another_place,
+    attached_elsewhere,
     everywhere_words,
     governed_swaps,
     modifier_changes,
@@ -772,9 +773,16 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     view_stems = {token.stem for token in view if token.is_word}
     swaps: list[tuple[str, Token, Token]] = []
     for token in claim.tokens:
-        if not token.is_word or token.lower in view_lowers or token.stem in view_stems:
+        if not token.is_word:
             continue
         opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
+        if token.lower in view_lowers or token.stem in view_stems:
+            rivals = opposites | CATEGORY_OF.get(token.lower, frozenset())
+            given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
+            rival = attached_elsewhere(claim.tokens, token.index, view, given) if given else None
+            if rival is not None:
+                swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))
+            continue
         opposite = next(
             (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
             None,

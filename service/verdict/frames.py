@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,8 @@ OBJECT_STARTS = frozenset(
 )
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
 MODIFIER_REACH = 3
+# Verbs that join a subject to what is said of it ("the core is liquid").
+COPULAS = frozenset({"is", "are", "was", "were"})
 # Words after a superlative's noun that give the measure ("when measured from base to summit",
 # "by mass", "above sea level"), the words that may lead them in, and those that give a scope.
 MEASURE_WORDS = frozenset({"measured", "measuring", "by", "from", "above", "below"})
@@ -368,6 +371,43 @@ def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap
             given = view[same[0]]
             swaps.append(Swap("modifier", (mine or token, token), (theirs[0] or given, given)))
     return swaps
+
+
+def attached_elsewhere(
+    claim: Sequence[Token], place: int, view: Sequence[Token], rivals: Sequence[Token]
+) -> Token | None:
+    """The rival value (an opposite or another member of the word's category) that the view attaches
+    to the thing the claim's word at ``place`` describes, when the view attaches the claim's word
+    itself to something else: in "a solid inner core ... a liquid outer core", "liquid" describes
+    the outer core, so it does not state "the inner core is liquid"; "solid" contradicts it. A word
+    describes the nouns right after it, or, after "is", the noun phrase before the verb."""
+    described = _described(claim, place)
+    if not described:
+        return None
+    word = claim[place]
+
+    places = {token.index: position for position, token in enumerate(view)}
+
+    def overlap(other: Token) -> int:
+        return len(described & _described(view, places[other.index]))
+
+    own = max((overlap(token) for token in view if token.is_word and token.lower == word.lower), default=0)
+    best = max(rivals, key=overlap, default=None)
+    return best if best is not None and overlap(best) > own else None
+
+
+def _described(tokens: Sequence[Token], place: int) -> frozenset[str]:
+    """The stems of the noun phrase the word at ``place`` describes: the content words right after it
+    ("liquid outer core"), or for a predicate ("the core is liquid") those right before its verb."""
+    after = list(itertools.takewhile(lambda token: token.is_content, tokens[place + 1 : place + 1 + MODIFIER_REACH]))
+    if after:
+        return frozenset(token.stem for token in after)
+    if place < 2 or tokens[place - 1].lower not in COPULAS:
+        return frozenset()
+    before = itertools.takewhile(
+        lambda token: token.is_content, reversed(tokens[max(0, place - 1 - MODIFIER_REACH) : place - 1])
+    )
+    return frozenset(token.stem for token in before)
 
 
 def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
