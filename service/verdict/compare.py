@@ -13,7 +13,8 @@ The claim is compared with the clause of the passage that covers most of its wor
   governs it in the claim: "painted in 1503" is no date of "stolen in 1911".
 - **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
-  "smallest" or "gold".
+  "smallest" or "gold"; or the clause has the claim's word too, but attached to another noun
+  and the rival attached to the claim's ("a solid inner core ... a liquid outer core").
 - **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
   the same measure and scope), other words governed by the same word ("played on clay courts",
   "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
