@@ -820,3 +820,19 @@ def test_a_word_describes_the_noun_it_is_attached_to(claim: str, expected: str) 
     """ "gas" is in the passage, but it describes the coma: the passage gives the nucleus "solid"."""
     comet = "A comet has a solid nucleus of ice and dust surrounded by a gas coma that grows near the Sun."
     assert verdict_of(claim, comet) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Rovers won the 1908 cup final in Glasgow, defeating the home side.", REFUTED),
+        ("The home side won the 1908 cup final in Glasgow, defeating Rovers.", SUPPORTED),
+    ],
+)
+def test_a_participle_after_a_comma_has_the_subject_as_its_doer(claim: str, expected: str) -> None:
+    """ "Rovers won ..., defeating X" has Rovers defeat; the passage has Rovers defeated."""
+    final = (
+        "The 1908 cup final was played in Glasgow, and the home side lifted the trophy by defeating Rovers 3-1 "
+        "after extra time."
+    )
+    assert verdict_of(claim, final) == expected

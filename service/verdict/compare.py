@@ -95,6 +95,9 @@ RELATION_GAP = 4
 PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
 # Stems of verbs that say the same with their two names swapped: "France borders Spain".
 SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
+# Conflicts whose clause may be short ("..., and 3 act as stop signals"; "..., by beating Argentina"):
+# the whole passage tells whether it speaks of the same thing.
+WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
 # Words that put a name in its slot without a verb: a preposition, or a list with another name.
 NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
@@ -290,14 +293,16 @@ def _about_the_same(
     rest: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed, conflicts: list[Conflict]
 ) -> bool:
     """Whether a clause that conflicts with the claim speaks of the same thing: it states at least
-    REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
-    (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
+    REFUTE_COVERAGE of the claim's other words; for a differing number or a swapped role, the whole
+    passage may (the clause can be short: "..., and 3 act as stop signals"), and so may it for an
     opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
     against "meant go"). A figure the passage writes as the claim does, with another unit ("42 miles"
     against "42 kilometres"), is the same figure: it counts as one more word stated."""
     if not rest:
         return True
-    whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
+    whole = all(
+        conflict.kind in WHOLE_PASSAGE_KINDS or _only_opposed(conflict, claim, passage) for conflict in conflicts
+    )
     text = passage.tokens if whole else view
     same_figures = sum(1 for conflict in conflicts if _same_figure_other_unit(conflict))
     stated = sum(1 for item in rest if _found(item, claim, text, passage)) + same_figures
@@ -819,6 +824,32 @@ def _reversed_roles(
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
+    return swapped + _participle_roles(claim, claim_names, view, view_names)
+
+
+def _participle_roles(
+    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """ "A won the cup, beating B": a participle after a comma has the sentence's subject (the name
+    it starts with) as its doer. A view that has that name as the object of the same verb ("by beating A") says
+    it was done to the name, not by it. Each pair: the doer in the claim, the receiver in the view."""
+    places = {token.index: place for place, token in enumerate(view)}
+    swapped = []
+    for verb in claim.tokens[1:]:
+        if not (verb.lower.endswith("ing") and claim.tokens[verb.index - 1].text == ","):
+            continue
+        doer = next((name for name in claim_names if name.last < verb.index), None)
+        if doer is None or any(token.is_content for token in claim.tokens[: doer.first]):
+            continue  # no name, or not the subject that starts the sentence
+        for other in view_names:
+            start = places.get(other.first)
+            if start is None or not other.same_as(doer):
+                continue
+            before = view[max(0, start - RELATION_GAP) : start]
+            verbs = list(itertools.takewhile(lambda token: not token.is_content, reversed(before)))
+            governing = before[len(before) - len(verbs) - 1] if len(verbs) < len(before) else None
+            if governing is not None and governing.is_word and same_word(verb, governing):
+                swapped.append((doer, other))
     return swapped
 
 
