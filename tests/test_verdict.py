@@ -836,3 +836,16 @@ def test_a_participle_after_a_comma_has_the_subject_as_its_doer(claim: str, expe
         "after extra time."
     )
     assert verdict_of(claim, final) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The express train runs at 180 kilometres every hour on the straight.", SUPPORTED),
+        ("The express train runs at 190 kilometres each hour on the straight.", REFUTED),
+    ],
+)
+def test_a_rate_said_with_every_is_a_speed_that_converts(claim: str, expected: str) -> None:
+    """ "180 kilometres every hour" is 50 metres per second, not a length of 180 kilometres."""
+    train = "The express train runs at 50 metres per second on the straight, one kilometre in 20 seconds."
+    assert verdict_of(claim, train) == expected

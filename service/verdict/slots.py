@@ -54,8 +54,8 @@ SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
-# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second").
-RATE_WORDS = frozenset({"per", "a", "an"})
+# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second", "every hour").
+RATE_WORDS = frozenset({"per", "a", "an", "every", "each"})
 # "square" and "cubic": the power of the length after them; only they may stand after "per".
 POWERS = {"square": 2, "cubic": 3}
 POWER_FILLERS = frozenset(POWERS)
