@@ -849,3 +849,18 @@ def test_a_rate_said_with_every_is_a_speed_that_converts(claim: str, expected: s
     """ "180 kilometres every hour" is 50 metres per second, not a length of 180 kilometres."""
     train = "The express train runs at 50 metres per second on the straight, one kilometre in 20 seconds."
     assert verdict_of(claim, train) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The moon's outer layer is a liquid shell.", REFUTED),
+        ("The moon's inner layer is a liquid shell.", SUPPORTED),
+        ("The moon's outer layer is solid.", SUPPORTED),
+        ("The moon's inner layer is solid.", REFUTED),
+    ],
+)
+def test_a_copula_joins_a_subject_to_what_is_said_of_it(claim: str, expected: str) -> None:
+    """The passage says "a liquid shell" of the inner layer: the outer layer is a layer too, but not that one."""
+    moon = "The moon's inner layer is a liquid shell, held within a solid outer layer."
+    assert verdict_of(claim, moon) == expected

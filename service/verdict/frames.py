@@ -30,7 +30,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from service.verdict.lexicon import (
@@ -397,17 +397,28 @@ def attached_elsewhere(
 
 
 def _described(tokens: Sequence[Token], place: int) -> frozenset[str]:
-    """The stems of the noun phrase the word at ``place`` describes: the content words right after it
-    ("liquid outer core"), or for a predicate ("the core is liquid") those right before its verb."""
+    """The stems of what the word at ``place`` is said of: the nouns right after it ("liquid outer
+    core"), and across a copula the other side ("the outer core is a solid sphere": "outer" is said
+    of a solid sphere, "solid" of the outer core; "the core is liquid")."""
     after = list(itertools.takewhile(lambda token: token.is_content, tokens[place + 1 : place + 1 + MODIFIER_REACH]))
-    if after:
-        return frozenset(token.stem for token in after)
-    if place < 2 or tokens[place - 1].lower not in COPULAS:
-        return frozenset()
-    before = itertools.takewhile(
-        lambda token: token.is_content, reversed(tokens[max(0, place - 1 - MODIFIER_REACH) : place - 1])
-    )
-    return frozenset(token.stem for token in before)
+    modifiers = list(itertools.takewhile(lambda token: token.is_content, reversed(tokens[:place])))
+    found = {token.stem for token in after}
+    start, end = place - len(modifiers), place + len(after)
+    if start >= 1:  # a predicate: the subject before its verb ("is", "is a")
+        verb = next((token for token in reversed(tokens[:start]) if token.is_content or token.lower in COPULAS), None)
+        if verb is not None and verb.lower in COPULAS:
+            found |= _phrase(reversed(tokens[: tokens.index(verb)]))
+    if end + 1 < len(tokens) and tokens[end + 1].lower in COPULAS:  # a subject: what its verb says of it
+        found |= _phrase(iter(tokens[end + 2 :]))
+    return frozenset(found)
+
+
+def _phrase(tokens: Iterator[Token]) -> set[str]:
+    """The stems of the first run of content words among ``tokens`` (after articles), at most MODIFIER_REACH."""
+    words = itertools.dropwhile(lambda token: token.is_word and not token.is_content, tokens)
+    return {
+        token.stem for token in itertools.islice(itertools.takewhile(lambda t: t.is_content, words), MODIFIER_REACH)
+    }
 
 
 def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
