@@ -864,3 +864,16 @@ def test_a_copula_joins_a_subject_to_what_is_said_of_it(claim: str, expected: st
     """The passage says "a liquid shell" of the inner layer: the outer layer is a layer too, but not that one."""
     moon = "The moon's inner layer is a liquid shell, held within a solid outer layer."
     assert verdict_of(claim, moon) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lower school has 120 young pupils, while the upper school has 300 older ones.", SUPPORTED),
+        ("The lower school has 120 young pupils, while the upper school has 250 older ones.", REFUTED),
+    ],
+)
+def test_ones_stands_for_a_noun_and_is_no_other_word(claim: str, expected: str) -> None:
+    """ "300 older ones" repeats "pupils" without saying it: it is not another word than "pupils"."""
+    schools = "The upper school has 300 older pupils, whereas the lower school has 120 young pupils."
+    assert verdict_of(claim, schools) == expected
