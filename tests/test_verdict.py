@@ -877,3 +877,17 @@ def test_ones_stands_for_a_noun_and_is_no_other_word(claim: str, expected: str) 
     """ "300 older ones" repeats "pupils" without saying it: it is not another word than "pupils"."""
     schools = "The upper school has 300 older pupils, whereas the lower school has 120 young pupils."
     assert verdict_of(claim, schools) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The island's lighthouse has only five keepers.", REFUTED),
+        ("The island's lighthouse has only 5 keepers.", REFUTED),
+        ("The island's lighthouse has only three keepers.", SUPPORTED),
+    ],
+)
+def test_only_before_a_number_word_is_about_the_count_not_a_narrower_noun(claim: str, expected: str) -> None:
+    """ "only five keepers" counts keepers, as "only 3 keepers" does: no narrower kind of keeper."""
+    lighthouse = "The island's lighthouse has only 3 keepers, who work in shifts through the night."
+    assert verdict_of(claim, lighthouse) == expected

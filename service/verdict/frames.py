@@ -442,7 +442,9 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
         else:
             scope.update(_scope(phrase))
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
-    return Qualifiers(frozenset(measure), frozenset(scope), frozenset(token.stem for token in noun_phrase[:-1]))
+    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it.
+    kind = frozenset(token.stem for token in noun_phrase[:-1] if token.lower not in NUMBER_WORDS)
+    return Qualifiers(frozenset(measure), frozenset(scope), kind)
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
