@@ -891,3 +891,18 @@ def test_only_before_a_number_word_is_about_the_count_not_a_narrower_noun(claim:
     """ "only five keepers" counts keepers, as "only 3 keepers" does: no narrower kind of keeper."""
     lighthouse = "The island's lighthouse has only 3 keepers, who work in shifts through the night."
     assert verdict_of(claim, lighthouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A whale is a mammal.", SUPPORTED),
+        ("A whale is a fish.", REFUTED),
+        ("A whale is not a mammal.", REFUTED),
+        ("A whale is not a fish.", SUPPORTED),
+    ],
+)
+def test_a_member_the_passage_denies_is_not_the_value_it_gives(claim: str, expected: str) -> None:
+    """ "not a fish but a mammal" gives "mammal"; "fish" is what it denies, no rival of "mammal"."""
+    whale = "A whale is not a fish but a mammal that breathes air through a blowhole on top of its head."
+    assert verdict_of(claim, whale) == expected

@@ -427,9 +427,18 @@ def _conflicts(
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
-    swaps = [swap for swap in _swapped_words(claim, view) if swap[1].index not in found.restated]
-    opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     claim_negations, view_negations = _negations_in(claim, view)
+    # "is not a vegetable but a fruit": a member the view denies is no value it gives for the slot the
+    # claim fills ("is a fruit"); a member the claim denies stays compared ("is not a mammal").
+    denied_in_claim = _denied_indices(claim.tokens, claim_negations)
+    denied_in_view = _denied_indices(view, view_negations)
+    swaps = [
+        (kind, claimed, given)
+        for kind, claimed, given in _swapped_words(claim, view)
+        if claimed.index not in found.restated
+        and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
+    ]
+    opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     odd = (len(claim_negations) + len(view_negations)) % 2 == 1
     if opposites and odd:
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
@@ -619,6 +628,14 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
         if token.is_content and token.lower not in NEGATORS:
             denied.append(token)
     return denied
+
+
+def _denied_indices(tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
+    """Indices of the words the negating words among ``negations`` deny first ("not a vegetable":
+    "vegetable"; "do not work against viruses": "work", not the viruses)."""
+    places = {token.index: place for place, token in enumerate(tokens)}
+    firsts = (_denied(tokens, places[token.index])[:1] for token in negations if _explicit(token))
+    return {word.index for first in firsts for word in first}
 
 
 def _in_forms(word: Token, forms: frozenset[str]) -> bool:
