@@ -906,3 +906,18 @@ def test_a_member_the_passage_denies_is_not_the_value_it_gives(claim: str, expec
     """ "not a fish but a mammal" gives "mammal"; "fish" is what it denies, no rival of "mammal"."""
     whale = "A whale is not a fish but a mammal that breathes air through a blowhole on top of its head."
     assert verdict_of(claim, whale) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The northern trail measures 12 kilometres, whereas the southern trail measures 8.", SUPPORTED),
+        ("The northern trail measures 12 kilometres, whereas the southern trail measures 5.", REFUTED),
+    ],
+)
+def test_a_bare_figure_takes_the_unit_of_the_parallel_clause(claim: str, expected: str) -> None:
+    """ "..., whereas the southern trail measures 8" is 8 kilometres, not a count of something unnamed."""
+    trails = (
+        "The northern trail is 12 kilometres long, whereas the southern trail is 8 kilometres long and far steeper."
+    )
+    assert verdict_of(claim, trails) == expected

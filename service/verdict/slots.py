@@ -49,6 +49,10 @@ DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
 EXACT_KINDS = frozenset({"year", "day", "ordinal"})
 COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+# Kinds without a unit a bare figure could take from a parallel clause.
+UNITLESS_KINDS = frozenset({"count", "year", "day", "ordinal", "percent"})
+# Words that join a clause parallel to the one before ("1,024 bytes, whereas ... 1,000").
+PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
@@ -134,9 +138,26 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
         elif previous is not None and _converts(tokens, previous, parsed):
             found.append(dataclasses.replace(parsed, bound=previous.bound))
         else:
-            found.append(parsed)
+            found.append(_with_unit_of_parallel(tokens, found, parsed))
         position = parsed.last + 1
     return found
+
+
+def _with_unit_of_parallel(tokens: tuple[Token, ...], found: list[Quantity], parsed: Quantity) -> Quantity:
+    """A bare figure that ends a clause contrasted with one that has a unit measures in that unit: "a
+    kibibyte holds 1,024 bytes, whereas a kilobyte holds 1,000" (bytes), "... while the Amazon is 6,400"."""
+    following = tokens[parsed.last + 1] if parsed.last + 1 < len(tokens) else None
+    if parsed.kind != "count" or (following is not None and following.is_word) or not found:
+        return parsed
+    if _nouns_after(tokens, parsed.last) or not any(
+        token.lower in PARALLEL_JOINS for token in tokens[found[-1].last + 1 : parsed.first]
+    ):
+        return parsed
+    measured = found[-1]
+    raw, _ = _number(tokens, measured.first)
+    if measured.kind in UNITLESS_KINDS or measured.kind == "temperature" or not raw:
+        return parsed
+    return dataclasses.replace(parsed, value=parsed.value * measured.value / raw, kind=measured.kind, nouns=frozenset())
 
 
 def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -> bool:
