@@ -11,7 +11,8 @@ The claim is compared with the clause of the passage that covers most of its wor
   ("more players than") is computed from the two sides' figures. A year, or a subject or object
   name, that no word of the passage aligns is compared only when the passage has the word that
   governs it in the claim: "painted in 1503" is no date of "stolen in 1911".
-- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
+- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A"),
+  or the doer of a participle ("A won, beating B") given as that verb's object ("by beating A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
   "smallest" or "gold"; or the clause has the claim's word too, but attached to another noun
   and the rival attached to the claim's ("a solid inner core ... a liquid outer core").
