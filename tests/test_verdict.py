@@ -770,3 +770,154 @@ def test_words_that_only_look_negated_are_not() -> None:
         verdict_of("The two dialects are mutually intelligible.", "The two dialects are mutually unintelligible.")
         == REFUTED
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The armistice took effect on the 11th of November 1918.", SUPPORTED),
+        ("The armistice took effect on the 12th of November 1918.", REFUTED),
+        ("The armistice took effect on November 11th, 1918.", SUPPORTED),
+    ],
+)
+def test_an_ordinal_in_digits_is_the_day_of_a_date(claim: str, expected: str) -> None:
+    """ "the 11th of November" is 11 November, not a number 11 and a word "th"."""
+    armistice = "The armistice that ended the fighting took effect on 11 November 1918 at eleven in the morning."
+    assert verdict_of(claim, armistice) == expected
+
+
+LIGHTHOUSE = "The old lighthouse was built of granite in 1854 and still guides ships into the harbour."
+SUEZ = "The Suez Canal, built by a French company, opened in 1869 and links the Mediterranean Sea with the Red Sea."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # a year of another event is another slot's value: the passage says nothing of the repainting
+        ("The old lighthouse was repainted white in 1987.", LIGHTHOUSE, NOT_ENOUGH_EVIDENCE),
+        ("The old lighthouse was built of granite in 1860.", LIGHTHOUSE, REFUTED),
+        # a name in another relation is no rival of the claim's subject; a place after a preposition is
+        ("Ferdinand de Lesseps promoted the Suez Canal.", SUEZ, NOT_ENOUGH_EVIDENCE),
+        ("The Suez Canal links the Mediterranean Sea with the Black Sea.", SUEZ, REFUTED),
+        ("The Suez Canal was built by a British company.", SUEZ, REFUTED),
+    ],
+)
+def test_a_differing_value_conflicts_only_in_the_same_relation(claim: str, passage: str, expected: str) -> None:
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A comet has a gas nucleus.", REFUTED),
+        ("A comet has a solid nucleus.", SUPPORTED),
+        ("The comet's nucleus is gas.", REFUTED),
+        ("The comet's coma is gas.", SUPPORTED),
+        ("The comet's coma is solid.", REFUTED),
+    ],
+)
+def test_a_word_describes_the_noun_it_is_attached_to(claim: str, expected: str) -> None:
+    """ "gas" is in the passage, but it describes the coma: the passage gives the nucleus "solid"."""
+    comet = "A comet has a solid nucleus of ice and dust surrounded by a gas coma that grows near the Sun."
+    assert verdict_of(claim, comet) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Rovers won the 1908 cup final in Glasgow, defeating the home side.", REFUTED),
+        ("The home side won the 1908 cup final in Glasgow, defeating Rovers.", SUPPORTED),
+    ],
+)
+def test_a_participle_after_a_comma_has_the_subject_as_its_doer(claim: str, expected: str) -> None:
+    """ "Rovers won ..., defeating X" has Rovers defeat; the passage has Rovers defeated."""
+    final = (
+        "The 1908 cup final was played in Glasgow, and the home side lifted the trophy by defeating Rovers 3-1 "
+        "after extra time."
+    )
+    assert verdict_of(claim, final) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The express train runs at 180 kilometres every hour on the straight.", SUPPORTED),
+        ("The express train runs at 190 kilometres each hour on the straight.", REFUTED),
+    ],
+)
+def test_a_rate_said_with_every_is_a_speed_that_converts(claim: str, expected: str) -> None:
+    """ "180 kilometres every hour" is 50 metres per second, not a length of 180 kilometres."""
+    train = "The express train runs at 50 metres per second on the straight, one kilometre in 20 seconds."
+    assert verdict_of(claim, train) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The moon's outer layer is a liquid shell.", REFUTED),
+        ("The moon's inner layer is a liquid shell.", SUPPORTED),
+        ("The moon's outer layer is solid.", SUPPORTED),
+        ("The moon's inner layer is solid.", REFUTED),
+    ],
+)
+def test_a_copula_joins_a_subject_to_what_is_said_of_it(claim: str, expected: str) -> None:
+    """The passage says "a liquid shell" of the inner layer: the outer layer is a layer too, but not that one."""
+    moon = "The moon's inner layer is a liquid shell, held within a solid outer layer."
+    assert verdict_of(claim, moon) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lower school has 120 young pupils, while the upper school has 300 older ones.", SUPPORTED),
+        ("The lower school has 120 young pupils, while the upper school has 250 older ones.", REFUTED),
+    ],
+)
+def test_ones_stands_for_a_noun_and_is_no_other_word(claim: str, expected: str) -> None:
+    """ "300 older ones" repeats "pupils" without saying it: it is not another word than "pupils"."""
+    schools = "The upper school has 300 older pupils, whereas the lower school has 120 young pupils."
+    assert verdict_of(claim, schools) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The island's lighthouse has only five keepers.", REFUTED),
+        ("The island's lighthouse has only 5 keepers.", REFUTED),
+        ("The island's lighthouse has only three keepers.", SUPPORTED),
+    ],
+)
+def test_only_before_a_number_word_is_about_the_count_not_a_narrower_noun(claim: str, expected: str) -> None:
+    """ "only five keepers" counts keepers, as "only 3 keepers" does: no narrower kind of keeper."""
+    lighthouse = "The island's lighthouse has only 3 keepers, who work in shifts through the night."
+    assert verdict_of(claim, lighthouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A whale is a mammal.", SUPPORTED),
+        ("A whale is a fish.", REFUTED),
+        ("A whale is not a mammal.", REFUTED),
+        ("A whale is not a fish.", SUPPORTED),
+    ],
+)
+def test_a_member_the_passage_denies_is_not_the_value_it_gives(claim: str, expected: str) -> None:
+    """ "not a fish but a mammal" gives "mammal"; "fish" is what it denies, no rival of "mammal"."""
+    whale = "A whale is not a fish but a mammal that breathes air through a blowhole on top of its head."
+    assert verdict_of(claim, whale) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The northern trail measures 12 kilometres, whereas the southern trail measures 8.", SUPPORTED),
+        ("The northern trail measures 12 kilometres, whereas the southern trail measures 5.", REFUTED),
+    ],
+)
+def test_a_bare_figure_takes_the_unit_of_the_parallel_clause(claim: str, expected: str) -> None:
+    """ "..., whereas the southern trail measures 8" is 8 kilometres, not a count of something unnamed."""
+    trails = (
+        "The northern trail is 12 kilometres long, whereas the southern trail is 8 kilometres long and far steeper."
+    )
+    assert verdict_of(claim, trails) == expected

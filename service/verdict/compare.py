@@ -8,10 +8,14 @@ The claim is compared with the clause of the passage that covers most of its wor
   not with any name the passage happens to contain. A quantity is compared only with quantities
   of its kind (lengths with lengths, converted; years with years; "six strings" with strings),
   and belongs to the thing its clause names ("whereas a netball team has seven"). A comparison
-  ("more players than") is computed from the two sides' figures.
-- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A").
+  ("more players than") is computed from the two sides' figures. A year, or a subject or object
+  name, that no word of the passage aligns is compared only when the passage has the word that
+  governs it in the claim: "painted in 1503" is no date of "stolen in 1911".
+- **roles**: two names either side of the same verb in the other order ("A defeated B", "B beat A"),
+  or the doer of a participle ("A won, beating B") given as that verb's object ("by beating A").
 - **opposites and categories**: the claim says "largest" or "iron" where the clause says
-  "smallest" or "gold".
+  "smallest" or "gold"; or the clause has the claim's word too, but attached to another noun
+  and the rival attached to the claim's ("a solid inner core ... a liquid outer core").
 - **frames** (:mod:`service.verdict.frames`): another subject of the same superlative (with
   the same measure and scope), other words governed by the same word ("played on clay courts",
   "on grass courts"), and a modifier such as "former" or "dwarf" before a noun the other text
@@ -36,9 +40,11 @@ from functools import lru_cache
 from typing import TypeVar
 
 from service.verdict.frames import (
+    PREPOSITIONS,
     SYNONYM_STEMS,
     Swap,
     another_place,
+    attached_elsewhere,
     everywhere_words,
     governed_swaps,
     modifier_changes,
@@ -90,6 +96,11 @@ RELATION_GAP = 4
 PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
 # Stems of verbs that say the same with their two names swapped: "France borders Spain".
 SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
+# Conflicts whose clause may be short ("..., and 3 act as stop signals"; "..., by beating Argentina"):
+# the whole passage tells whether it speaks of the same thing.
+WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
+# Words that put a name in its slot without a verb: a preposition, or a list with another name.
+NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
 
@@ -283,14 +294,16 @@ def _about_the_same(
     rest: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed, conflicts: list[Conflict]
 ) -> bool:
     """Whether a clause that conflicts with the claim speaks of the same thing: it states at least
-    REFUTE_COVERAGE of the claim's other words; for a differing number, the whole passage may
-    (the number's clause can be short: "..., and 3 act as stop signals"), and so may it for an
+    REFUTE_COVERAGE of the claim's other words; for a differing number or a swapped role, the whole
+    passage may (the clause can be short: "..., and 3 act as stop signals"), and so may it for an
     opposite when the passage never says the claim's word ("...; an arm held horizontal meant stop"
     against "meant go"). A figure the passage writes as the claim does, with another unit ("42 miles"
     against "42 kilometres"), is the same figure: it counts as one more word stated."""
     if not rest:
         return True
-    whole = all(conflict.kind == "number" or _only_opposed(conflict, claim, passage) for conflict in conflicts)
+    whole = all(
+        conflict.kind in WHOLE_PASSAGE_KINDS or _only_opposed(conflict, claim, passage) for conflict in conflicts
+    )
     text = passage.tokens if whole else view
     same_figures = sum(1 for conflict in conflicts if _same_figure_other_unit(conflict))
     stated = sum(1 for item in rest if _found(item, claim, text, passage)) + same_figures
@@ -394,7 +407,7 @@ def _conflicts(
     slots: list[Quantity | Name] = [*view_quantities, *view_names]
     slot_indices = {index for slot in slots for index in range(slot.first, slot.last + 1)}
     for quantity in claim.quantities:
-        other = _conflicting_quantity(claim, quantity, view, view_quantities, passage.quantities, slot_indices)
+        other = _conflicting_quantity(claim, quantity, view, view_quantities, passage, slot_indices)
         if other is not None and not _told_elsewhere(claim, passage, view, quantity):
             found.conflicts.append(Conflict("number", _span(claim, quantity), _span(passage, other)))
             found.taken.add(quantity.first)
@@ -415,9 +428,18 @@ def _conflicts(
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
-    swaps = [swap for swap in _swapped_words(claim, view) if swap[1].index not in found.restated]
-    opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     claim_negations, view_negations = _negations_in(claim, view)
+    # "is not a vegetable but a fruit": a member the view denies is no value it gives for the slot the
+    # claim fills ("is a fruit"); a member the claim denies stays compared ("is not a mammal").
+    denied_in_claim = _denied_indices(claim.tokens, claim_negations)
+    denied_in_view = _denied_indices(view, view_negations)
+    swaps = [
+        (kind, claimed, given)
+        for kind, claimed, given in _swapped_words(claim, view)
+        if claimed.index not in found.restated
+        and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
+    ]
+    opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     odd = (len(claim_negations) + len(view_negations)) % 2 == 1
     if opposites and odd:
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
@@ -609,6 +631,14 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
     return denied
 
 
+def _denied_indices(tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
+    """Indices of the words the negating words among ``negations`` deny first ("not a vegetable":
+    "vegetable"; "do not work against viruses": "work", not the viruses)."""
+    places = {token.index: place for place, token in enumerate(tokens)}
+    firsts = (_denied(tokens, places[token.index])[:1] for token in negations if _explicit(token))
+    return {word.index for first in firsts for word in first}
+
+
 def _in_forms(word: Token, forms: frozenset[str]) -> bool:
     return word.stem in forms or word.lower in forms or base_stem(word.lower) in forms
 
@@ -623,7 +653,7 @@ def _conflicting_quantity(
     quantity: Quantity,
     view: tuple[Token, ...],
     view_quantities: list[Quantity],
-    passage_quantities: tuple[Quantity, ...],
+    passage: Analysed,
     slots: set[int],
 ) -> Quantity | None:
     comparable = [other for other in view_quantities if quantity.comparable(other)]
@@ -634,7 +664,11 @@ def _conflicting_quantity(
     aligned = _aligned(claim, quantity.first, quantity.last, view, comparable, crossable)
     if aligned:
         return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
-    return None if _stated(quantity, passage_quantities) else comparable[0]
+    if _stated(quantity, passage.quantities) or (
+        quantity.kind == "year" and not _relation_in(claim, quantity, passage)
+    ):
+        return None
+    return comparable[0]
 
 
 def _conflicting_name(
@@ -660,12 +694,29 @@ def _conflicting_name(
         return aligned[0]
     if _name_in(name, claim, passage) or _lone_initial(claim, name):
         return None
+    # A name after a preposition is a place or a party the passage may give with its own verb ("located
+    # in Kenya", "in Tanzania"); a subject or an object needs the claim's verb in the passage to conflict.
+    linked = name.first > 0 and claim.tokens[name.first - 1].lower in NAME_LINKS
+    if not linked and not _relation_in(claim, name, passage):
+        return None
     strangers = [
         other
         for other in view_names
         if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
     ]
     return strangers[0] if strangers else None
+
+
+def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> bool:
+    """Whether the passage speaks of the relation that gives the claim's slot its value: a word that
+    governs the slot in the claim (its nearest content word either side) is in the passage. A year of
+    another event ("began painting it around 1503" for "stolen in 1911"), a name in another relation
+    ("the Arab Revolt of the First World War" for "Lawrence led raids"), fill another slot: the passage
+    neither states the claim's value nor denies it."""
+    before = next((t for t in reversed(claim.tokens[: slot.first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[slot.last + 1 :] if _is_anchor(claim, t)), None)
+    anchors = [anchor for anchor in (before, after) if anchor is not None]
+    return not anchors or any(_found(anchor, claim, passage.tokens, passage) for anchor in anchors)
 
 
 def _subject_of_same_word(claim: Analysed, name: Name, view: tuple[Token, ...]) -> bool:
@@ -746,9 +797,16 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     view_stems = {token.stem for token in view if token.is_word}
     swaps: list[tuple[str, Token, Token]] = []
     for token in claim.tokens:
-        if not token.is_word or token.lower in view_lowers or token.stem in view_stems:
+        if not token.is_word:
             continue
         opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
+        if token.lower in view_lowers or token.stem in view_stems:
+            rivals = opposites | CATEGORY_OF.get(token.lower, frozenset())
+            given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
+            rival = attached_elsewhere(claim.tokens, token.index, view, given) if given else None
+            if rival is not None:
+                swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))
+            continue
         opposite = next(
             (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
             None,
@@ -784,6 +842,32 @@ def _reversed_roles(
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
+    return swapped + _participle_roles(claim, claim_names, view, view_names)
+
+
+def _participle_roles(
+    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """ "A won the cup, beating B": a participle after a comma has the sentence's subject (the name
+    it starts with) as its doer. A view that has that name as the object of the same verb ("by beating A") says
+    it was done to the name, not by it. Each pair: the doer in the claim, the receiver in the view."""
+    places = {token.index: place for place, token in enumerate(view)}
+    swapped = []
+    for verb in claim.tokens[1:]:
+        if not (verb.lower.endswith("ing") and claim.tokens[verb.index - 1].text == ","):
+            continue
+        doer = next((name for name in claim_names if name.last < verb.index), None)
+        if doer is None or any(token.is_content for token in claim.tokens[: doer.first]):
+            continue  # no name, or not the subject that starts the sentence
+        for other in view_names:
+            start = places.get(other.first)
+            if start is None or not other.same_as(doer):
+                continue
+            before = view[max(0, start - RELATION_GAP) : start]
+            verbs = list(itertools.takewhile(lambda token: not token.is_content, reversed(before)))
+            governing = before[len(before) - len(verbs) - 1] if len(verbs) < len(before) else None
+            if governing is not None and governing.is_word and same_word(verb, governing):
+                swapped.append((doer, other))
     return swapped
 
 

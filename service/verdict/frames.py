@@ -29,7 +29,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from service.verdict.lexicon import (
@@ -62,6 +63,8 @@ OBJECT_STARTS = frozenset(
 )
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
 MODIFIER_REACH = 3
+# Verbs that join a subject to what is said of it ("the core is liquid").
+COPULAS = frozenset({"is", "are", "was", "were"})
 # Words after a superlative's noun that give the measure ("when measured from base to summit",
 # "by mass", "above sea level"), the words that may lead them in, and those that give a scope.
 MEASURE_WORDS = frozenset({"measured", "measuring", "by", "from", "above", "below"})
@@ -370,6 +373,54 @@ def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap
     return swaps
 
 
+def attached_elsewhere(
+    claim: Sequence[Token], place: int, view: Sequence[Token], rivals: Sequence[Token]
+) -> Token | None:
+    """The rival value (an opposite or another member of the word's category) that the view attaches
+    to the thing the claim's word at ``place`` describes, when the view attaches the claim's word
+    itself to something else: in "a solid inner core ... a liquid outer core", "liquid" describes
+    the outer core, so it does not state "the inner core is liquid"; "solid" contradicts it. A word
+    describes the nouns right after it, or, after "is", the noun phrase before the verb."""
+    described = _described(claim, place)
+    if not described:
+        return None
+    word = claim[place]
+
+    places = {token.index: position for position, token in enumerate(view)}
+
+    def overlap(other: Token) -> int:
+        return len(described & _described(view, places[other.index]))
+
+    own = max((overlap(token) for token in view if token.is_word and token.lower == word.lower), default=0)
+    best = max(rivals, key=overlap, default=None)
+    return best if best is not None and overlap(best) > own else None
+
+
+def _described(tokens: Sequence[Token], place: int) -> frozenset[str]:
+    """The stems of what the word at ``place`` is said of: the nouns right after it ("liquid outer
+    core"), and across a copula the other side ("the outer core is a solid sphere": "outer" is said
+    of a solid sphere, "solid" of the outer core; "the core is liquid")."""
+    after = list(itertools.takewhile(lambda token: token.is_content, tokens[place + 1 : place + 1 + MODIFIER_REACH]))
+    modifiers = list(itertools.takewhile(lambda token: token.is_content, reversed(tokens[:place])))
+    found = {token.stem for token in after}
+    start, end = place - len(modifiers), place + len(after)
+    if start >= 1:  # a predicate: the subject before its verb ("is", "is a")
+        verb = next((token for token in reversed(tokens[:start]) if token.is_content or token.lower in COPULAS), None)
+        if verb is not None and verb.lower in COPULAS:
+            found |= _phrase(reversed(tokens[: tokens.index(verb)]))
+    if end + 1 < len(tokens) and tokens[end + 1].lower in COPULAS:  # a subject: what its verb says of it
+        found |= _phrase(iter(tokens[end + 2 :]))
+    return frozenset(found)
+
+
+def _phrase(tokens: Iterator[Token]) -> set[str]:
+    """The stems of the first run of content words among ``tokens`` (after articles), at most MODIFIER_REACH."""
+    words = itertools.dropwhile(lambda token: token.is_word and not token.is_content, tokens)
+    return {
+        token.stem for token in itertools.islice(itertools.takewhile(lambda t: t.is_content, words), MODIFIER_REACH)
+    }
+
+
 def _privative_before(tokens: Sequence[Token], place: int) -> Token | None:
     """The modifier among the words right before a noun that makes it name something else, if any."""
     for token in reversed(tokens[max(0, place - MODIFIER_REACH) : place]):
@@ -391,7 +442,9 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
         else:
             scope.update(_scope(phrase))
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
-    return Qualifiers(frozenset(measure), frozenset(scope), frozenset(token.stem for token in noun_phrase[:-1]))
+    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it.
+    kind = frozenset(token.stem for token in noun_phrase[:-1] if token.lower not in NUMBER_WORDS)
+    return Qualifiers(frozenset(measure), frozenset(scope), kind)
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:

@@ -17,7 +17,7 @@ STOP_WORDS = words(
     """a an the this that these those it its it's is are was were be been being am do does did has have had
     having of in on at to for from by with about as into onto than then so such and or but if while whereas
     also only just very can could will would shall should may might must which who whom whose what when where
-    why how there their they them he she his her him we our us you your i my me one's each every all any some
+    why how there their they them he she his her him we our us you your i my me one's ones each every all any some
     both either per via over under up down out off again once same other another most more many much own
     s t around roughly approximately nearly almost some exactly just about still even yet already ever
     called known named usually typically generally commonly widely often mainly mostly largely

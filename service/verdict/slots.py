@@ -49,13 +49,17 @@ DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
 EXACT_KINDS = frozenset({"year", "day", "ordinal"})
 COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+# Kinds without a unit a bare figure could take from a parallel clause.
+UNITLESS_KINDS = frozenset({"count", "year", "day", "ordinal", "percent"})
+# Words that join a clause parallel to the one before ("1,024 bytes, whereas ... 1,000").
+PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
-# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second").
-RATE_WORDS = frozenset({"per", "a", "an"})
+# Words between a unit and the one it is divided by ("kilometres per hour", "metres a second", "every hour").
+RATE_WORDS = frozenset({"per", "a", "an", "every", "each"})
 # "square" and "cubic": the power of the length after them; only they may stand after "per".
 POWERS = {"square": 2, "cubic": 3}
 POWER_FILLERS = frozenset(POWERS)
@@ -134,9 +138,26 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
         elif previous is not None and _converts(tokens, previous, parsed):
             found.append(dataclasses.replace(parsed, bound=previous.bound))
         else:
-            found.append(parsed)
+            found.append(_with_unit_of_parallel(tokens, found, parsed))
         position = parsed.last + 1
     return found
+
+
+def _with_unit_of_parallel(tokens: tuple[Token, ...], found: list[Quantity], parsed: Quantity) -> Quantity:
+    """A bare figure that ends a clause contrasted with one that has a unit measures in that unit: "a
+    kibibyte holds 1,024 bytes, whereas a kilobyte holds 1,000" (bytes), "... while the Amazon is 6,400"."""
+    following = tokens[parsed.last + 1] if parsed.last + 1 < len(tokens) else None
+    if parsed.kind != "count" or (following is not None and following.is_word) or not found:
+        return parsed
+    if _nouns_after(tokens, parsed.last) or not any(
+        token.lower in PARALLEL_JOINS for token in tokens[found[-1].last + 1 : parsed.first]
+    ):
+        return parsed
+    measured = found[-1]
+    raw, _ = _number(tokens, measured.first)
+    if measured.kind in UNITLESS_KINDS or measured.kind == "temperature" or not raw:
+        return parsed
+    return dataclasses.replace(parsed, value=parsed.value * measured.value / raw, kind=measured.kind, nouns=frozenset())
 
 
 def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -> bool:
@@ -222,7 +243,10 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
-    """ "the first of January", "the first day of January", "the first January": an ordinal day before a month."""
+    """ "the first of January", "the first day of January", "the first January", "January 1st": an ordinal
+    day before or after a month."""
+    if position > 0 and tokens[position - 1].lower in MONTHS:
+        return True
     following = [token.lower for token in tokens[position + 1 : position + 4]]
     for lead in ((), ("of",), ("day", "of")):
         if len(following) > len(lead) and tuple(following[: len(lead)]) == lead and following[len(lead)] in MONTHS:
