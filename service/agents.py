@@ -9,12 +9,12 @@ awaited, and run in a worker thread a group of requests at a time.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from service.groups import WorkGroups
 from service.store.base import KnowledgeStore
 from service.store.records import ClaimMatch, NewClaim, StoredClaim, StoredPassage
 from service.verdict import claim_key
@@ -77,8 +77,7 @@ class MemoryUpdateAgent:
         self.store = store
         self.threshold = threshold
         self.keep_at_most = keep_at_most  # claims remembered; the least recently seen go first
-        self._waiting: list[tuple[_Update, asyncio.Future[list[Recall]]]] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._writes = WorkGroups(self._write, alone_on_error=False)  # a full disk fails them all anyway
 
     def recall(self, vectors: np.ndarray, keys: Sequence[str]) -> list[ClaimMatch | None]:
         """For each claim (its vector and :func:`service.verdict.claim_key`), the claim it was seen as before."""
@@ -97,30 +96,7 @@ class MemoryUpdateAgent:
     ) -> list[Recall]:
         """Count a sighting of every known claim, storing its verdict on the current evidence over the
         remembered one, and store the new claims; returns once that is durable, in a commit it may share."""
-        done: asyncio.Future[list[Recall]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((_Update(vectors, findings, matches), done))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
-        return await done
-
-    async def _commit_waiting(self) -> None:
-        """Commit everything waiting, group after group, until nothing is."""
-        while self._waiting:
-            group, self._waiting = self._waiting, []
-            try:
-                results = await asyncio.to_thread(self._write, [update for update, _ in group])
-            except asyncio.CancelledError:  # the loop is closing: no request waits for ever
-                for _, done in group + self._waiting:
-                    done.cancel()
-                raise
-            except Exception as error:  # e.g. a full disk: every request of the group fails with it
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            for (_, done), recalls in zip(group, results, strict=True):
-                if not done.done():  # its request may have been cancelled; the write stands
-                    done.set_result(recalls)
+        return await self._writes.submit(_Update(vectors, findings, matches))
 
     def _write(self, updates: list[_Update]) -> list[list[Recall]]:
         """The memory writes of a group of requests in one ``KnowledgeStore.write_claims``; each request's recalls."""

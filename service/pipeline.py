@@ -15,9 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Self
 
+import numpy as np
+
 from service.agents import Evidence, MemoryUpdateAgent, Recall, RetrievalAgent
 from service.claims import Claim, split_claims
 from service.errors import TooManyClaims
+from service.groups import WorkGroups
 from service.model.embedder import ANONYMOUS, Embedding
 from service.settings import Settings
 from service.store.base import KnowledgeStore
@@ -34,6 +37,15 @@ class ClaimResult:
     recall: Recall
     truncated: bool  # the model read the claim only up to MAX_TOKENS
     reason: Judgement
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """One request's claims with their embedding, waiting for the store and the rule."""
+
+    claims: list[Claim]
+    embedding: Embedding
+    top_k: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class VerificationPipeline:
         self.max_claims = max_claims
         self.max_claim_chars = max_claim_chars
         self.max_evidence = max_evidence
+        self._lookups = WorkGroups(self._find, alone_on_error=True)  # a claim the rule fails on fails alone
 
     @classmethod
     def build(
@@ -103,7 +116,7 @@ class VerificationPipeline:
         embedding = await self.embed([claim.text for claim in claims], client)
         # Reading and judging first, writing after: a client gone while its claims are judged (the
         # handler is cancelled) leaves nothing in memory.
-        findings = await asyncio.to_thread(self._find, claims, embedding, top_k)
+        findings = await self._lookups.submit(_Lookup(claims, embedding, top_k))
         recalls = await self.memory.update(
             embedding.vectors, [finding.new_claim for finding in findings], [f.match for f in findings]
         )
@@ -112,19 +125,27 @@ class VerificationPipeline:
             for claim, f, recall, truncated in zip(claims, findings, recalls, embedding.truncated, strict=True)
         ]
 
-    def _find(self, claims: list[Claim], embedding: Embedding, top_k: int) -> list[Finding]:
-        """The blocking reads (memory, evidence) and the judgements, run in a worker thread."""
-        vectors = embedding.vectors
+    def _find(self, lookups: list[_Lookup]) -> list[list[Finding]]:
+        """The blocking reads (memory, evidence) and the judgements of a group of requests, run in a worker
+        thread: one recall and one search per top_k for all their claims."""
+        claims = [claim for lookup in lookups for claim in lookup.claims]
+        top_ks = [lookup.top_k for lookup in lookups for _ in lookup.claims]
+        vectors = np.concatenate([lookup.embedding.vectors for lookup in lookups])
         keys = [claim_key(claim.text) for claim in claims]
         matches = self.memory.recall(vectors, keys)
-        evidence = self.retriever.retrieve(vectors, top_k)
+        evidence: list[list[Evidence]] = [[] for _ in claims]
+        for top_k in set(top_ks):
+            rows = [row for row, wanted in enumerate(top_ks) if wanted == top_k]
+            for row, found in zip(rows, self.retriever.retrieve(vectors[rows], top_k), strict=True):
+                evidence[row] = found
         findings = []
         for claim, key, found, match in zip(claims, keys, evidence, matches, strict=True):
             judgement = self._judge(claim.text, found)
             score = found[0].similarity if found else 0.0
             new_claim = NewClaim(claim.text, judgement.verdict, score, tuple(e.passage.id for e in found), key)
             findings.append(Finding(found, judgement, new_claim, match))
-        return findings
+        firsts = list(itertools.accumulate((len(lookup.claims) for lookup in lookups), initial=0))
+        return [findings[first:last] for first, last in itertools.pairwise(firsts)]
 
     def _judge(self, claim: str, evidence: list[Evidence]) -> Judgement:
         passages = [Passage(item.passage.id, item.passage.text, item.similarity) for item in evidence]

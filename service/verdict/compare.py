@@ -64,6 +64,7 @@ from service.verdict.lexicon import (
     OPPOSITES,
     SYMMETRIC_VERBS,
 )
+from service.verdict.readings import ReadingCache
 from service.verdict.slots import (
     Name,
     Quantity,
@@ -167,17 +168,6 @@ class Analysed:
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
 
 
-# Passages read lately, kept for the next claims (claims on one subject share evidence). A reading
-# costs about 19 KiB for a typical passage and 200 KiB for one of 2,000 characters (the longest
-# the store keeps): at most 25 MiB of the web process's memory, about 2.5 MiB on the built-in base.
-PASSAGES_KEPT = 128
-
-
-@lru_cache(maxsize=PASSAGES_KEPT)
-def analyse_passage(text: str) -> Analysed:
-    return analyse(text)
-
-
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
 # memory has been asked; a request carries at most MAX_CLAIMS (200) of them. A claim is at most 254
 # characters, a reading of it about 20 KiB: at most about 5 MiB.
@@ -204,6 +194,15 @@ def analyse(text: str) -> Analysed:
         views,
         {id(view): _forms(view) for view in (*views, tokens)},
     )
+
+
+# Passages read lately, kept for the next claims (claims on one subject share evidence). A reading
+# costs about 150 bytes a character (22 KiB for a typical passage, 9.6 KiB for one of 64 characters,
+# 210 KiB for one of 2,000, the longest the store keeps): at most 18 MiB of the web process's memory
+# (passages of 64 characters), 7 MiB with the whole built-in base kept.
+PASSAGE_CHARS_KEPT = 120_000
+PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
+analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
 
 
 def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
