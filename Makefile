@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench eval
+.PHONY: install run test lint bench bench-one-cpu eval
 
 install: $(STAMP)
 
@@ -28,7 +28,13 @@ lint: install
 eval: install
 	$(PY) -m evaluation
 
-# Benchmarks (about 22 minutes on 2 cores): bench/results/report.md and PNG plots.
+# Benchmarks (about 30 minutes on 2 cores): bench/results/report.md and PNG plots.
 bench: install
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m bench.run_all
+
+# The same with every server and the raw model held to one CPU (a CFS quota; needs root), as a container's
+# CPU limit would; a 2,000-request soak, as memory does not depend on the CPU: bench/results/one-cpu/.
+bench-one-cpu: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m bench.run_all --cpus 1 --requests 2000 --out bench/results/one-cpu

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.run_all import CLAIM_CHARS, varied_texts
+from bench.run_all import varied_texts
 from bench.servers import ROOT
+from bench.verify_throughput import CLAIM_CHARS
 from service.claims import split_claims
 
 WAYS = ("previous", "planned")

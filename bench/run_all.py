@@ -1,6 +1,6 @@
 """``make bench``: memory, throughput and faults of three designs, side by side in one run.
 
-    python -m bench.run_all [--requests 10000] [--out bench/results]
+    python -m bench.run_all [--requests 10000] [--out bench/results] [--cpus 1]
 
 Designs, each served under ``../shared/tools/memcap 512`` (a real 512 MiB cgroup):
   1. before  - the guide's "before": a new model for every request (run only as long as it survives)
@@ -10,6 +10,12 @@ Measured: RSS per process after requests 1, 10, 20, 100, 1,000 and 10,000 (the g
 extended), the cgroup's peak, requests per second and latency at concurrency 1, 8 and 32, the raw
 model's texts per second at its best batch size, the service's memory over a 10,000-request soak
 (PNG), and faults under load. Writes ``report.md`` and PNG plots to ``--out``.
+
+For the service alone (issue 11's goals): CPU-ms per claim of the web process and of the model child
+(from /proc) and claims/s against the raw model's best rate on the same claims, at concurrency 32, with
+one short new claim per request and with the mixed texts, at 0, 10,000 and 100,000 remembered claims;
+and the time from a model child's death to the next answer, with the requests lost meanwhile.
+``--cpus 1`` runs every server (and the raw model) under a CFS quota of one CPU.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import sys
@@ -31,16 +38,28 @@ from typing import Any
 
 import aiohttp
 
+from bench import restart_time
+from bench.cpu_per_claim import Run as CostRun
+from bench.cpu_per_claim import make_data_dir
+from bench.cpu_per_claim import measure as measure_cost
 from bench.long_texts import LongTextRun, long_text_rounds
 from bench.long_texts import table as long_text_table
-from bench.servers import LIMIT_MB, MEMCAP, ROOT, Server, start, stop
+from bench.servers import LIMIT_MB, MEMCAP, ROOT, Server, cpu_limited, limit_cpus, start, stop
+from bench.verify_throughput import CLAIM_CHARS, workload
 from service.claims import split_claims
 from service.settings import Settings
 
 CHECKPOINTS = (1, 10, 20, 100, 1_000, 10_000)
 SLOW_S = 10.0
 BEFORE_LOAD_REQUESTS = 40
-CLAIM_CHARS = Settings().max_claim_chars
+MEMORY_SIZES = (0, 10_000, 100_000)  # claims remembered before the CPU and throughput runs
+COST_CONCURRENCY = 32
+SHORT_SEED = 11
+# Issue 11's goals, checked in the report.
+WEB_MS_GOAL = 0.75  # web CPU-ms per short claim
+FLAT_GOAL = 1.10  # web CPU per claim at the largest memory against none
+RATIO_GOALS = {"short": 0.80, "mixed": 0.85}  # claims/s against the raw model's best
+RESTART_GOAL_S = 0.5  # median, with no request lost
 # Text pasted from PDFs and transcripts: rounds of concurrent 2,000-word texts without punctuation.
 LONG_TEXT_ROUNDS, LONG_TEXT_CONCURRENCY, LONG_TEXT_WORDS = 3, 40, 2000
 SENTENCES = [json.loads(line)["text"] for line in (ROOT / "service/data/knowledge_base.jsonl").read_text().splitlines()]
@@ -153,12 +172,14 @@ def raw_model_throughput(texts: list[str]) -> tuple[str, float]:
     """
     from model_proc.models import MAX_TEXTS_PER_CALL, embed_within_budget, load_model
     from model_proc.protocol import ModelSpec
-    from service.settings import DEFAULT_MODEL, Settings
+    from service.model.cpu import model_threads
+    from service.settings import DEFAULT_MODEL
 
     settings = Settings()
     message_size = settings.max_batch_size
+    threads = model_threads(settings.model_threads)  # as the child sizes its pool: one per CPU of the quota
     with tempfile.TemporaryDirectory() as cache:
-        model = load_model(ModelSpec(DEFAULT_MODEL, Path(cache), max_tokens=256, threads=0))
+        model = load_model(ModelSpec(DEFAULT_MODEL, Path(cache), max_tokens=256, threads=threads))
         results = {}
         for batch in (1, 8, 16, 32, 64):
             started = time.perf_counter()
@@ -247,6 +268,40 @@ async def faults(scratch: Path, texts: list[str]) -> dict[str, Any]:
     return found
 
 
+@dataclass
+class Costs:
+    """Issue 11's figures for the service: CPU and throughput by memory size, and what a child's death costs."""
+
+    runs: list[CostRun]  # one per memory size and workload; ``checkout`` names the workload
+    raw: dict[str, float]  # workload -> the raw model's best claims/s on its claims, in this run
+    restarts: restart_time.Restarts
+
+
+async def costs_by_memory(scratch: Path, workloads: dict[str, list[str]]) -> list[CostRun]:
+    """Each workload at concurrency 32 on a fresh server per memory size (a copy of one data directory).
+
+    The memory is filled as bench/cpu_per_claim.py fills it: generated claims with random unit vectors,
+    written by this checkout's own Store, so a 100,000-claim memory takes seconds, not hours of embedding.
+    """
+    runs = []
+    for size in MEMORY_SIZES:
+        say(f"service with {size:,} claims remembered")
+        data_dir = await make_data_dir(ROOT, scratch, size)
+        for name, texts in workloads.items():
+            run, _ = await measure_cost(name, ROOT, data_dir, size, texts, COST_CONCURRENCY, with_answers=False)
+            say(f"  {name}: {run.claims} claims, {run.claims_per_s:.1f}/s, web {run.web_ms:.2f} CPU-ms per claim")
+            runs.append(run)
+        shutil.rmtree(data_dir)
+    return runs
+
+
+async def sample_load(samples: list[float]) -> None:
+    """The machine's 1-minute load average every 10 s: the report says how busy the shared machine was."""
+    while True:
+        samples.append(os.getloadavg()[0])
+        await asyncio.sleep(10)
+
+
 def plot(path: Path, samples: dict[str, list[tuple[int, float, float]]], title: str) -> None:
     import matplotlib
 
@@ -310,23 +365,41 @@ async def main() -> None:
     parser.add_argument("--load-requests", type=int, default=300, help="requests per concurrency level")
     parser.add_argument("--before-seconds", type=float, default=120, help="time budget for the 'before' design")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--short-requests", type=int, default=600, help="one-claim requests per memory size")
+    parser.add_argument("--mixed-requests", type=int, default=300, help="mixed texts per memory size")
+    parser.add_argument("--kills", type=int, default=8, help="model child deaths timed to the next answer")
+    parser.add_argument("--cpus", type=float, help="serve under a CFS quota of this many CPUs (default: none)")
     options = parser.parse_args()
     if not MEMCAP.exists():
         sys.exit(f"{MEMCAP} is needed: every design runs under a real memory cap")
+    if options.cpus:
+        limit_cpus(options.cpus)
     options.out.mkdir(parents=True, exist_ok=True)
     texts = varied_texts(options.requests, seed=1)
     load_texts = varied_texts(options.load_requests * 3, seed=2)
     claims = [claim.text for text in varied_texts(200, seed=3) for claim in split_claims(text, CLAIM_CHARS)][:1024]
+    workloads = {
+        "short": workload(SHORT_SEED, options.short_requests + 1, 1),  # new claims; the first warms up
+        "mixed": load_texts[: options.mixed_requests + 1],
+    }
     began = time.monotonic()
+    load_samples: list[float] = []
+    sampler = asyncio.create_task(sample_load(load_samples))
 
-    say("raw model throughput (the physical limit)")
-    best_way, raw_rate = raw_model_throughput(claims)
+    say("raw model throughput (the physical limit), on the mixed texts' claims and on the short claims")
+    with cpu_limited():
+        best_way, raw_rate = raw_model_throughput(claims)
+        raw = {"mixed": raw_rate, "short": raw_model_throughput(workloads["short"])[1]}
 
     runs: dict[str, MemoryRun] = {}
     loads: dict[str, list[Load]] = {}
     peaks: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
+        cost_runs = await costs_by_memory(scratch, workloads)
+        say(f"model child deaths: {options.kills} kills, one short claim at a time")
+        restarts = await restart_time.measure(Settings().model_start_method, options.kills, scratch)
+        costs = Costs(cost_runs, raw, restarts)
         for design in ("before", "after", "service"):
             say(f"{design}: starting under memcap {LIMIT_MB}")
             server = await start(design, scratch)
@@ -349,8 +422,86 @@ async def main() -> None:
 
     plot(options.out / "memory.png", {d: r.samples for d, r in runs.items()}, "RSS per design, under a 512 MiB cap")
     plot(options.out / "soak.png", {"service": runs["service"].samples}, "This service: memory over the soak")
-    write_report(options.out, runs, loads, peaks, fault_results, long_run, best_way, raw_rate, time.monotonic() - began)
+    sampler.cancel()
+    setting = (
+        f"The servers (every process, each model child) and the raw model ran under a CFS quota of "
+        f"{options.cpus:g} CPU; the load generator outside it."
+        if options.cpus
+        else "No CPU limit."
+    )
+    setting += (
+        f" Load average (1 min, sampled every 10 s; this benchmark alone makes about 2): median "
+        f"{statistics.median(load_samples):.1f}, {min(load_samples):.1f} to {max(load_samples):.1f}."
+    )
+    write_report(
+        options.out, runs, loads, peaks, fault_results, long_run, best_way, raw_rate, costs, setting,
+        time.monotonic() - began,
+    )  # fmt: skip
     say(f"report: {options.out / 'report.md'}")
+
+
+def cost_lines(costs: Costs) -> list[str]:
+    """Issue 11's goals against this run's figures, then the figures by memory size and the restarts."""
+    by = {(run.checkout, run.size): run for run in costs.runs}
+    smallest, largest = MEMORY_SIZES[0], MEMORY_SIZES[-1]
+    web_none, web_most = by["short", smallest].web_ms, by["short", largest].web_ms
+    restarts = costs.restarts
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    lines = [
+        "## Issue 11's goals (this service)",
+        "",
+        "| goal | measured | |",
+        "| --- | --- | --- |",
+        f"| web CPU per short claim <= {WEB_MS_GOAL} ms | "
+        + ", ".join(f"{by['short', size].web_ms:.2f} ms at {size:,}" for size in MEMORY_SIZES)
+        + f" remembered | {met(max(by['short', size].web_ms for size in MEMORY_SIZES) <= WEB_MS_GOAL)} |",
+        f"| at {largest:,} remembered claims <= {FLAT_GOAL:.2f} x at {smallest:,} | {web_most / web_none:.2f} x "
+        f"| {met(web_most / web_none <= FLAT_GOAL)} |",
+    ]
+    for name, goal in RATIO_GOALS.items():
+        ratios = [by[name, size].claims_per_s / costs.raw[name] for size in MEMORY_SIZES]
+        lines.append(
+            f"| claims/s / raw model's best, {name}, concurrency {COST_CONCURRENCY}: >= {goal:.2f} | "
+            + ", ".join(f"{ratio:.2f} at {size:,}" for ratio, size in zip(ratios, MEMORY_SIZES, strict=True))
+            + f" | {met(min(ratios) >= goal)} |"
+        )
+    lines += [
+        f"| child death to next answer: median <= {RESTART_GOAL_S} s, 0 requests lost | "
+        f"{restarts.median_s:.2f} s, {restarts.lost} lost | "
+        f"{met(restarts.median_s <= RESTART_GOAL_S and restarts.lost == 0)} |",
+        "",
+        "## CPU per claim and throughput as the memory grows (this service)",
+        "",
+        f"A fresh server per row, on a copy of a data directory holding the knowledge base and N remembered claims "
+        f"(generated, with random unit vectors: bench/cpu_per_claim.py's); one warm-up request, then "
+        f"{COST_CONCURRENCY} clients. short: one new claim per request; mixed: the texts of 1 to 20 sentences of "
+        f"the throughput table. CPU time of each process from /proc over the load, per claim answered. The raw "
+        f"model's best rate is measured in this run on the same short claims "
+        f"({costs.raw['short']:.0f} claims/s) and on the mixed texts' claims ({costs.raw['mixed']:.0f} claims/s).",
+        "",
+        "| claims remembered | workload | requests | claims | web CPU-ms/claim | model CPU-ms/claim | web share "
+        "| claims/s | / raw model | web RSS MB | statuses |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in costs.runs:
+        share = run.web_cpu_s / (run.web_cpu_s + run.model_cpu_s)
+        lines.append(
+            f"| {run.size:,} | {run.checkout} | {sum(run.statuses.values())} | {run.claims} | {run.web_ms:.2f} | "
+            f"{run.model_ms:.2f} | {share:.0%} | {run.claims_per_s:.1f} | "
+            f"{run.claims_per_s / costs.raw[run.checkout]:.2f} | {run.web_rss_mb:.0f} | {run.statuses} |"
+        )
+    lines += [
+        "",
+        f"Model child killed (SIGKILL) {len(restarts.recoveries)} times, 1 s apart, while one client sends one short "
+        f"claim at a time (`{Settings().model_start_method}`): from each kill to the next answer, median "
+        f"**{restarts.median_s:.2f} s** ({min(restarts.recoveries):.2f} to {max(restarts.recoveries):.2f}); "
+        f"requests sent meanwhile that got no answer: **{restarts.lost}**. (Kills under load at concurrency 8: "
+        "below, under Faults.)",
+    ]
+    return lines
 
 
 def write_report(
@@ -362,6 +513,8 @@ def write_report(
     long_run: LongTextRun,
     best_way: str,
     raw_rate: float,
+    costs: Costs,
+    setting: str,
     seconds: float,
 ) -> None:
     lines = [
@@ -369,6 +522,9 @@ def write_report(
         "",
         f"One run of `make bench` on {os.cpu_count()} cores, {seconds / 60:.1f} minutes; every design served under",
         f"`memcap {LIMIT_MB}` (a real cgroup). Figures are RSS in MB (web + model child for the service).",
+        setting,
+        "",
+        *cost_lines(costs),
         "",
         "## Memory after N requests (the guide's table, extended)",
         "",

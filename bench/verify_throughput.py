@@ -32,11 +32,12 @@ from typing import Any
 
 import aiohttp
 
-from bench.run_all import CLAIM_CHARS
 from bench.servers import LIMIT_MB, MEMCAP, ROOT, start, stop
 from service.claims import split_claims
+from service.settings import Settings
 
 SEED = 11
+CLAIM_CHARS = Settings().max_claim_chars  # claims are cut where the service cuts them
 ON_TOPIC_SHARE = 0.5  # the rest are about nothing the knowledge base holds
 TARGET_RATIO = 0.9  # the new rule may cost at most 10% of the throughput
 PASSAGES = [json.loads(line)["text"] for line in (ROOT / "service/data/knowledge_base.jsonl").read_text().splitlines()]
