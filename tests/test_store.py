@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 import pytest
 
 from service.settings import Settings
@@ -554,6 +555,25 @@ def test_instances_starting_together_create_the_schema_once(database_url: str) -
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_batch_of_passages_is_stored_whole_or_not_at_all(database_url: str) -> None:
+    """A batch goes in as one COPY in one transaction: a row the database refuses leaves none of the batch."""
+    rng = np.random.default_rng(13)
+    batch = [*passages(3), NewPassage("bad", "a row the database refuses", "src")]
+    with PostgresStore.open(database_url, DIM) as store, psycopg.connect(database_url, autocommit=True) as db:
+        db.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'refused row'; END $$")
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON passages FOR EACH ROW WHEN (NEW.id = 'bad')"
+            " EXECUTE FUNCTION refuse()"
+        )
+        with pytest.raises(psycopg.Error, match="refused row"):
+            store.add_passages(batch, unit_vectors(rng, len(batch)))
+        assert store.passage_count() == 0
+        assert store.get_passage("p0") is None
+        vectors = unit_vectors(rng, 3)
+        assert [result.status for result in store.add_passages(batch[:3], vectors)] == ["added"] * 3
+        assert [passage.id for passage, _ in store.search_passages(vectors, 1)[0]] == ["p0"]
 
 
 def test_a_database_for_other_vectors_is_refused(database_url: str) -> None:
