@@ -105,6 +105,23 @@ async def test_a_database_that_goes_away_answers_503_then_recovers_without_a_res
         assert (await verify(client, CLAIM))["verdict"]
 
 
+async def test_nul_characters_are_bad_input_in_evidence_and_spaces_in_a_text_to_verify(
+    settings: Settings, database_url: str
+) -> None:
+    """PostgreSQL's text cannot hold NUL (a DataError: a 500 before); PDFs pasted into /verify carry them."""
+    async with running_app(replace(settings, database_url=database_url)) as client:
+        for field in ("text", "source", "id"):
+            passage = {**NEW, field: NEW[field][:5] + "\x00" + NEW[field][5:]}
+            response = await client.post("/evidence", json={"passages": [passage]})
+            assert response.status == 400, await response.text()
+            assert f"'{field}' contains a NUL character at position 5" in (await response.json())["error"]["message"]
+        text = "The Eiffel Tower\x00is in Paris."
+        response = await client.post("/verify", json={"raw_text": text})
+        assert response.status == 200, await response.text()
+        (claim,) = (await response.json())["claims"]
+        assert claim["claim"] == "The Eiffel Tower is in Paris." and claim["verdict"] == "supported"
+
+
 async def test_a_statement_stuck_behind_a_lock_answers_503_and_the_next_one_succeeds(
     settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -140,7 +140,8 @@ def passage_from(fields: dict[str, Any], default_source: str = "") -> NewPassage
 
 
 def within_bounds(passage: NewPassage) -> NewPassage:
-    """``passage``, once each field is checked against the store's bounds (``TooLarge``) and for lone surrogates."""
+    """``passage``, once each field is checked against the store's bounds (``TooLarge``), for lone surrogates
+    and for NUL characters."""
     for name, value, bound in (
         ("text", passage.text, MAX_PASSAGE_CHARS),
         ("source", passage.source, MAX_SOURCE_CHARS),
@@ -148,6 +149,9 @@ def within_bounds(passage: NewPassage) -> NewPassage:
         ("metadata", json.dumps(passage.metadata), MAX_METADATA_CHARS),
     ):
         value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError: refused like the rest
+        nul = value.find("\x00")  # PostgreSQL's text cannot hold one: refused by both stores, so neither takes more
+        if nul >= 0:
+            raise ValueError(f"'{name}' contains a NUL character at position {nul}")
         if len(value) > bound:
             hint = ": split long documents into passages" if name == "text" else ""
             raise TooLarge(f"'{name}' has {len(value):,} characters; at most {bound:,}{hint}")
