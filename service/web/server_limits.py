@@ -17,8 +17,9 @@ Everything here happens in aiohttp's protocol, before or after the middleware. R
   others wait in line, unread, and are let in as places free up or as connections that are not being
   answered (sending a head they do not finish, or silent for ``IDLE_GRACE_S`` with nothing in the kernel's
   buffer: a client reusing its connection must not lose the request it has just sent) are closed for them.
-  While some wait, each answer is sent with ``Connection: close``: its place goes to the next in line at once,
-  and its client does not send another request on a connection the server may close for one waiting.
+  While some wait and none of those read can be closed for them, each answer is sent with ``Connection: close``:
+  its place goes to the next in line at once, and its client does not send another request on a connection
+  the server may close for one waiting (a slowloris's connections are closed first: a normal client keeps its).
 - ``KEEPALIVE_TIMEOUT_S`` is, since aiohttp 3.14.4, also the only bound on the time to send a request head:
   the timer starts when the connection opens and when each answer has been sent, is not reset by
   arriving bytes, and closes the connection (no answer) if no complete head has come by then. A connection
@@ -146,6 +147,7 @@ class Connection(RequestHandler):
         self._write_deadline: asyncio.TimerHandle | None = None
         # In Server's line for a free place: not read until admitted (see Server.connection_made).
         self.waiting = False
+        self.waiting_since = self._loop.time()
         # Let in from the line after KEEPALIVE_TIMEOUT_S only to be answered 503 (see refuse).
         self.refusing = False
         # Whether it has had an answer: such a client is closed for another after those that never finished a head.
@@ -168,6 +170,7 @@ class Connection(RequestHandler):
     def wait(self) -> None:
         """Stop reading until :meth:`admit`: what the client sends stays in the kernel's buffer meanwhile."""
         self.waiting = True
+        self.waiting_since = self._loop.time()
         if self.transport is not None:
             self.transport.pause_reading()
 
@@ -254,8 +257,9 @@ class Connection(RequestHandler):
         self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
     ) -> tuple[web.StreamResponse, bool]:
         """Answer, then let a waiting connection in: this one is idle from the next turn of the loop, or closed
-        if some wait (a place handed over without the race of closing a connection its client may be reusing)."""
-        if self.server.line and not resp.prepared:
+        if one waits that no idle connection can make room for (its place handed over without the race of
+        closing a connection its client may be reusing)."""
+        if not resp.prepared and self.server.place_wanted():
             resp.force_close()
         try:
             return await super().finish_response(request, resp, start_time)
@@ -441,12 +445,27 @@ class Server(web.Server):
     def _close_an_idle_one(self) -> bool:
         """Close the oldest connection that is read but not answering: one that has never finished a request
         head (a slowloris's) first, else one idle between requests."""
-        idle = [c for c in self.connections if isinstance(c, Connection) and c.closable()]
+        idle = self._closable()
         if not idle:
             return False
         self.refusals.refused("connection_evicted", "MAX_CONNECTIONS reached: closed the oldest idle one")
         min(idle, key=lambda c: c.answered).force_close()  # min: the first, the oldest, of equals
         return True
+
+    def _closable(self) -> list[Connection]:
+        """Those that may be closed for the first in line. A client's idle keep-alive connection (one answered)
+        only once that one has waited IDLE_GRACE_S: a client that sends a burst reuses its idle connections as
+        it opens new ones, and one closed before its request arrives loses that request unanswered (aiohttp's
+        client does not retry a POST); by then those requests are being answered, and hand their places over."""
+        patient = bool(self.line) and asyncio.get_running_loop().time() - self.line[0].waiting_since >= IDLE_GRACE_S
+        return [
+            c for c in self.connections if isinstance(c, Connection) and c.closable() and (patient or not c.answered)
+        ]
+
+    def place_wanted(self) -> bool:
+        """Whether a connection waits in line with none to be closed for it: only one being answered can free
+        a place, by closing after its answer."""
+        return bool(self.line) and not self._closable()
 
 
 class AppRunner(web.AppRunner):
