@@ -16,7 +16,8 @@ Everything here happens in aiohttp's protocol, before or after the middleware. R
 - Nothing in aiohttp caps the connections. :class:`Server` reads at most ``MAX_CONNECTIONS`` at once; the
   others wait in line, unread, and are let in as places free up or as connections that are not being
   answered (sending a head they do not finish, or silent for ``IDLE_GRACE_S`` with nothing in the kernel's
-  buffer: a client reusing its connection must not lose the request it has just sent) are closed for them.
+  buffer, and, if it has been answered before, only once the first in line has waited ``IDLE_GRACE_S``: a client
+  reusing its connections as it opens more must not lose the requests it is sending) are closed for them.
   While some wait and none of those read can be closed for them, each answer is sent with ``Connection: close``:
   its place goes to the next in line at once, and its client does not send another request on a connection
   the server may close for one waiting (a slowloris's connections are closed first: a normal client keeps its).
