@@ -162,7 +162,8 @@ class Unavailable(ServiceError):
 
 
 class Busy(Unavailable):
-    """503: the request bodies in flight already fill the service's bound."""
+    """503: the request bodies in flight already fill the service's bound, or its connections are all being
+    answered and this one waited its turn too long."""
 
     code = "busy"
 

@@ -32,6 +32,11 @@ class Busy(ServiceError):
     """Admitting this body would put more than MAX_BODY_BYTES_IN_FLIGHT of bodies in memory at once."""
 
 
+class ConnectionsFull(ServiceError):
+    """MAX_CONNECTIONS are being answered and this connection waited in line for KEEPALIVE_TIMEOUT_S: refused
+    after its request head is read (its body is not), rather than closed unanswered."""
+
+
 class UnsupportedMediaType(ServiceError):
     """A body that is not declared JSON: refused, so that no web page can post one as a form or plain text
     (a cross-site "simple request", sent by a browser without asking first)."""
@@ -135,6 +140,9 @@ HTTP_STATUS: dict[type[ServiceError], HttpMapping] = {
     QuotaExceeded: HttpMapping(403, "quota_exceeded"),
     RateLimited: HttpMapping(429, "rate_limited"),
     Busy: HttpMapping(503, "busy", retry_after_s=1, close_connection=True),
+    # The same answer to the client (the server cannot take more now), later: those answering hold their places
+    # for the time a request takes, seconds to a minute.
+    ConnectionsFull: HttpMapping(503, "busy", retry_after_s=5, close_connection=True),
     TooManyClaims: HttpMapping(422, "too_many_claims"),
     MemoryLimitExceeded: HttpMapping(503, "memory_limit_exceeded", retry_after_s=5),
     StoreUnavailable: HttpMapping(503, "store_unavailable", retry_after_s=5),

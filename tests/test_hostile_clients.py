@@ -463,3 +463,111 @@ async def test_a_connection_without_a_complete_head_by_the_deadline_is_closed(tm
         finally:
             for writer in (silent_writer, dribbler_writer, idle_writer):
                 writer.close()
+
+
+async def test_a_connection_that_waits_in_line_past_the_deadline_is_answered_503(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS lowered to 1, held by a connection answering; KEEPALIVE_TIMEOUT_S lowered to 2 s. Requests
+    waiting in line past it get a JSON 503 busy with Retry-After, the body left unread (a large one too, drained so
+    that the close does not reset the answer away), never a connection closed without an answer."""
+    async with served(Settings(data_dir=tmp_path / "data", max_connections=1, keepalive_timeout_s=2.0)) as client:
+        held = [await connect(client, receive_buffer=4096)]
+        try:
+            held[0][1].write(b"GET /openapi.json HTTP/1.1\r\nHost: h\r\n\r\n" * UNREAD_ANSWERS)
+            await wait_until(
+                lambda: any(connection.answering for connection in server_connections(client)),
+                timeout_s=WAIT_S,
+                what="the place held by an unread answer",
+            )
+            body = json.dumps({"raw_text": "The Moon orbits the Earth. " * 40_000}).encode()
+            post = b"POST /verify HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            answers = await asyncio.gather(
+                status_then_close(client, b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n"),
+                status_then_close(client, post % len(body) + body),
+            )
+            for answer in answers:
+                assert parsed_error(answer)[:2] == (503, "busy"), answer
+                assert answer[1]["Connection"] == "close" and int(answer[1]["Retry-After"]) > 0, answer[1]
+            assert refusals(client, "connection_line_timeout") == 2
+            assert not held[0][0].at_eof(), "the connection answering was closed for those in line"
+        finally:
+            drop(held)
+        assert (await client.get("/health")).status == 200
+
+
+async def test_an_idle_connection_whose_next_request_has_arrived_is_not_closed_for_another(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS lowered to 1: a keep-alive connection idle past IDLE_GRACE_S whose client has just sent its
+    next request (in the kernel's buffer, not yet read: the event loop has not run) must not be closed for a new
+    connection, or that request is lost without an answer (the classic keep-alive race)."""
+    async with served(Settings(data_dir=tmp_path / "data", max_connections=1)) as client:
+        reader, writer = await connect(client)
+        try:
+            request = b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n"
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_S)
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            await asyncio.sleep(limits.IDLE_GRACE_S)  # past it, an idle connection may be closed for another
+            (connection,) = [c for c in server_connections(client) if c.transport is not None]
+            assert connection.closable()
+            writer.write(request)  # sent at once (the transport's buffer is empty), before the server reads it
+            assert not connection.closable(), "an idle connection with its next request pending was closable"
+            status, _, _ = await status_then_close(
+                client, b"GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+            )
+            assert status == 200
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_S)
+            assert answer.startswith(b"HTTP/1.1 200 ")
+        finally:
+            writer.close()
+
+
+async def test_while_connections_wait_in_line_an_answer_hands_its_place_over(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS lowered to 1: an answer sent while a connection waits in line says Connection: close, so that
+    its client sends no further request on a connection about to be closed for the one waiting, which is served."""
+    async with served(Settings(data_dir=tmp_path / "data", max_connections=1)) as client:
+        reader, writer = await connect(client, receive_buffer=4096)
+        waiting: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        try:
+            writer.write(b"GET /openapi.json HTTP/1.1\r\nHost: h\r\n\r\n" * UNREAD_ANSWERS)
+            await wait_until(
+                lambda: any(connection.answering for connection in server_connections(client)),
+                timeout_s=WAIT_S,
+                what="the place held by an unread answer",
+            )
+            waiting = await connect(client)
+            waiting[1].write(b"GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            await wait_until(lambda: len(server_of(client).line) == 1, timeout_s=WAIT_S, what="one in line")
+            async with asyncio.timeout(WAIT_S):
+                answers = await reader.read()  # to EOF: the server closes it after the answer that said so
+                waited = await waiting[0].read()
+            assert answers.count(b"HTTP/1.1 200 OK\r\n") < UNREAD_ANSWERS
+            last_head = answers.rpartition(b"HTTP/1.1 200 OK\r\n")[2].partition(b"\r\n\r\n")[0]
+            assert b"Connection: close" in last_head.split(b"\r\n"), last_head
+            assert waited.startswith(b"HTTP/1.1 200 ")
+            assert refusals(client, "connection_evicted") == 0
+        finally:
+            writer.close()
+            if waiting is not None:
+                waiting[1].close()
+
+
+async def test_a_connection_in_line_gets_the_place_of_one_that_turns_idle(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS lowered to 1, held by a keep-alive connection just answered (idle for less than IDLE_GRACE_S):
+    a new connection waits, and is let in once that one has been idle IDLE_GRACE_S, with no other event to prompt it
+    (before, it waited KEEPALIVE_TIMEOUT_S, 75 s, and was closed unanswered)."""
+    async with served(Settings(data_dir=tmp_path / "data", max_connections=1)) as client:
+        reader, writer = await connect(client)
+        try:
+            writer.write(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
+            async with asyncio.timeout(WAIT_S):
+                await reader.readuntil(b"\r\n\r\n")
+            status, _, _ = await status_then_close(
+                client, b"GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+            )
+            assert status == 200
+            async with asyncio.timeout(WAIT_S):
+                while await reader.read(2**16):  # the rest of its answer, then closed for the newcomer
+                    pass
+            assert refusals(client, "connection_evicted") == 1
+        finally:
+            writer.close()

@@ -15,10 +15,20 @@ Everything here happens in aiohttp's protocol, before or after the middleware. R
   about ``settings.CONNECTION_COST_MIB`` (0.87 to 0.95 MiB measured).
 - Nothing in aiohttp caps the connections. :class:`Server` reads at most ``MAX_CONNECTIONS`` at once; the
   others wait in line, unread, and are let in as places free up or as connections that are not being
-  answered (sending a head they do not finish, or silent for ``IDLE_GRACE_S``) are closed for them.
+  answered (sending a head they do not finish, or silent for ``IDLE_GRACE_S`` with nothing in the kernel's
+  buffer, and, if it has been answered before, only once the first in line has waited ``IDLE_GRACE_S``: a client
+  reusing its connections as it opens more must not lose the requests it is sending) are closed for them.
+  While some wait and none of those read can be closed for them, each answer is sent with ``Connection: close``:
+  its place goes to the next in line at once, and its client does not send another request on a connection
+  the server may close for one waiting (a slowloris's connections are closed first: a normal client keeps its).
 - ``KEEPALIVE_TIMEOUT_S`` is, since aiohttp 3.14.4, also the only bound on the time to send a request head:
   the timer starts when the connection opens and when each answer has been sent, is not reset by
-  arriving bytes, and closes the connection (no answer) if no complete head has come by then.
+  arriving bytes, and closes the connection (no answer) if no complete head has come by then. A connection
+  still in line then has not been read at all (its request may have been sent long ago): it is let in to have
+  its head read instead, at most ``REFUSING_AT_ONCE`` at a time, and answered ``503 busy`` with Retry-After,
+  its body left unread (aiohttp reads and drops what comes for a while, so that the close does not reset the
+  answer away). Without this, requests that waited behind ``MAX_CONNECTIONS`` long ones were dropped unanswered
+  (``make bench``'s long texts: 12 of 120).
 - aiohttp has no write timeout: a client that does not read its answer keeps the handler, the answer and
   the connection. :class:`Connection` closes it once its send buffer has stayed full ``WRITE_TIMEOUT_S``,
   and sets the kernel's send buffer to ``SEND_BUFFER_BYTES``.
@@ -32,8 +42,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import fcntl
 import logging
 import socket
+import struct
+import termios
 import time
 from typing import Any
 
@@ -50,7 +64,14 @@ from aiohttp.http_exceptions import (
 from aiohttp.web_protocol import RequestHandler
 from prometheus_client import Counter
 
-from service.errors import MalformedRequest, RequestHeadTooLarge, RequestTargetTooLong, ServiceError, http_mapping
+from service.errors import (
+    ConnectionsFull,
+    MalformedRequest,
+    RequestHeadTooLarge,
+    RequestTargetTooLong,
+    ServiceError,
+    http_mapping,
+)
 from service.logs import REQUEST_ID
 from service.settings import Settings
 from service.web.middleware import REQUEST_ID_HEADER, new_request_id, service_error_response
@@ -79,6 +100,11 @@ WAITING_PER_CONNECTION = 4
 # one just let in has its request to be read (a turn of the event loop, far less than this), and a client
 # between two requests sends the next one at once.
 IDLE_GRACE_S = 1.0
+# Connections let in from the line past KEEPALIVE_TIMEOUT_S only to be answered 503, at once, beyond MAX_CONNECTIONS:
+# each may hold a request head (up to CONNECTION_COST_MIB) for the moment it takes to answer.
+REFUSING_AT_ONCE = 4
+# How long such a connection has to complete its head: a client in line has usually sent it long before.
+REFUSAL_HEAD_S = 5.0
 # At most one log line per reason this often, with the count of those left out since the last one.
 REFUSAL_LOG_INTERVAL_S = 10.0
 
@@ -122,6 +148,9 @@ class Connection(RequestHandler):
         self._write_deadline: asyncio.TimerHandle | None = None
         # In Server's line for a free place: not read until admitted (see Server.connection_made).
         self.waiting = False
+        self.waiting_since = self._loop.time()
+        # Let in from the line after KEEPALIVE_TIMEOUT_S only to be answered 503 (see refuse).
+        self.refusing = False
         # Whether it has had an answer: such a client is closed for another after those that never finished a head.
         self.answered = False
         # Since it was let in, last answered or last finished a head: when, and whether bytes have come since.
@@ -142,6 +171,7 @@ class Connection(RequestHandler):
     def wait(self) -> None:
         """Stop reading until :meth:`admit`: what the client sends stays in the kernel's buffer meanwhile."""
         self.waiting = True
+        self.waiting_since = self._loop.time()
         if self.transport is not None:
             self.transport.pause_reading()
 
@@ -151,6 +181,45 @@ class Connection(RequestHandler):
         if self.transport is not None:
             self.transport.resume_reading()
 
+    def refuse(self) -> None:
+        """Read this connection, which waited in line too long, only to answer its request 503 busy; aiohttp
+        closes it, unanswered, if its head is not complete within REFUSAL_HEAD_S."""
+        self.waiting = False
+        self.refusing = True
+        self._request_handler = self._connections_full
+        if self._keepalive_handle is not None:
+            self._keepalive_handle.cancel()
+        self._next_keepalive_close_time = self._loop.time() + REFUSAL_HEAD_S
+        self._keepalive_handle = self._loop.call_at(self._next_keepalive_close_time, self._process_keepalive)
+        if self.transport is not None:
+            self.transport.resume_reading()
+
+    def _process_keepalive(self) -> None:
+        """aiohttp's deadline for a request head: a connection still in line (unread, its request perhaps sent
+        long ago) is handed to the server to be answered 503 rather than closed without an answer."""
+        if not self.waiting:
+            super()._process_keepalive()
+            return
+        self._keepalive_handle = None
+        self.server.line_timed_out(self)
+
+    async def _connections_full(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The answer of a refusing connection: 503 busy, its body unread, the connection closed after it."""
+        request_id = new_request_id()
+        REQUEST_ID.set(request_id)  # this request's own task: tags the log line below only
+        self.refusals.refused(
+            "connection_line_timeout",
+            "MAX_CONNECTIONS answering: a request that waited in line %.0f s was answered 503",
+            self._keepalive_timeout,
+        )
+        error = ConnectionsFull(
+            f"the server is answering as many connections as it may; this one waited {self._keepalive_timeout:.0f} s"
+            " in line for a place"
+        )
+        response = service_error_response(error)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
     def _start_turn(self) -> None:
         self._turn_started = self._loop.time()
         self._heard = False
@@ -158,10 +227,22 @@ class Connection(RequestHandler):
     def closable(self) -> bool:
         """Whether this connection may be closed for a waiting one: open, read, no request being answered or
         queued, and either sending a head it has not finished (a slowloris's) or silent for IDLE_GRACE_S
-        since it was let in or last answered (aiohttp's own state: it has no public word for either)."""
-        if self.transport is None or self.waiting or self._request_in_progress or self._messages:
+        since it was let in or last answered, with nothing its client sent waiting in the kernel's buffer for the
+        event loop to read (aiohttp's own state: it has no public word for either)."""
+        if self.transport is None or self.waiting or self.refusing or self._request_in_progress or self._messages:
             return False
-        return self._heard or self._loop.time() - self._turn_started >= IDLE_GRACE_S
+        if self._heard:
+            return True
+        return self._loop.time() - self._turn_started >= IDLE_GRACE_S and not self._unread_bytes()
+
+    def _unread_bytes(self) -> int:
+        """Bytes received by the kernel and not yet read: the next request of a client reusing its connection."""
+        assert self.transport is not None
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return 0
+        count: int = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+        return count
 
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
@@ -176,7 +257,11 @@ class Connection(RequestHandler):
     async def finish_response(
         self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
     ) -> tuple[web.StreamResponse, bool]:
-        """Answer, then let a waiting connection in: this one is idle from the next turn of the loop."""
+        """Answer, then let a waiting connection in: this one is idle from the next turn of the loop, or closed
+        if one waits that no idle connection can make room for (its place handed over without the race of
+        closing a connection its client may be reusing)."""
+        if not resp.prepared and self.server.place_wanted():
+            resp.force_close()
         try:
             return await super().finish_response(request, resp, start_time)
         finally:
@@ -265,8 +350,9 @@ class Server(web.Server):
 
     Every new connection joins a line and is let in, in turn, when fewer than MAX_CONNECTIONS are being read
     or when the oldest that is not being answered (idle, or still sending its head) can be closed for it.
-    A connection in the line costs a few KiB and is closed by KEEPALIVE_TIMEOUT_S if it waits that long;
-    past WAITING_PER_CONNECTION x MAX_CONNECTIONS in line, a new one is closed at once.
+    A connection in the line costs a few KiB; one that waits KEEPALIVE_TIMEOUT_S joins a second line, to be
+    let in and answered 503, REFUSING_AT_ONCE at a time. Past WAITING_PER_CONNECTION x MAX_CONNECTIONS in the
+    two lines, a new connection is closed at once.
     """
 
     def __init__(self, app_server: web.Server, settings: Settings, refusals: Counter) -> None:
@@ -278,6 +364,9 @@ class Server(web.Server):
         self.settings = settings
         self.refusals = RefusalLog(refusals)
         self.line: collections.deque[Connection] = collections.deque()
+        # Connections that waited in line KEEPALIVE_TIMEOUT_S, to be answered 503 (Connection.refuse).
+        self.refusal_line: collections.deque[Connection] = collections.deque()
+        self._look_again: asyncio.TimerHandle | None = None
 
     def __call__(self) -> Connection:
         return Connection(
@@ -300,7 +389,7 @@ class Server(web.Server):
         self.admit_waiting()
         if not handler.waiting:
             return
-        if len(self.line) > WAITING_PER_CONNECTION * self.settings.max_connections:
+        if len(self.line) + len(self.refusal_line) > WAITING_PER_CONNECTION * self.settings.max_connections:
             self.line.pop()
             self.refusals.refused("connection_refused", "MAX_CONNECTIONS reached and the line full: refused one")
             handler.force_close()
@@ -312,28 +401,72 @@ class Server(web.Server):
         # From the next turn of the loop: aiohttp closes the transport after telling the server.
         asyncio.get_running_loop().call_soon(self.admit_waiting)
 
+    def line_timed_out(self, connection: Connection) -> None:
+        """``connection`` waited in line KEEPALIVE_TIMEOUT_S: it is to be answered 503 as soon as it may be read."""
+        with contextlib.suppress(ValueError):
+            self.line.remove(connection)
+        self.refusal_line.append(connection)
+        self.admit_waiting()
+
     def admit_waiting(self) -> None:
-        """Let connections in from the line, oldest first, while there is room or an idle one to close for it."""
+        """Let connections in from the line, oldest first, while there is room or an idle one to close for it;
+        and from the refusal line, to be answered 503, while fewer than REFUSING_AT_ONCE are."""
+        refusing = sum(c.refusing and c.transport is not None for c in self.connections if isinstance(c, Connection))
+        while self.refusal_line and refusing < REFUSING_AT_ONCE:
+            connection = self.refusal_line.popleft()
+            if connection.transport is not None:
+                connection.refuse()
+                refusing += 1
         while self.line:
             if self.line[0].transport is None:  # closed while it waited
                 self.line.popleft()
                 continue
             if self._reading() >= self.settings.max_connections and not self._close_an_idle_one():
+                self._look_again_later()
                 return
             self.line.popleft().admit()
 
+    def _look_again_later(self) -> None:
+        """Look at the line again in IDLE_GRACE_S, when a connection idle for less now may be closed for the first
+        in it: if every connection read stays idle, nothing else would (before, it waited KEEPALIVE_TIMEOUT_S)."""
+        if self._look_again is None:
+            self._look_again = asyncio.get_running_loop().call_later(IDLE_GRACE_S, self._look_again_now)
+
+    def _look_again_now(self) -> None:
+        self._look_again = None
+        self.admit_waiting()
+
     def _reading(self) -> int:
-        return sum(c.transport is not None and not c.waiting for c in self.connections if isinstance(c, Connection))
+        return sum(
+            c.transport is not None and not c.waiting and not c.refusing
+            for c in self.connections
+            if isinstance(c, Connection)
+        )
 
     def _close_an_idle_one(self) -> bool:
         """Close the oldest connection that is read but not answering: one that has never finished a request
         head (a slowloris's) first, else one idle between requests."""
-        idle = [c for c in self.connections if isinstance(c, Connection) and c.closable()]
+        idle = self._closable()
         if not idle:
             return False
         self.refusals.refused("connection_evicted", "MAX_CONNECTIONS reached: closed the oldest idle one")
         min(idle, key=lambda c: c.answered).force_close()  # min: the first, the oldest, of equals
         return True
+
+    def _closable(self) -> list[Connection]:
+        """Those that may be closed for the first in line. A client's idle keep-alive connection (one answered)
+        only once that one has waited IDLE_GRACE_S: a client that sends a burst reuses its idle connections as
+        it opens new ones, and one closed before its request arrives loses that request unanswered (aiohttp's
+        client does not retry a POST); by then those requests are being answered, and hand their places over."""
+        patient = bool(self.line) and asyncio.get_running_loop().time() - self.line[0].waiting_since >= IDLE_GRACE_S
+        return [
+            c for c in self.connections if isinstance(c, Connection) and c.closable() and (patient or not c.answered)
+        ]
+
+    def place_wanted(self) -> bool:
+        """Whether a connection waits in line with none to be closed for it: only one being answered can free
+        a place, by closing after its answer."""
+        return bool(self.line) and not self._closable()
 
 
 class AppRunner(web.AppRunner):
