@@ -45,6 +45,15 @@ def settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, watchdog_interval_ms=100)
 
 
+@pytest.fixture
+async def embedder(settings: Settings) -> AsyncIterator[Embedder]:
+    """A started model child on the test's settings (test_faults overrides it with a short timeout)."""
+    embedder = Embedder(settings)
+    await embedder.start()
+    yield embedder
+    await embedder.stop()
+
+
 async def start_client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
     """A client of a new app, once its model child and knowledge base are up."""
     client = await aiohttp_client(create_app(settings))

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +17,10 @@ import pytest
 
 from service.ingest.loader import MAX_RECORD_CHARS, Skip, ingest_file
 from service.model.embedder import Embedder
-from service.settings import Settings
 from service.store.embedded import Store
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture
-async def embedder(settings: Settings) -> AsyncIterator[Embedder]:
-    embedder = Embedder(settings)
-    await embedder.start()
-    yield embedder
-    await embedder.stop()
 
 
 @pytest.fixture

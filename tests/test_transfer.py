@@ -14,17 +14,15 @@ import struct
 import subprocess
 import sys
 import termios
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from service.ingest.export import write_export
 from service.ingest.transfer import Header
 from service.model.embedder import Embedder
-from service.settings import BUILTIN_KNOWLEDGE_BASE, Settings
+from service.settings import BUILTIN_KNOWLEDGE_BASE
 from service.store.base import KnowledgeStore
 from service.store.embedded import Store
 from service.store.postgres import PostgresStore
@@ -79,14 +77,6 @@ def answers(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     for claim in claims:
         del claim["memory"]["last_seen"], claim["memory"]["id"]
     return list(claims)
-
-
-@pytest.fixture
-async def embedder(settings: Settings) -> AsyncIterator[Embedder]:
-    embedder = Embedder(settings)
-    await embedder.start()
-    yield embedder
-    await embedder.stop()
 
 
 async def test_a_round_trip_through_postgresql_answers_as_the_original(

@@ -35,10 +35,11 @@ from service.ingest.loader import (
     Skip,
     TooLarge,
     json_object,
+    lines_done_before,
     too_long,
 )
 from service.ingest.progress import Tell, progress
-from service.ingest.reading import FileCheck, TextLine, bounded_lines, check_file
+from service.ingest.reading import TextLine, bounded_lines
 from service.ingest.transfer import Header, read_claim, read_header, read_passage, read_progress
 from service.model.embedder import Embedder
 from service.settings import Settings
@@ -97,11 +98,9 @@ async def import_file(
 
     ``tell`` is told how many bytes of the file have been read, after each batch is stored.
     """
-    check: FileCheck = await asyncio.to_thread(check_file, path)
+    check, done = await lines_done_before(path, store)
     if check.problem:
         return ImportReport(str(path), refused=check.problem)
-    previous = await asyncio.to_thread(store.get_progress, check.key)
-    done = previous.lines_done if previous is not None and previous.sha256 == check.sha256 else 0
     if done == TO_THE_END:
         return ImportReport(str(path), already_done=True)
     report = ImportReport(str(path), resumed_after_line=done)

@@ -357,6 +357,16 @@ class Paragraph:
         return Record(number, self.start - 1, None, problem, Skip.TOO_LARGE)
 
 
+async def lines_done_before(path: Path, store: KnowledgeStore) -> tuple[FileCheck, int]:
+    """The file's check, and how many of its lines an earlier run stored (``TO_THE_END``: all of them): none
+    when its content has changed since, or when it cannot be read."""
+    check: FileCheck = await asyncio.to_thread(check_file, path)
+    if check.problem:
+        return check, 0
+    previous = await asyncio.to_thread(store.get_progress, check.key)
+    return check, previous.lines_done if previous is not None and previous.sha256 == check.sha256 else 0
+
+
 async def ingest_file(
     path: Path,
     store: KnowledgeStore,
@@ -368,11 +378,9 @@ async def ingest_file(
 
     ``on_progress`` is told how many bytes of the file have been read, after each batch is stored.
     """
-    check: FileCheck = await asyncio.to_thread(check_file, path)
+    check, done = await lines_done_before(path, store)
     if check.problem:  # said once, by the summary
         return IngestReport(str(path), refused=check.problem)
-    previous = await asyncio.to_thread(store.get_progress, check.key)
-    done = previous.lines_done if previous is not None and previous.sha256 == check.sha256 else 0
     if done == TO_THE_END:
         return IngestReport(str(path), already_done=True)
     report = IngestReport(str(path), resumed_after_line=done)
