@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -107,3 +109,27 @@ async def test_local_model_directory(settings: Settings, default_embedder: Embed
     finally:
         await embedder.stop()
     np.testing.assert_allclose(vectors, await default_embedder.embed(PAIR), atol=1e-5)
+
+
+# Run in a child interpreter: the test process stands for the web process, which never imports onnxruntime.
+SPINNING_OF_A_LOADED_MODEL = """
+import sys
+from pathlib import Path
+import onnxruntime
+from model_proc.models import load_model
+from model_proc.protocol import ModelSpec
+options_class = onnxruntime.SessionOptions
+model = load_model(ModelSpec("sentence-transformers/all-MiniLM-L6-v2", Path(sys.argv[1]), max_tokens=256, threads=2))
+options = model.model.model.get_session_options()
+print(*(options.get_session_config_entry(f"session.{pool}.allow_spinning") for pool in ("intra_op", "inter_op")))
+print(onnxruntime.SessionOptions is options_class, len(next(iter(model.embed(["The threads sleep."])))))
+"""
+
+
+def test_model_threads_sleep_between_calls(tmp_path: Path) -> None:
+    """onnxruntime's threads must not spin between calls: that CPU belongs to the web process."""
+    done = subprocess.run(
+        [sys.executable, "-c", SPINNING_OF_A_LOADED_MODEL, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    # Spinning off in both pools; onnxruntime's own options class is back; the model still embeds.
+    assert done.stdout.split() == ["0", "0", "True", "384"]
