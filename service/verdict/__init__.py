@@ -78,7 +78,7 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
     parts = _statements(analysed)
     if len(parts) == 1:
         return _judge_part(analysed, about)
-    judgements = [_judge_part(analyse(part), about) for part in parts]
+    judgements = [_judge_part(analyse(part, forms_of_views=False), about) for part in parts]
     for verdict in (REFUTED, NOT_ENOUGH_EVIDENCE):
         for index, judgement in enumerate(judgements):
             if judgement.verdict == verdict:

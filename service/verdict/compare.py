@@ -165,7 +165,8 @@ class Analysed:
     base_stems: frozenset[str]  # stems without a negative affix: "wire" of "wireless"
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]
-    forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
+    # id of a view (or of tokens) -> its word forms; a claim's of its tokens only (only a passage's views are read)
+    forms: dict[int, frozenset[str]] = field(compare=False)
 
 
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
@@ -176,10 +177,11 @@ CLAIMS_KEPT = 256
 
 @lru_cache(maxsize=CLAIMS_KEPT)
 def analyse_claim(text: str) -> Analysed:
-    return analyse(text)
+    return analyse(text, forms_of_views=False)
 
 
-def analyse(text: str) -> Analysed:
+def analyse(text: str, forms_of_views: bool = True) -> Analysed:
+    """``text`` read once; ``forms_of_views`` for a passage, whose views are compared with claims."""
     tokens = tokenize(text)
     words = [token for token in tokens if token.is_word]
     views = tuple(clauses(tokens))
@@ -192,7 +194,7 @@ def analyse(text: str) -> Analysed:
         frozenset(base_stem(token.lower) for token in words),
         frozenset(token.lower for token in words if token.text.islower()),
         views,
-        {id(view): _forms(view) for view in (*views, tokens)},
+        {id(view): _forms(view) for view in ((*views, tokens) if forms_of_views else (tokens,))},
     )
 
 
@@ -230,10 +232,13 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     restated: set[int] = set()
     seen_conflicts: list[Conflict] = []
     best = [view for view_coverage, view in covered if view_coverage == covered[0][0]]
+    negated = {id(view): _negations_in(claim, view) for view in best}
     # Clauses that state the claim equally well: a negation conflicts only when all of them disagree.
-    negation_differs = all(_polarity_differs(claim, view) for view in best)
+    negation_differs = all(_odd(*negated[id(view)]) for view in best)
     for view_coverage, view in covered:
-        found = _conflicts(claim, claim_names, passage, view, negation_differs and view_coverage == covered[0][0])
+        negations = negated[id(view)] if id(view) in negated else _negations_in(claim, view)
+        with_negation = negation_differs and view_coverage == covered[0][0]
+        found = _conflicts(claim, claim_names, passage, view, negations, with_negation)
         # A different name together with a different number or word is a different event, not one
         # wrong slot (a swapped name that is also a category word, "Silver" for "Gold", counts once).
         named = {c.claim.start for c in found.conflicts if c.kind == "name" and c.claim is not None}
@@ -357,13 +362,23 @@ def _same_word(word: Token, other: Token) -> bool:
         return False
     if same_word(word, other) or base_stem(word.lower) == base_stem(other.lower):
         return True
-    return word.lower in compound_heads(other.lower)
+    return is_compound_head(word.lower, other.lower)
+
+
+# A compound's head has at least four letters, after at least three: "light" of "sunlight".
+MIN_HEAD = 4
+MIN_MODIFIER = 3
 
 
 def compound_heads(word: str) -> Iterator[str]:
-    """The words ``word`` may be a compound of, as its head: "light" of "sunlight" (a head of at least
-    four letters after at least three), not "long" of "longest" or "rail" of "railway"."""
-    return (word[start:] for start in range(3, len(word) - 3))
+    """The words ``word`` may be a compound of, as its head: "light" of "sunlight", not "long" of "longest"
+    or "rail" of "railway"."""
+    return (word[start:] for start in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
+
+
+def is_compound_head(head: str, word: str) -> bool:
+    """Whether ``head`` is one of :func:`compound_heads` of ``word``, without listing them (a hot path)."""
+    return len(head) >= MIN_HEAD and len(word) - len(head) >= MIN_MODIFIER and word.endswith(head)
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
@@ -391,10 +406,16 @@ class _Found:
 
 
 def _conflicts(
-    claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...], with_negation: bool
+    claim: Analysed,
+    claim_names: list[Name],
+    passage: Analysed,
+    view: tuple[Token, ...],
+    negations: tuple[list[Token], list[Token]],
+    with_negation: bool,
 ) -> _Found:
-    """The slots on which ``view`` disagrees with the claim; negation only ``with_negation`` (in the
-    clause that states most of the claim: another clause may negate something else)."""
+    """The slots on which ``view`` disagrees with the claim; ``negations`` are :func:`_negations_in` them;
+    negation only ``with_negation`` (in the clause that states most of the claim: another clause may
+    negate something else)."""
     found = _Found([], set(), set())
     if another_place(claim.tokens, view, SUPERLATIVES):
         return found
@@ -427,7 +448,7 @@ def _conflicts(
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
-    claim_negations, view_negations = _negations_in(claim, view)
+    claim_negations, view_negations = negations
     # "is not a vegetable but a fruit": a member the view denies is no value it gives for the slot the
     # claim fills ("is a fruit"); a member the claim denies stays compared ("is not a mammal").
     denied_in_claim = _denied_indices(claim.tokens, claim_negations)
@@ -439,12 +460,12 @@ def _conflicts(
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
-    odd = (len(claim_negations) + len(view_negations)) % 2 == 1
+    odd = _odd(claim_negations, view_negations)
     if opposites and odd:
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
         found.restated.update(claimed.index for claimed, _ in opposites)
         swaps = [swap for swap in swaps if swap[0] != "opposite"]
-    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view):
+    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view, negations):
         found.conflicts.append(
             Conflict(
                 "negation",
@@ -591,12 +612,14 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
     )
 
 
-def _negates_what_both_say(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> bool:
+def _negates_what_both_say(
+    claim: Analysed, passage: Analysed, view: tuple[Token, ...], negations: tuple[list[Token], list[Token]]
+) -> bool:
     """Whether the negations still differ in number once those of a thing the other text never says are
     left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
     assert it. What a negating word denies is in the next few words."""
     claim_forms = claim.forms[id(claim.tokens)]
-    claim_negations, view_negations = _negations_in(claim, view)
+    claim_negations, view_negations = negations
     denied_in_view = [
         token
         for token in claim_negations
@@ -642,8 +665,8 @@ def _in_forms(word: Token, forms: frozenset[str]) -> bool:
     return word.stem in forms or word.lower in forms or base_stem(word.lower) in forms
 
 
-def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
-    claim_negations, view_negations = _negations_in(claim, view)
+def _odd(claim_negations: list[Token], view_negations: list[Token]) -> bool:
+    """Whether the claim and a view differ in polarity: an odd number of negations between them."""
     return (len(claim_negations) + len(view_negations)) % 2 == 1
 
 
@@ -754,12 +777,15 @@ def _aligned(
     """
     before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
+    if not candidates:
+        return []
     positions = {token.index: place for place, token in enumerate(view)}
     scored: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
+        if token.capitalized and not token.initial:
+            continue  # a word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing
         for anchor, side in ((before, 1), (after, -1)):
-            # A word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing.
-            if anchor is None or not _same_word(anchor, token) or (token.capitalized and not token.initial):
+            if anchor is None or not _same_word(anchor, token):
                 continue
             for candidate in candidates:
                 start, end = positions.get(candidate.first), positions.get(candidate.last)
@@ -801,7 +827,9 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
         if token.lower in view_lowers or token.stem in view_stems:
             rivals = opposites | CATEGORY_OF.get(token.lower, frozenset())
-            given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
+            given = (
+                [other for other in view if other.lower in rivals and other.lower not in claim.lowers] if rivals else []
+            )
             rival = attached_elsewhere(claim.tokens, token.index, view, given) if given else None
             if rival is not None:
                 swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))

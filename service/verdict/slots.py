@@ -454,6 +454,8 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
+        if not always and not affixal and rest is None and token.lower not in CONTRAST_NEGATORS:
+            continue  # most words: nothing below can find them
         if _contrasts(tokens, place):
             if not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
