@@ -161,12 +161,12 @@ class Analysed:
     tokens: tuple[Token, ...]
     quantities: tuple[Quantity, ...]
     lowers: frozenset[str]
-    stems: frozenset[str]
-    base_stems: frozenset[str]  # stems without a negative affix: "wire" of "wireless"
+    # Its words' lower cases, stems and stems without a negative affix ("wire" of "wireless"): what the
+    # other text's negations are read against.
+    word_forms: frozenset[str]
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
-    views: tuple[tuple[Token, ...], ...]
-    # id of a view (or of tokens) -> its word forms; a claim's of its tokens only (only a passage's views are read)
-    forms: dict[int, frozenset[str]] = field(compare=False)
+    views: tuple[tuple[Token, ...], ...]  # a passage's; a claim's are never read, so not made
+    forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
 
 
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
@@ -177,24 +177,24 @@ CLAIMS_KEPT = 256
 
 @lru_cache(maxsize=CLAIMS_KEPT)
 def analyse_claim(text: str) -> Analysed:
-    return analyse(text, forms_of_views=False)
+    return analyse(text, passage=False)
 
 
-def analyse(text: str, forms_of_views: bool = True) -> Analysed:
-    """``text`` read once; ``forms_of_views`` for a passage, whose views are compared with claims."""
+def analyse(text: str, passage: bool = True) -> Analysed:
+    """``text`` read once, as a passage (with the clauses a claim is compared with) or as a claim."""
     tokens = tokenize(text)
     words = [token for token in tokens if token.is_word]
-    views = tuple(clauses(tokens))
+    lowers = frozenset(token.lower for token in words)
+    views = tuple(clauses(tokens)) if passage else ()
     return Analysed(
         text,
         tokens,
         tuple(quantities(tokens)),
-        frozenset(token.lower for token in words),
-        frozenset(token.stem for token in words),
-        frozenset(base_stem(token.lower) for token in words),
+        lowers,
+        lowers | {token.stem for token in words} | {base_stem(token.lower) for token in words},
         frozenset(token.lower for token in words if token.text.islower()),
         views,
-        {id(view): _forms(view) for view in ((*views, tokens) if forms_of_views else (tokens,))},
+        {id(view): _forms(view) for view in (*views, tokens)},
     )
 
 
@@ -594,7 +594,7 @@ def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token]
         ],
         [
             token
-            for token in negations(view, claim.lowers | claim.stems | claim.base_stems)
+            for token in negations(view, claim.word_forms)
             if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
         ],
     )
@@ -608,7 +608,7 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
     places = {token.index: place for place, token in enumerate(tokens)}
     return another_place(claim.tokens, tokens, SUPERLATIVES) and any(
         negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
-        for token in negations(tokens, claim.lowers | claim.stems | claim.base_stems)
+        for token in negations(tokens, claim.word_forms)
     )
 
 
@@ -825,11 +825,12 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if not token.is_word:
             continue
         opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
+        category = CATEGORY_OF.get(token.lower, frozenset())
+        if not opposites and not category:
+            continue  # most words: nothing to swap them for
         if token.lower in view_lowers or token.stem in view_stems:
-            rivals = opposites | CATEGORY_OF.get(token.lower, frozenset())
-            given = (
-                [other for other in view if other.lower in rivals and other.lower not in claim.lowers] if rivals else []
-            )
+            rivals = opposites | category
+            given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
             rival = attached_elsewhere(claim.tokens, token.index, view, given) if given else None
             if rival is not None:
                 swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))
@@ -841,7 +842,6 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
-        category = CATEGORY_OF.get(token.lower, frozenset())
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))

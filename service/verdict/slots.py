@@ -398,12 +398,9 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         if token is not None and _is_name_word(token, common_words):
             run.append(token)
             continue
-        if (
-            token is not None
-            and run
-            and token.lower in {"of", "de", "da", "van", "von", "the"}
-            and token.text.islower()
-        ):
+        if not run:
+            continue  # no name to join or end
+        if token is not None and token.lower in {"of", "de", "da", "van", "von", "the"} and token.text.islower():
             run.append(token)
             continue
         while run and not run[-1].capitalized:
