@@ -167,6 +167,7 @@ class Analysed:
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]  # a passage's; a claim's are never read, so not made
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
+    places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
 
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
@@ -194,28 +195,31 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         lowers | {token.stem for token in words} | {base_stem(token.lower) for token in words},
         frozenset(token.lower for token in words if token.text.islower()),
         views,
-        {id(view): _forms(view) for view in (*views, tokens)},
+        {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
+        {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
 
 
 # Passages read lately, kept for the next claims (claims on one subject share evidence). A reading
-# costs about 150 bytes a character (22 KiB for a typical passage, 9.6 KiB for one of 64 characters,
-# 210 KiB for one of 2,000, the longest the store keeps): at most 18 MiB of the web process's memory
-# (passages of 64 characters), 7 MiB with the whole built-in base kept.
+# costs about 157 bytes a character (23 KiB for a typical passage, 10.7 KiB for one of 64 characters,
+# 260 KiB for one of 2,000, the longest the store keeps): at most 20 MiB of the web process's memory
+# (passages of 64 characters), 7.5 MiB with the whole built-in base kept.
 PASSAGE_CHARS_KEPT = 120_000
 PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
 analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
 
 
-def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
+def _forms(tokens: tuple[Token, ...], heads: bool) -> frozenset[str]:
     """Every form a word of ``tokens`` can be matched by: lower case, stem, stem without a negative
-    affix, its synonyms' stems, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
+    affix, its synonyms' stems, and with ``heads`` (marked "~") the heads of compounds it ends with ("~light"
+    for "sunlight"; only a passage's are looked up by them, in :func:`_found`)."""
     forms: set[str] = set()
     for token in tokens:
         if token.is_word:
             forms.update((token.lower, token.stem, base_stem(token.lower)))
             forms.update(SYNONYM_STEMS.get(token.stem, ()))
-            forms.update("~" + head for head in compound_heads(token.lower))
+            if heads:
+                forms.update("~" + head for head in compound_heads(token.lower))
     return frozenset(forms)
 
 
@@ -232,11 +236,11 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     restated: set[int] = set()
     seen_conflicts: list[Conflict] = []
     best = [view for view_coverage, view in covered if view_coverage == covered[0][0]]
-    negated = {id(view): _negations_in(claim, view) for view in best}
+    negated = {id(view): _negations_in(claim, passage, view) for view in best}
     # Clauses that state the claim equally well: a negation conflicts only when all of them disagree.
     negation_differs = all(_odd(*negated[id(view)]) for view in best)
     for view_coverage, view in covered:
-        negations = negated[id(view)] if id(view) in negated else _negations_in(claim, view)
+        negations = negated[id(view)] if id(view) in negated else _negations_in(claim, passage, view)
         with_negation = negation_differs and view_coverage == covered[0][0]
         found = _conflicts(claim, claim_names, passage, view, negations, with_negation)
         # A different name together with a different number or word is a different event, not one
@@ -289,7 +293,7 @@ def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
 
 def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
     """Whether every name and number of the claim is in this clause (agreeing)."""
-    view_quantities = _in_view(passage.quantities, view)
+    view_quantities = _in_view(passage, view)
     names_in = all(any(other.lower in name.keys for other in view) for name in claim_names)
     return names_in and all(_stated(quantity, view_quantities) for quantity in claim.quantities)
 
@@ -352,7 +356,7 @@ def _coverage(items: list[Item], claim: Analysed, view: tuple[Token, ...], passa
 
 def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
     if isinstance(item, Quantity):
-        return _stated(item, _in_view(passage.quantities, view))
+        return _stated(item, _in_view(passage, view))
     forms = passage.forms[id(view)]  # every view of a passage, and its whole token tuple, has its forms
     return item.stem in forms or item.lower in forms or base_stem(item.lower) in forms or "~" + item.lower in forms
 
@@ -385,9 +389,9 @@ def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> 
     return any(claimed.comparable(other) and claimed.agrees(other) for other in given)
 
 
-def _in_view(found: tuple[Quantity, ...], view: tuple[Token, ...]) -> list[Quantity]:
-    indices = {token.index for token in view}
-    return [quantity for quantity in found if quantity.first in indices]
+def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
+    places = passage.places[id(view)]
+    return [quantity for quantity in passage.quantities if quantity.first in places]
 
 
 def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
@@ -419,8 +423,8 @@ def _conflicts(
     found = _Found([], set(), set())
     if another_place(claim.tokens, view, SUPERLATIVES):
         return found
-    view_quantities = _in_view(passage.quantities, view)
-    view_indices = {token.index for token in view}
+    view_quantities = _in_view(passage, view)
+    view_indices = passage.places[id(view)]
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
     if _another_numbered_thing(claim, claim_names, view_names, view_quantities):
         return found
@@ -444,15 +448,15 @@ def _conflicts(
         else:
             found.conflicts.append(Conflict("number", _token_span(word), _span(passage, figure)))
             found.taken.add(word.index)
-    for mine, theirs in _reversed_roles(claim, claim_names, view, view_names):
+    for mine, theirs in _reversed_roles(claim, claim_names, passage, view, view_names):
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
     claim_negations, view_negations = negations
     # "is not a vegetable but a fruit": a member the view denies is no value it gives for the slot the
     # claim fills ("is a fruit"); a member the claim denies stays compared ("is not a mammal").
-    denied_in_claim = _denied_indices(claim.tokens, claim_negations)
-    denied_in_view = _denied_indices(view, view_negations)
+    denied_in_claim = _denied_indices(claim, claim.tokens, claim_negations)
+    denied_in_view = _denied_indices(passage, view, view_negations)
     swaps = [
         (kind, claimed, given)
         for kind, claimed, given in _swapped_words(claim, view)
@@ -538,7 +542,7 @@ def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
     found: list[Quantity] = []
     for view in passage.views:
         if side and any(token.stem in side for token in view):
-            found += [quantity for quantity in _in_view(passage.quantities, view) if quantity not in found]
+            found += [quantity for quantity in _in_view(passage, view) if quantity not in found]
     return found
 
 
@@ -582,10 +586,10 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     )
 
 
-def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
+def _negations_in(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
     """The negating words of the claim and of the view, each read against the other's words."""
     view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    places = {token.index: place for place, token in enumerate(view)}
+    places = passage.places[id(view)]
     return (
         [
             token
@@ -605,7 +609,7 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
     when measured from base to summit" for "the highest on Earth"): a negation that cannot refute the claim,
     and a fact that cannot support it, whether the claim affirms or denies its own superlative."""
     tokens = passage.tokens
-    places = {token.index: place for place, token in enumerate(tokens)}
+    places = passage.places[id(tokens)]
     return another_place(claim.tokens, tokens, SUPERLATIVES) and any(
         negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
         for token in negations(tokens, claim.word_forms)
@@ -626,7 +630,7 @@ def _negates_what_both_say(
         if not _explicit(token)
         or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
     ]
-    places = {token.index: place for place, token in enumerate(view)}
+    places = passage.places[id(view)]
     denied_in_claim = [
         token
         for token in view_negations
@@ -653,10 +657,10 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
     return denied
 
 
-def _denied_indices(tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
-    """Indices of the words the negating words among ``negations`` deny first ("not a vegetable":
-    "vegetable"; "do not work against viruses": "work", not the viruses)."""
-    places = {token.index: place for place, token in enumerate(tokens)}
+def _denied_indices(text: Analysed, tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
+    """Indices of the words the negating words among ``negations`` (of ``tokens``, ``text``'s or a view of
+    it) deny first ("not a vegetable": "vegetable"; "do not work against viruses": "work", not the viruses)."""
+    places = text.places[id(tokens)]
     firsts = (_denied(tokens, places[token.index])[:1] for token in negations if _explicit(token))
     return {word.index for first in firsts for word in first}
 
@@ -683,7 +687,7 @@ def _conflicting_quantity(
         return None
     # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
     crossable = slots | {token.index for token in view if token.lower in MONTHS}
-    aligned = _aligned(claim, quantity.first, quantity.last, view, comparable, crossable)
+    aligned = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
     if aligned:
         return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
     if _stated(quantity, passage.quantities) or (
@@ -708,9 +712,9 @@ def _conflicting_name(
     # The view's names that stand for the claim's other names are theirs, not candidates for this one.
     others = [mine for mine in claim_names if mine is not name]
     candidates = [other for other in view_names if name.same_as(other) or not any(other.same_as(m) for m in others)]
-    aligned = _aligned(claim, name.first, name.last, view, candidates, crossable)
+    aligned = _aligned(claim, name.first, name.last, passage, view, candidates, crossable)
     if aligned:
-        nearby = aligned + _aligned(claim, name.first, name.last, view, candidates, crossable, either_side=True)
+        nearby = aligned + _aligned(claim, name.first, name.last, passage, view, candidates, crossable, True)
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
         return aligned[0]
@@ -762,6 +766,7 @@ def _aligned(
     claim: Analysed,
     first: int,
     last: int,
+    passage: Analysed,
     view: tuple[Token, ...],
     candidates: list[Slot],
     crossable: set[int],
@@ -779,7 +784,7 @@ def _aligned(
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     if not candidates:
         return []
-    positions = {token.index: place for place, token in enumerate(view)}
+    positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
         if token.capitalized and not token.initial:
@@ -849,7 +854,7 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
 
 
 def _reversed_roles(
-    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+    claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...], view_names: list[Name]
 ) -> list[tuple[Name, Name]]:
     """Two names on either side of the same verb, in the other order ("A defeated B" against "B beat
     A"): who did it and to whom are swapped. A passive ("was defeated by") turns the order round; a
@@ -857,28 +862,27 @@ def _reversed_roles(
     the claim, and in the passage."""
     swapped = []
     for first, second in itertools.combinations(claim_names, 2):
-        claimed = _relation(claim.tokens, first, second)
+        claimed = _relation(claim.tokens, claim.places[id(claim.tokens)], first, second)
         if claimed is None:
             continue
         for one, other in itertools.permutations(view_names, 2):
             same_order = one.same_as(first) and other.same_as(second)
             if not (same_order or (one.same_as(second) and other.same_as(first))) or one.same_as(other):
                 continue
-            given = _relation(view, one, other)
+            given = _relation(view, passage.places[id(view)], one, other)
             if given is None or not any(same_word(mine, theirs) for mine in claimed[0] for theirs in given[0]):
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
-    return swapped + _participle_roles(claim, claim_names, view, view_names)
+    return swapped + _participle_roles(claim, claim_names, passage.places[id(view)], view, view_names)
 
 
 def _participle_roles(
-    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+    claim: Analysed, claim_names: list[Name], places: dict[int, int], view: tuple[Token, ...], view_names: list[Name]
 ) -> list[tuple[Name, Name]]:
     """ "A won the cup, beating B": a participle after a comma has the sentence's subject (the name
     it starts with) as its doer. A view that has that name as the object of the same verb ("by beating A") says
     it was done to the name, not by it. Each pair: the doer in the claim, the receiver in the view."""
-    places = {token.index: place for place, token in enumerate(view)}
     swapped = []
     for verb in claim.tokens[1:]:
         if not (verb.lower.endswith("ing") and claim.tokens[verb.index - 1].text == ","):
@@ -898,11 +902,12 @@ def _participle_roles(
     return swapped
 
 
-def _relation(tokens: tuple[Token, ...], first: Name, second: Name) -> tuple[list[Token], bool] | None:
-    """The verb between two names (``first`` before ``second`` in ``tokens``) and whether it is passive;
-    None when anything else stands between (punctuation, another clause, more than RELATION_GAP tokens)
-    or the verb reads the same both ways."""
-    places = {token.index: place for place, token in enumerate(tokens)}
+def _relation(
+    tokens: tuple[Token, ...], places: dict[int, int], first: Name, second: Name
+) -> tuple[list[Token], bool] | None:
+    """The verb between two names (``first`` before ``second`` in ``tokens``, ``places`` their tokens' places
+    by index) and whether it is passive; None when anything else stands between (punctuation, another
+    clause, more than RELATION_GAP tokens) or the verb reads the same both ways."""
     start, end = places.get(first.last), places.get(second.first)
     if start is None or end is None or not 0 < end - start - 1 <= RELATION_GAP:
         return None

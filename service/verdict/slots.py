@@ -532,6 +532,7 @@ def _negation_of(word: str) -> tuple[bool, bool, str | None]:
     return False, False, None
 
 
+@lru_cache(maxsize=4096)  # asked of every word of the phrases compared; 4,096 words: under 1 MiB with the words
 def is_negative(word: str) -> bool:
     """Whether a word negates, alone or by an affix, whatever the other text says."""
     return _always_negates(word) or _negative_affix(word, frozenset())
