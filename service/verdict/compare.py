@@ -822,17 +822,19 @@ def _is_anchor(claim: Analysed, token: Token) -> bool:
 def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
     """Claim words whose opposite, or another member of whose category, the view says instead (a
     plural for its listed singular: "floors" against "ceilings")."""
+    rivalled = [
+        (token, _opposites(token.lower), CATEGORY_OF.get(token.lower, frozenset()))
+        for token in claim.tokens
+        if token.is_word
+    ]
+    rivalled = [(token, opposites, category) for token, opposites, category in rivalled if opposites or category]
+    swaps: list[tuple[str, Token, Token]] = []
+    if not rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
+        return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
-    swaps: list[tuple[str, Token, Token]] = []
-    for token in claim.tokens:
-        if not token.is_word:
-            continue
-        opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
-        category = CATEGORY_OF.get(token.lower, frozenset())
-        if not opposites and not category:
-            continue  # most words: nothing to swap them for
+    for token, opposites, category in rivalled:
         if token.lower in view_lowers or token.stem in view_stems:
             rivals = opposites | category
             given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
@@ -851,6 +853,11 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+
+
+def _opposites(word: str) -> frozenset[str]:
+    """The opposites of a word, or of its singular."""
+    return OPPOSITE_WORDS.get(word) or OPPOSITE_WORDS.get(_singular(word), frozenset())
 
 
 def _reversed_roles(
@@ -928,6 +935,8 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
     """Opposites both texts name in the other order ("from left to right", "from right to left"), and
     members of a category on either side of the same relation ("steam replaced diesel", "diesel
     replaced steam"; "blue more than red"). A list ("red, green and blue") has no relation between."""
+    if sum(1 for word in claim.lowers if word in OPPOSITE_WORDS or word in CATEGORY_OF) < 2:
+        return []  # no two words of the claim to find reversed (each pair's words both have opposites or a category)
     claim_first = {token.lower: token for token in reversed(claim.tokens) if token.is_word}
     view_first = {token.lower: token for token in reversed(view) if token.is_word}
     shared = claim_first.keys() & view_first.keys()
