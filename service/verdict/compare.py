@@ -780,17 +780,18 @@ def _aligned(
     slots: "born in Salzburg on 27 January 1756"). With ``either_side``, a candidate on the other
     side of the anchor counts too ("Australia's capital" and "the capital of Australia"). Nearest first.
     """
-    before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
-    after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     if not candidates:
         return []
+    before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
+    anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
     positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
         if token.capitalized and not token.initial:
             continue  # a word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing
-        for anchor, side in ((before, 1), (after, -1)):
-            if anchor is None or not _same_word(anchor, token):
+        for anchor, side in anchors:
+            if not _same_word(anchor, token):
                 continue
             for candidate in candidates:
                 start, end = positions.get(candidate.first), positions.get(candidate.last)
