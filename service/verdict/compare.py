@@ -166,6 +166,8 @@ class Analysed:
     word_forms: frozenset[str]
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]  # a passage's; a claim's are never read, so not made
+    # The words that have opposites (or whose singular has) or a category, with those: few texts have any.
+    rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
     places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
@@ -195,6 +197,7 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         lowers | {token.stem for token in words} | {base_stem(token.lower) for token in words},
         frozenset(token.lower for token in words if token.text.islower()),
         views,
+        tuple(_rivalled(words)),
         {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
         {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
@@ -823,19 +826,13 @@ def _is_anchor(claim: Analysed, token: Token) -> bool:
 def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
     """Claim words whose opposite, or another member of whose category, the view says instead (a
     plural for its listed singular: "floors" against "ceilings")."""
-    rivalled = [
-        (token, _opposites(token.lower), CATEGORY_OF.get(token.lower, frozenset()))
-        for token in claim.tokens
-        if token.is_word
-    ]
-    rivalled = [(token, opposites, category) for token, opposites, category in rivalled if opposites or category]
     swaps: list[tuple[str, Token, Token]] = []
-    if not rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
+    if not claim.rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
         return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
-    for token, opposites, category in rivalled:
+    for token, opposites, category in claim.rivalled:
         if token.lower in view_lowers or token.stem in view_stems:
             rivals = opposites | category
             given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
@@ -856,9 +853,13 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
 
 
-def _opposites(word: str) -> frozenset[str]:
-    """The opposites of a word, or of its singular."""
-    return OPPOSITE_WORDS.get(word) or OPPOSITE_WORDS.get(_singular(word), frozenset())
+def _rivalled(words: list[Token]) -> Iterator[tuple[Token, frozenset[str], frozenset[str]]]:
+    """Each word that has opposites (or whose singular has) or a category, with its opposites and its category."""
+    for word in words:
+        opposites = OPPOSITE_WORDS.get(word.lower) or OPPOSITE_WORDS.get(_singular(word.lower), frozenset())
+        category = CATEGORY_OF.get(word.lower, frozenset())
+        if opposites or category:
+            yield word, opposites, category
 
 
 def _reversed_roles(
