@@ -3,22 +3,23 @@
 The rule (``claim_key``, then ``judge``) runs in the web process for every new claim: on a tenth of a CPU
 its milliseconds are the model's. This times it alone, on every claim of the evaluation sets:
 
-    .venv/bin/python -m bench.judge_cpu --compare ../baseline [--rounds 5] [--top-k 5] [--evidence PATH]
+    .venv/bin/python -m bench.judge_cpu --compare ../baseline [--runs 3] [--rounds 3] [--top-k 5] [--evidence PATH]
 
 1. The evidence, once: this checkout's app is served on a fresh data directory with the second domain
    ingested (as ``python -m evaluation`` serves it), and each line of every ``evaluation/data`` claims file
    is split into claims, embedded by the real model child and searched in the real store, as ``/verify``
    does; each claim keeps its passages with their exact similarities (in ``--evidence PATH``, if given, to
    be read from there by the next run instead).
-2. Per checkout, a fresh Python process imports that checkout's ``service.verdict`` and, after one pass to
+2. ``--runs`` times per checkout, the two checkouts alternating (so that the machine's other load falls on
+   both alike), a fresh Python process imports that checkout's ``service.verdict`` and, after one pass to
    warm it, runs ``--rounds`` rounds of two passes over every claim (``claim_key`` then ``judge``, as the
    pipeline calls them): a cold pass with every passage and claim reading dropped first, then a warm pass
    with the passage readings kept and only the claims' dropped (claims are new on every request). CPU time
    is ``time.process_time``; word-level caches stay as a running service has them in both passes.
-3. Prints the median ms per claim of each pass for each checkout and the ratio (this / the other), then
-   compares the two checkouts' key and judgement (verdict, passage, conflicts with their spans,
-   explanation) of every claim byte for byte, printing the file and index of any that differ (never a
-   claim's text: ``held_out_5`` is a blind set).
+3. Prints the median ms per claim of each pass over all runs and rounds for each checkout and the ratio
+   (this / the other), then compares the two checkouts' key and judgement (verdict, passage, conflicts with
+   their spans, explanation) of every claim byte for byte, printing the file and index of any that differ
+   (never a claim's text: ``held_out_5`` is a blind set).
 """
 
 from __future__ import annotations
@@ -141,10 +142,18 @@ def time_checkout(root: Path, evidence_file: Path, rounds: int) -> Timing:
     return Timing(result["cold"], result["warm"], result["answers"])
 
 
+def pooled(runs: list[Timing]) -> Timing:
+    """One checkout's runs as one: every round's figures, and the answers (the same in each run)."""
+    return Timing(
+        [ms for run in runs for ms in run.cold_ms], [ms for run in runs for ms in run.warm_ms], runs[0].answers
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--compare", type=Path, required=True, help="the baseline checkout (a worktree or export)")
-    parser.add_argument("--rounds", type=int, default=5, help="cold and warm passes per checkout (%(default)s)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per checkout (%(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="cold and warm passes per process (%(default)s)")
     parser.add_argument("--top-k", type=int, default=5, help="evidence passages per claim (%(default)s)")
     parser.add_argument(
         "--evidence", type=Path, metavar="PATH", help="keep the evidence in PATH, and read it from there when it exists"
@@ -160,8 +169,12 @@ def main() -> None:
             evidence_file.write_text(json.dumps(evidence, ensure_ascii=False), encoding="utf-8")
         claims = json.loads(evidence_file.read_text(encoding="utf-8"))["claims"]
         files = sorted({claim["file"] for claim in claims})
-        print(f"{len(claims)} claims from {len(files)} files; {options.rounds} rounds")
-        timings = [time_checkout(root, evidence_file, options.rounds) for _, root in checkouts]
+        print(f"{len(claims)} claims from {len(files)} files; {options.runs} runs of {options.rounds} rounds")
+        runs: list[list[Timing]] = [[], []]
+        for run in range(options.runs):
+            for side in (0, 1) if run % 2 == 0 else (1, 0):
+                runs[side].append(time_checkout(checkouts[side][1], evidence_file, options.rounds))
+        timings = [pooled(side) for side in runs]
     print("\n| checkout | cold ms/claim (median) | warm ms/claim (median) | cold rounds | warm rounds |")
     print("| --- | --- | --- | --- | --- |")
     for (label, _), timing in zip(checkouts, timings, strict=True):
