@@ -166,7 +166,8 @@ class Analysed:
     word_forms: frozenset[str]
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
     views: tuple[tuple[Token, ...], ...]  # a passage's; a claim's are never read, so not made
-    # The words that have opposites (or whose singular has) or a category, with those: few texts have any.
+    # A claim's words that have opposites (or whose singular has) or a category, with those: few claims have
+    # any (a passage's are never looked at, so not found).
     rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
     places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
@@ -197,7 +198,7 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         lowers | {token.stem for token in words} | {base_stem(token.lower) for token in words},
         frozenset(token.lower for token in words if token.text.islower()),
         views,
-        tuple(_rivalled(words)),
+        () if passage else tuple(_rivalled(words)),
         {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
         {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
