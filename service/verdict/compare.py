@@ -691,7 +691,7 @@ def _conflicting_quantity(
         return None
     # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
     crossable = slots | {token.index for token in view if token.lower in MONTHS}
-    aligned = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
+    aligned, _ = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
     if aligned:
         return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
     if _stated(quantity, passage.quantities) or (
@@ -716,9 +716,9 @@ def _conflicting_name(
     # The view's names that stand for the claim's other names are theirs, not candidates for this one.
     others = [mine for mine in claim_names if mine is not name]
     candidates = [other for other in view_names if name.same_as(other) or not any(other.same_as(m) for m in others)]
-    aligned = _aligned(claim, name.first, name.last, passage, view, candidates, crossable)
+    aligned, either_side = _aligned(claim, name.first, name.last, passage, view, candidates, crossable)
     if aligned:
-        nearby = aligned + _aligned(claim, name.first, name.last, passage, view, candidates, crossable, True)
+        nearby = aligned + either_side
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
         return aligned[0]
@@ -774,23 +774,23 @@ def _aligned(
     view: tuple[Token, ...],
     candidates: list[Slot],
     crossable: set[int],
-    either_side: bool = False,
-) -> list[Slot]:
+) -> tuple[list[Slot], list[Slot]]:
     """The candidates that stand where the claim's slot stands: next to the word that governs it.
 
     The anchors are the nearest content words before and after the slot in the claim. A
     candidate is aligned when it follows (or precedes) the same word in the view within
     ALIGNMENT_WINDOW tokens with nothing between but stop words and ``crossable`` tokens (other
-    slots: "born in Salzburg on 27 January 1756"). With ``either_side``, a candidate on the other
-    side of the anchor counts too ("Australia's capital" and "the capital of Australia"). Nearest first.
+    slots: "born in Salzburg on 27 January 1756"). Those, nearest first, and (one pass finds both)
+    those on either side of the anchor ("Australia's capital" and "the capital of Australia").
     """
     if not candidates:
-        return []
+        return [], []
     before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
     positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
+    either: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
         if token.capitalized and not token.initial:
             continue  # a word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing
@@ -801,10 +801,10 @@ def _aligned(
                 start, end = positions.get(candidate.first), positions.get(candidate.last)
                 if start is None or end is None:
                     continue
-                if start > place and (side == 1 or either_side):
-                    gap = view[place + 1 : start]
-                elif end < place and (side == -1 or either_side):
-                    gap = view[end + 1 : place]
+                if start > place:
+                    gap, own_side = view[place + 1 : start], side == 1
+                elif end < place:
+                    gap, own_side = view[end + 1 : place], side == -1
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
@@ -812,9 +812,14 @@ def _aligned(
                     and (not between.is_content or between.index in crossable or between.lower in NEGATORS)
                     for between in gap
                 ):
-                    scored.append((len(gap), candidate))
-    scored.sort(key=lambda pair: pair[0])
-    return [candidate for _, candidate in scored]
+                    either.append((len(gap), candidate))
+                    if own_side:
+                        scored.append((len(gap), candidate))
+    return _nearest_first(scored), _nearest_first(either)
+
+
+def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:
+    return [candidate for _, candidate in sorted(scored, key=lambda pair: pair[0])]
 
 
 def _is_anchor(claim: Analysed, token: Token) -> bool:
