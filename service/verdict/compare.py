@@ -155,7 +155,7 @@ class Reading:
 @dataclass(frozen=True)
 class Analysed:
     """A text read once (passages are read again for every claim): its tokens, quantities and
-    clauses, which do not depend on the other text, and the word forms of each clause."""
+    clauses, which do not depend on the other text, and the word forms and token places of each clause."""
 
     text: str
     tokens: tuple[Token, ...]
