@@ -78,7 +78,7 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
     parts = _statements(analysed)
     if len(parts) == 1:
         return _judge_part(analysed, about)
-    judgements = [_judge_part(analyse(part), about) for part in parts]
+    judgements = [_judge_part(analyse(part, passage=False), about) for part in parts]
     for verdict in (REFUTED, NOT_ENOUGH_EVIDENCE):
         for index, judgement in enumerate(judgements):
             if judgement.verdict == verdict:
@@ -138,7 +138,7 @@ def _contradiction(passage: Passage, reading: Reading) -> str:
 
 def statements(claim: str) -> list[str]:
     """The statements a claim joins with "and", "but" or ";", each with a verb of its own."""
-    return _statements(analyse(claim))
+    return _statements(analyse(claim, passage=False))
 
 
 def _statements(analysed: Analysed) -> list[str]:

@@ -155,17 +155,22 @@ class Reading:
 @dataclass(frozen=True)
 class Analysed:
     """A text read once (passages are read again for every claim): its tokens, quantities and
-    clauses, which do not depend on the other text, and the word forms of each clause."""
+    clauses, which do not depend on the other text, and the word forms and token places of each clause."""
 
     text: str
     tokens: tuple[Token, ...]
     quantities: tuple[Quantity, ...]
     lowers: frozenset[str]
-    stems: frozenset[str]
-    base_stems: frozenset[str]  # stems without a negative affix: "wire" of "wireless"
+    # Its words' lower cases, stems and stems without a negative affix ("wire" of "wireless"): what the
+    # other text's negations are read against.
+    word_forms: frozenset[str]
     lowercase_words: frozenset[str]  # words the text writes in lower case: not names
-    views: tuple[tuple[Token, ...], ...]
+    views: tuple[tuple[Token, ...], ...]  # a passage's; a claim's are never read, so not made
+    # A claim's words that have opposites (or whose singular has) or a category, with those: few claims have
+    # any (a passage's are never looked at, so not found).
+    rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
+    places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
 
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
@@ -176,44 +181,49 @@ CLAIMS_KEPT = 256
 
 @lru_cache(maxsize=CLAIMS_KEPT)
 def analyse_claim(text: str) -> Analysed:
-    return analyse(text)
+    return analyse(text, passage=False)
 
 
-def analyse(text: str) -> Analysed:
+def analyse(text: str, passage: bool = True) -> Analysed:
+    """``text`` read once, as a passage (with the clauses a claim is compared with) or as a claim."""
     tokens = tokenize(text)
     words = [token for token in tokens if token.is_word]
-    views = tuple(clauses(tokens))
+    lowers = frozenset(token.lower for token in words)
+    views = tuple(clauses(tokens)) if passage else ()
     return Analysed(
         text,
         tokens,
         tuple(quantities(tokens)),
-        frozenset(token.lower for token in words),
-        frozenset(token.stem for token in words),
-        frozenset(base_stem(token.lower) for token in words),
+        lowers,
+        lowers | {token.stem for token in words} | {base_stem(token.lower) for token in words},
         frozenset(token.lower for token in words if token.text.islower()),
         views,
-        {id(view): _forms(view) for view in (*views, tokens)},
+        () if passage else tuple(_rivalled(words)),
+        {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
+        {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
 
 
 # Passages read lately, kept for the next claims (claims on one subject share evidence). A reading
-# costs about 150 bytes a character (22 KiB for a typical passage, 9.6 KiB for one of 64 characters,
-# 210 KiB for one of 2,000, the longest the store keeps): at most 18 MiB of the web process's memory
-# (passages of 64 characters), 7 MiB with the whole built-in base kept.
+# costs about 157 bytes a character (23 KiB for a typical passage, 10.7 KiB for one of 64 characters,
+# 260 KiB for one of 2,000, the longest the store keeps): at most 20 MiB of the web process's memory
+# (passages of 64 characters), 7.5 MiB with the whole built-in base kept.
 PASSAGE_CHARS_KEPT = 120_000
 PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
 analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
 
 
-def _forms(tokens: tuple[Token, ...]) -> frozenset[str]:
+def _forms(tokens: tuple[Token, ...], heads: bool) -> frozenset[str]:
     """Every form a word of ``tokens`` can be matched by: lower case, stem, stem without a negative
-    affix, its synonyms' stems, and (marked "~") the heads of compounds it ends with ("~light" for "sunlight")."""
+    affix, its synonyms' stems, and with ``heads`` (marked "~") the heads of compounds it ends with ("~light"
+    for "sunlight"; only a passage's are looked up by them, in :func:`_found`)."""
     forms: set[str] = set()
     for token in tokens:
         if token.is_word:
             forms.update((token.lower, token.stem, base_stem(token.lower)))
             forms.update(SYNONYM_STEMS.get(token.stem, ()))
-            forms.update("~" + head for head in compound_heads(token.lower))
+            if heads:
+                forms.update("~" + head for head in compound_heads(token.lower))
     return frozenset(forms)
 
 
@@ -230,10 +240,13 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     restated: set[int] = set()
     seen_conflicts: list[Conflict] = []
     best = [view for view_coverage, view in covered if view_coverage == covered[0][0]]
+    negated = {id(view): _negations_in(claim, passage, view) for view in best}
     # Clauses that state the claim equally well: a negation conflicts only when all of them disagree.
-    negation_differs = all(_polarity_differs(claim, view) for view in best)
+    negation_differs = all(_odd(*negated[id(view)]) for view in best)
     for view_coverage, view in covered:
-        found = _conflicts(claim, claim_names, passage, view, negation_differs and view_coverage == covered[0][0])
+        negations = negated[id(view)] if id(view) in negated else _negations_in(claim, passage, view)
+        with_negation = negation_differs and view_coverage == covered[0][0]
+        found = _conflicts(claim, claim_names, passage, view, negations, with_negation)
         # A different name together with a different number or word is a different event, not one
         # wrong slot (a swapped name that is also a category word, "Silver" for "Gold", counts once).
         named = {c.claim.start for c in found.conflicts if c.kind == "name" and c.claim is not None}
@@ -284,7 +297,7 @@ def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
 
 def _states_slots(claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], passage: Analysed) -> bool:
     """Whether every name and number of the claim is in this clause (agreeing)."""
-    view_quantities = _in_view(passage.quantities, view)
+    view_quantities = _in_view(passage, view)
     names_in = all(any(other.lower in name.keys for other in view) for name in claim_names)
     return names_in and all(_stated(quantity, view_quantities) for quantity in claim.quantities)
 
@@ -347,7 +360,7 @@ def _coverage(items: list[Item], claim: Analysed, view: tuple[Token, ...], passa
 
 def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
     if isinstance(item, Quantity):
-        return _stated(item, _in_view(passage.quantities, view))
+        return _stated(item, _in_view(passage, view))
     forms = passage.forms[id(view)]  # every view of a passage, and its whole token tuple, has its forms
     return item.stem in forms or item.lower in forms or base_stem(item.lower) in forms or "~" + item.lower in forms
 
@@ -357,22 +370,32 @@ def _same_word(word: Token, other: Token) -> bool:
         return False
     if same_word(word, other) or base_stem(word.lower) == base_stem(other.lower):
         return True
-    return word.lower in compound_heads(other.lower)
+    return is_compound_head(word.lower, other.lower)
+
+
+# A compound's head has at least four letters, after at least three: "light" of "sunlight".
+MIN_HEAD = 4
+MIN_MODIFIER = 3
 
 
 def compound_heads(word: str) -> Iterator[str]:
-    """The words ``word`` may be a compound of, as its head: "light" of "sunlight" (a head of at least
-    four letters after at least three), not "long" of "longest" or "rail" of "railway"."""
-    return (word[start:] for start in range(3, len(word) - 3))
+    """The words ``word`` may be a compound of, as its head: "light" of "sunlight", not "long" of "longest"
+    or "rail" of "railway"."""
+    return (word[start:] for start in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
+
+
+def is_compound_head(head: str, word: str) -> bool:
+    """Whether ``head`` is one of :func:`compound_heads` of ``word``, without listing them (a hot path)."""
+    return len(head) >= MIN_HEAD and len(word) - len(head) >= MIN_MODIFIER and word.endswith(head)
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
     return any(claimed.comparable(other) and claimed.agrees(other) for other in given)
 
 
-def _in_view(found: tuple[Quantity, ...], view: tuple[Token, ...]) -> list[Quantity]:
-    indices = {token.index for token in view}
-    return [quantity for quantity in found if quantity.first in indices]
+def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
+    places = passage.places[id(view)]
+    return [quantity for quantity in passage.quantities if quantity.first in places]
 
 
 def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
@@ -391,15 +414,21 @@ class _Found:
 
 
 def _conflicts(
-    claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...], with_negation: bool
+    claim: Analysed,
+    claim_names: list[Name],
+    passage: Analysed,
+    view: tuple[Token, ...],
+    negations: tuple[list[Token], list[Token]],
+    with_negation: bool,
 ) -> _Found:
-    """The slots on which ``view`` disagrees with the claim; negation only ``with_negation`` (in the
-    clause that states most of the claim: another clause may negate something else)."""
+    """The slots on which ``view`` disagrees with the claim; ``negations`` are :func:`_negations_in` them;
+    negation only ``with_negation`` (in the clause that states most of the claim: another clause may
+    negate something else)."""
     found = _Found([], set(), set())
     if another_place(claim.tokens, view, SUPERLATIVES):
         return found
-    view_quantities = _in_view(passage.quantities, view)
-    view_indices = {token.index for token in view}
+    view_quantities = _in_view(passage, view)
+    view_indices = passage.places[id(view)]
     view_names = [name for name in names(view, claim.lowercase_words) if name.first in view_indices]
     if _another_numbered_thing(claim, claim_names, view_names, view_quantities):
         return found
@@ -423,15 +452,15 @@ def _conflicts(
         else:
             found.conflicts.append(Conflict("number", _token_span(word), _span(passage, figure)))
             found.taken.add(word.index)
-    for mine, theirs in _reversed_roles(claim, claim_names, view, view_names):
+    for mine, theirs in _reversed_roles(claim, claim_names, passage, view, view_names):
         if not found.taken & set(range(mine.first, mine.last + 1)):
             found.conflicts.append(Conflict("role", _span(claim, mine), _span(passage, theirs)))
             found.taken.update(range(mine.first, mine.last + 1))
-    claim_negations, view_negations = _negations_in(claim, view)
+    claim_negations, view_negations = negations
     # "is not a vegetable but a fruit": a member the view denies is no value it gives for the slot the
     # claim fills ("is a fruit"); a member the claim denies stays compared ("is not a mammal").
-    denied_in_claim = _denied_indices(claim.tokens, claim_negations)
-    denied_in_view = _denied_indices(view, view_negations)
+    denied_in_claim = _denied_indices(claim, claim.tokens, claim_negations)
+    denied_in_view = _denied_indices(passage, view, view_negations)
     swaps = [
         (kind, claimed, given)
         for kind, claimed, given in _swapped_words(claim, view)
@@ -439,12 +468,12 @@ def _conflicts(
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
-    odd = (len(claim_negations) + len(view_negations)) % 2 == 1
+    odd = _odd(claim_negations, view_negations)
     if opposites and odd:
         # "Bats can see" and "Bats are not blind": the negation undoes the opposite.
         found.restated.update(claimed.index for claimed, _ in opposites)
         swaps = [swap for swap in swaps if swap[0] != "opposite"]
-    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view):
+    elif not opposites and odd and with_negation and _negates_what_both_say(claim, passage, view, negations):
         found.conflicts.append(
             Conflict(
                 "negation",
@@ -517,7 +546,7 @@ def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
     found: list[Quantity] = []
     for view in passage.views:
         if side and any(token.stem in side for token in view):
-            found += [quantity for quantity in _in_view(passage.quantities, view) if quantity not in found]
+            found += [quantity for quantity in _in_view(passage, view) if quantity not in found]
     return found
 
 
@@ -561,10 +590,10 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     )
 
 
-def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
+def _negations_in(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> tuple[list[Token], list[Token]]:
     """The negating words of the claim and of the view, each read against the other's words."""
     view_words = frozenset(token.lower for token in view) | frozenset(token.stem for token in view)
-    places = {token.index: place for place, token in enumerate(view)}
+    places = passage.places[id(view)]
     return (
         [
             token
@@ -573,7 +602,7 @@ def _negations_in(claim: Analysed, view: tuple[Token, ...]) -> tuple[list[Token]
         ],
         [
             token
-            for token in negations(view, claim.lowers | claim.stems | claim.base_stems)
+            for token in negations(view, claim.word_forms)
             if not negates_another_place(view, places[token.index], claim.tokens, SUPERLATIVES)
         ],
     )
@@ -584,26 +613,28 @@ def _denies_another_superlative(claim: Analysed, passage: Analysed) -> bool:
     when measured from base to summit" for "the highest on Earth"): a negation that cannot refute the claim,
     and a fact that cannot support it, whether the claim affirms or denies its own superlative."""
     tokens = passage.tokens
-    places = {token.index: place for place, token in enumerate(tokens)}
+    places = passage.places[id(tokens)]
     return another_place(claim.tokens, tokens, SUPERLATIVES) and any(
         negates_another_place(tokens, places[token.index], claim.tokens, SUPERLATIVES)
-        for token in negations(tokens, claim.lowers | claim.stems | claim.base_stems)
+        for token in negations(tokens, claim.word_forms)
     )
 
 
-def _negates_what_both_say(claim: Analysed, passage: Analysed, view: tuple[Token, ...]) -> bool:
+def _negates_what_both_say(
+    claim: Analysed, passage: Analysed, view: tuple[Token, ...], negations: tuple[list[Token], list[Token]]
+) -> bool:
     """Whether the negations still differ in number once those of a thing the other text never says are
     left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
     assert it. What a negating word denies is in the next few words."""
     claim_forms = claim.forms[id(claim.tokens)]
-    claim_negations, view_negations = _negations_in(claim, view)
+    claim_negations, view_negations = negations
     denied_in_view = [
         token
         for token in claim_negations
         if not _explicit(token)
         or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
     ]
-    places = {token.index: place for place, token in enumerate(view)}
+    places = passage.places[id(view)]
     denied_in_claim = [
         token
         for token in view_negations
@@ -630,10 +661,10 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
     return denied
 
 
-def _denied_indices(tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
-    """Indices of the words the negating words among ``negations`` deny first ("not a vegetable":
-    "vegetable"; "do not work against viruses": "work", not the viruses)."""
-    places = {token.index: place for place, token in enumerate(tokens)}
+def _denied_indices(text: Analysed, tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
+    """Indices of the words the negating words among ``negations`` (of ``tokens``, ``text``'s or a view of
+    it) deny first ("not a vegetable": "vegetable"; "do not work against viruses": "work", not the viruses)."""
+    places = text.places[id(tokens)]
     firsts = (_denied(tokens, places[token.index])[:1] for token in negations if _explicit(token))
     return {word.index for first in firsts for word in first}
 
@@ -642,8 +673,8 @@ def _in_forms(word: Token, forms: frozenset[str]) -> bool:
     return word.stem in forms or word.lower in forms or base_stem(word.lower) in forms
 
 
-def _polarity_differs(claim: Analysed, view: tuple[Token, ...]) -> bool:
-    claim_negations, view_negations = _negations_in(claim, view)
+def _odd(claim_negations: list[Token], view_negations: list[Token]) -> bool:
+    """Whether the claim and a view differ in polarity: an odd number of negations between them."""
     return (len(claim_negations) + len(view_negations)) % 2 == 1
 
 
@@ -660,7 +691,7 @@ def _conflicting_quantity(
         return None
     # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
     crossable = slots | {token.index for token in view if token.lower in MONTHS}
-    aligned = _aligned(claim, quantity.first, quantity.last, view, comparable, crossable)
+    aligned, _ = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
     if aligned:
         return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
     if _stated(quantity, passage.quantities) or (
@@ -685,9 +716,9 @@ def _conflicting_name(
     # The view's names that stand for the claim's other names are theirs, not candidates for this one.
     others = [mine for mine in claim_names if mine is not name]
     candidates = [other for other in view_names if name.same_as(other) or not any(other.same_as(m) for m in others)]
-    aligned = _aligned(claim, name.first, name.last, view, candidates, crossable)
+    aligned, either_side = _aligned(claim, name.first, name.last, passage, view, candidates, crossable)
     if aligned:
-        nearby = aligned + _aligned(claim, name.first, name.last, view, candidates, crossable, either_side=True)
+        nearby = aligned + either_side
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
         return aligned[0]
@@ -739,36 +770,41 @@ def _aligned(
     claim: Analysed,
     first: int,
     last: int,
+    passage: Analysed,
     view: tuple[Token, ...],
     candidates: list[Slot],
     crossable: set[int],
-    either_side: bool = False,
-) -> list[Slot]:
+) -> tuple[list[Slot], list[Slot]]:
     """The candidates that stand where the claim's slot stands: next to the word that governs it.
 
     The anchors are the nearest content words before and after the slot in the claim. A
     candidate is aligned when it follows (or precedes) the same word in the view within
     ALIGNMENT_WINDOW tokens with nothing between but stop words and ``crossable`` tokens (other
-    slots: "born in Salzburg on 27 January 1756"). With ``either_side``, a candidate on the other
-    side of the anchor counts too ("Australia's capital" and "the capital of Australia"). Nearest first.
+    slots: "born in Salzburg on 27 January 1756"). Those, nearest first, and (one pass finds both)
+    those on either side of the anchor ("Australia's capital" and "the capital of Australia").
     """
+    if not candidates:
+        return [], []
     before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
-    positions = {token.index: place for place, token in enumerate(view)}
+    anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
+    positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
+    either: list[tuple[int, Slot]] = []
     for place, token in enumerate(view):
-        for anchor, side in ((before, 1), (after, -1)):
-            # A word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing.
-            if anchor is None or not _same_word(anchor, token) or (token.capitalized and not token.initial):
+        if token.capitalized and not token.initial:
+            continue  # a word inside a name ("Railway" of "Snowdon Mountain Railway") governs nothing
+        for anchor, side in anchors:
+            if not _same_word(anchor, token):
                 continue
             for candidate in candidates:
                 start, end = positions.get(candidate.first), positions.get(candidate.last)
                 if start is None or end is None:
                     continue
-                if start > place and (side == 1 or either_side):
-                    gap = view[place + 1 : start]
-                elif end < place and (side == -1 or either_side):
-                    gap = view[end + 1 : place]
+                if start > place:
+                    gap, own_side = view[place + 1 : start], side == 1
+                elif end < place:
+                    gap, own_side = view[end + 1 : place], side == -1
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
@@ -776,9 +812,14 @@ def _aligned(
                     and (not between.is_content or between.index in crossable or between.lower in NEGATORS)
                     for between in gap
                 ):
-                    scored.append((len(gap), candidate))
-    scored.sort(key=lambda pair: pair[0])
-    return [candidate for _, candidate in scored]
+                    either.append((len(gap), candidate))
+                    if own_side:
+                        scored.append((len(gap), candidate))
+    return _nearest_first(scored), _nearest_first(either)
+
+
+def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:
+    return [candidate for _, candidate in sorted(scored, key=lambda pair: pair[0])]
 
 
 def _is_anchor(claim: Analysed, token: Token) -> bool:
@@ -791,16 +832,15 @@ def _is_anchor(claim: Analysed, token: Token) -> bool:
 def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
     """Claim words whose opposite, or another member of whose category, the view says instead (a
     plural for its listed singular: "floors" against "ceilings")."""
+    swaps: list[tuple[str, Token, Token]] = []
+    if not claim.rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
+        return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
-    swaps: list[tuple[str, Token, Token]] = []
-    for token in claim.tokens:
-        if not token.is_word:
-            continue
-        opposites = OPPOSITE_WORDS.get(token.lower) or OPPOSITE_WORDS.get(_singular(token.lower), frozenset())
+    for token, opposites, category in claim.rivalled:
         if token.lower in view_lowers or token.stem in view_stems:
-            rivals = opposites | CATEGORY_OF.get(token.lower, frozenset())
+            rivals = opposites | category
             given = [other for other in view if other.lower in rivals and other.lower not in claim.lowers]
             rival = attached_elsewhere(claim.tokens, token.index, view, given) if given else None
             if rival is not None:
@@ -813,15 +853,23 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
-        category = CATEGORY_OF.get(token.lower, frozenset())
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
 
 
+def _rivalled(words: list[Token]) -> Iterator[tuple[Token, frozenset[str], frozenset[str]]]:
+    """Each word that has opposites (or whose singular has) or a category, with its opposites and its category."""
+    for word in words:
+        opposites = OPPOSITE_WORDS.get(word.lower) or OPPOSITE_WORDS.get(_singular(word.lower), frozenset())
+        category = CATEGORY_OF.get(word.lower, frozenset())
+        if opposites or category:
+            yield word, opposites, category
+
+
 def _reversed_roles(
-    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+    claim: Analysed, claim_names: list[Name], passage: Analysed, view: tuple[Token, ...], view_names: list[Name]
 ) -> list[tuple[Name, Name]]:
     """Two names on either side of the same verb, in the other order ("A defeated B" against "B beat
     A"): who did it and to whom are swapped. A passive ("was defeated by") turns the order round; a
@@ -829,28 +877,27 @@ def _reversed_roles(
     the claim, and in the passage."""
     swapped = []
     for first, second in itertools.combinations(claim_names, 2):
-        claimed = _relation(claim.tokens, first, second)
+        claimed = _relation(claim.tokens, claim.places[id(claim.tokens)], first, second)
         if claimed is None:
             continue
         for one, other in itertools.permutations(view_names, 2):
             same_order = one.same_as(first) and other.same_as(second)
             if not (same_order or (one.same_as(second) and other.same_as(first))) or one.same_as(other):
                 continue
-            given = _relation(view, one, other)
+            given = _relation(view, passage.places[id(view)], one, other)
             if given is None or not any(same_word(mine, theirs) for mine in claimed[0] for theirs in given[0]):
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
-    return swapped + _participle_roles(claim, claim_names, view, view_names)
+    return swapped + _participle_roles(claim, claim_names, passage.places[id(view)], view, view_names)
 
 
 def _participle_roles(
-    claim: Analysed, claim_names: list[Name], view: tuple[Token, ...], view_names: list[Name]
+    claim: Analysed, claim_names: list[Name], places: dict[int, int], view: tuple[Token, ...], view_names: list[Name]
 ) -> list[tuple[Name, Name]]:
     """ "A won the cup, beating B": a participle after a comma has the sentence's subject (the name
     it starts with) as its doer. A view that has that name as the object of the same verb ("by beating A") says
     it was done to the name, not by it. Each pair: the doer in the claim, the receiver in the view."""
-    places = {token.index: place for place, token in enumerate(view)}
     swapped = []
     for verb in claim.tokens[1:]:
         if not (verb.lower.endswith("ing") and claim.tokens[verb.index - 1].text == ","):
@@ -870,11 +917,12 @@ def _participle_roles(
     return swapped
 
 
-def _relation(tokens: tuple[Token, ...], first: Name, second: Name) -> tuple[list[Token], bool] | None:
-    """The verb between two names (``first`` before ``second`` in ``tokens``) and whether it is passive;
-    None when anything else stands between (punctuation, another clause, more than RELATION_GAP tokens)
-    or the verb reads the same both ways."""
-    places = {token.index: place for place, token in enumerate(tokens)}
+def _relation(
+    tokens: tuple[Token, ...], places: dict[int, int], first: Name, second: Name
+) -> tuple[list[Token], bool] | None:
+    """The verb between two names (``first`` before ``second`` in ``tokens``, ``places`` their tokens' places
+    by index) and whether it is passive; None when anything else stands between (punctuation, another
+    clause, more than RELATION_GAP tokens) or the verb reads the same both ways."""
     start, end = places.get(first.last), places.get(second.first)
     if start is None or end is None or not 0 < end - start - 1 <= RELATION_GAP:
         return None
@@ -895,6 +943,8 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
     """Opposites both texts name in the other order ("from left to right", "from right to left"), and
     members of a category on either side of the same relation ("steam replaced diesel", "diesel
     replaced steam"; "blue more than red"). A list ("red, green and blue") has no relation between."""
+    if sum(1 for word in claim.lowers if word in OPPOSITE_WORDS or word in CATEGORY_OF) < 2:
+        return []  # no two words of the claim to find reversed (each pair's words both have opposites or a category)
     claim_first = {token.lower: token for token in reversed(claim.tokens) if token.is_word}
     view_first = {token.lower: token for token in reversed(view) if token.is_word}
     shared = claim_first.keys() & view_first.keys()

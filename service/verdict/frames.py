@@ -351,6 +351,8 @@ def _verb_at(tokens: Sequence[Token], place: int) -> bool:
 def modifier_changes(claim: Sequence[Token], view: Sequence[Token]) -> list[Swap]:
     """Nouns of the claim that the view qualifies by a modifier that changes what they name, or the
     reverse: "classified as a planet" against "classified as a dwarf planet"."""
+    if not any(token.lower in PRIVATIVE_MODIFIERS for token in (*claim, *view)):
+        return []  # most texts: no such modifier on either side
     by_lower: dict[str, list[int]] = {}
     by_stem: dict[str, list[int]] = {}
     for other, candidate in enumerate(view):

@@ -398,12 +398,9 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         if token is not None and _is_name_word(token, common_words):
             run.append(token)
             continue
-        if (
-            token is not None
-            and run
-            and token.lower in {"of", "de", "da", "van", "von", "the"}
-            and token.text.islower()
-        ):
+        if not run:
+            continue  # no name to join or end
+        if token is not None and token.lower in {"of", "de", "da", "van", "von", "the"} and token.text.islower():
             run.append(token)
             continue
         while run and not run[-1].capitalized:
@@ -454,6 +451,8 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
+        if not always and not affixal and rest is None and token.lower not in CONTRAST_NEGATORS:
+            continue  # most words: nothing below can find them
         if _contrasts(tokens, place):
             if not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
@@ -533,6 +532,7 @@ def _negation_of(word: str) -> tuple[bool, bool, str | None]:
     return False, False, None
 
 
+@lru_cache(maxsize=4096)  # asked of every word of the phrases compared; 4,096 words: under 1 MiB with the words
 def is_negative(word: str) -> bool:
     """Whether a word negates, alone or by an affix, whatever the other text says."""
     return _always_negates(word) or _negative_affix(word, frozenset())
