@@ -14,7 +14,7 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from service.errors import MemoryLimitExceeded
-from service.memory.guard import ADMISSION_READING_MAX_AGE_S, MemoryGuard
+from service.memory.guard import ADMISSION_READING_MAX_AGE_S, YOUNG_COLLECTION_THRESHOLD, MemoryGuard
 from service.memory.monitor import MIB, MemoryLimit, measure
 from service.settings import Settings
 from tests.conftest import start_client, wait_until
@@ -77,6 +77,7 @@ async def test_periodic_gc_and_memory_logs(
     # start-up's objects are frozen, so the periodic collections walk only what requests create
     assert any(re.fullmatch(r"Garbage collector: \d+ start-up objects frozen", message) for message in messages)
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD  # young collections spaced out for serving
 
 
 async def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:
