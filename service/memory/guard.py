@@ -19,15 +19,15 @@ log = logging.getLogger(__name__)
 # by then its answer is sent and its connection's buffers are freed too.
 IDLE_CLEANUP_DELAY_S = 1.0
 # Admission reuses a reading of the processes' RSS younger than this. Read for every request, the two
-# /proc/PID/statm files were about 7% of the web process's CPU under load (32 clients, short claims);
-# at that load a tenth of a second is a dozen requests, each of whose bodies is already bounded by body
-# admission, and the watchdog itself reads the child's RSS only every half second. A refusal is never
-# decided on a reused reading: over the limit, admission collects garbage and reads again.
+# /proc/PID/statm files cost 52 us of CPU per request; under load (32 clients, short claims) a tenth of a
+# second is 5 to 15 requests, each of whose bodies is already bounded by body admission, and the watchdog
+# itself reads the child's RSS only every half second. A refusal is never decided on a reused reading:
+# over the limit, admission collects garbage and reads again.
 ADMISSION_READING_MAX_AGE_S = 0.1
 # The youngest generation is collected after this many new container objects, not CPython's 700: under load
-# (32 clients, short claims) that was one collection every few requests, 50 us of CPU per request in all;
-# at 10,000 it is a few per thousand requests, and cyclic garbage waits for at most that many objects (a MB
-# or two). The older generations keep CPython's ratios (each after 10 of the one below).
+# (32 clients, short claims) that was one collection every 15 requests, 74 us of CPU per request with the
+# middle generation's they set off; at 10,000, 3 per 2,000 requests and 11 us per request. Cyclic garbage
+# waits for at most that many objects (a MB or two). The older generations keep CPython's ratios.
 YOUNG_COLLECTION_THRESHOLD = 10_000
 
 
