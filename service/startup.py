@@ -62,7 +62,7 @@ class Startup:
             return
         self.pipeline = pipeline
         self.guard.log("startup")
-        self.guard.freeze_startup_objects()
+        self.guard.prepare_collector()
 
     def close(self) -> None:
         if self.store is not None:

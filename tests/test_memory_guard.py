@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from service.memory.guard import MemoryGuard
-from service.memory.monitor import MemoryLimit
+from service.errors import MemoryLimitExceeded
+from service.memory.guard import ADMISSION_READING_MAX_AGE_S, YOUNG_COLLECTION_THRESHOLD, MemoryGuard
+from service.memory.monitor import MIB, MemoryLimit, measure
 from service.settings import Settings
 from tests.conftest import start_client, wait_until
 
@@ -33,6 +36,29 @@ async def test_over_the_limit_answers_503_and_health_says_unhealthy(
     assert body["memory_percent"] > 100
 
 
+def test_admission_reuses_a_recent_reading_and_reads_again_once_it_is_old() -> None:
+    """Between readings the process grows 128 MB past a limit 64 MB over it: a request admitted on the
+    reading taken just before is admitted, one past ADMISSION_READING_MAX_AGE_S is refused on a new one."""
+    first = now = 1000.0
+    before = measure(os.getpid())
+    assert before is not None
+    guard = MemoryGuard(
+        MemoryLimit(before.rss_mb + 64, "MEMORY_LIMIT_MB"),
+        model_pid=lambda: None,
+        gc_every_n_requests=1000,
+        log_every_n_requests=1000,
+        clock=lambda: now,
+    )
+    guard.admit()
+    grown = np.ones(128 * MIB // 8)  # written, so resident
+    now = first + ADMISSION_READING_MAX_AGE_S / 2
+    guard.admit()
+    now = first + ADMISSION_READING_MAX_AGE_S
+    with pytest.raises(MemoryLimitExceeded):
+        guard.admit()
+    del grown
+
+
 async def test_periodic_gc_and_memory_logs(
     aiohttp_client: AiohttpClient, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -51,6 +77,7 @@ async def test_periodic_gc_and_memory_logs(
     # start-up's objects are frozen, so the periodic collections walk only what requests create
     assert any(re.fullmatch(r"Garbage collector: \d+ start-up objects frozen", message) for message in messages)
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD  # young collections spaced out for serving
 
 
 async def test_the_last_request_of_a_burst_cleans_up_once(caplog: pytest.LogCaptureFixture) -> None:

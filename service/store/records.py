@@ -163,6 +163,9 @@ def passage_from_row(found: tuple[Any, ...]) -> StoredPassage:
 
 def bounded_evidence_ids(ids: Sequence[str]) -> str:
     """The JSON list of the leading ids that fit in ``MAX_STORED_EVIDENCE_IDS_CHARS``; an id is never cut."""
+    whole = json.dumps(list(ids))
+    if len(whole) <= MAX_STORED_EVIDENCE_IDS_CHARS:  # the usual case: one encoding, not one per id
+        return whole
     kept: list[str] = []
     size = len("[]")
     for id_ in ids:

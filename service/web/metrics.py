@@ -50,10 +50,17 @@ class Metrics:
         )
         self.registry.register(ModelCollector(embedder, guard))
         self.registry.register(ClaimMemoryCollector(startup))
+        # The labelled children of each (route, method, status) seen, as prometheus_client keeps them too: looked
+        # up here in one dict access rather than two ``labels`` calls per request (a lock and a key built each).
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        children = self._children.get((route, method, status))
+        if children is None:
+            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route))
+            self._children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
