@@ -33,23 +33,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
-from bench.servers import ROOT, free_port, wait_until_healthy
+from bench.servers import ROOT
 from bench.verify_throughput import describe
+from evaluation.runner import serving
 from evaluation.score import SECOND_DOMAIN, load_claims
 from service.claims import split_claims
 from service.ingest.command import ingest_files
 from service.logs import configure_logging
 from service.model.embedder import ANONYMOUS
-from service.pipeline import VerificationPipeline
 from service.settings import Settings
-from service.web.app import create_app
 from service.web.keys import STARTUP
 
 CLAIM_FILES = sorted((ROOT / "evaluation" / "data").glob("*.jsonl"))
@@ -92,23 +88,6 @@ class Timing:
     answers: list[str]
 
 
-@contextlib.asynccontextmanager
-async def pipeline_of(settings: Settings) -> AsyncIterator[VerificationPipeline]:
-    """The app served on a free port as ``run.py`` serves it, and its pipeline once start-up is done."""
-    app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        url = f"http://127.0.0.1:{port}"
-        if not await wait_until_healthy(url, lambda: bool(app[STARTUP].error), STARTUP_TIMEOUT_S):
-            raise RuntimeError(app[STARTUP].error)
-        yield app[STARTUP].require_pipeline()
-    finally:
-        await runner.cleanup()
-
-
 async def gather_evidence(top_k: int) -> dict[str, Any]:
     """Every claim of the evaluation sets with its retrieved passages (id, text, similarity), and the threshold."""
     claims: list[dict[str, Any]] = []
@@ -117,7 +96,8 @@ async def gather_evidence(top_k: int) -> dict[str, Any]:
         with contextlib.redirect_stdout(sys.stderr):
             if await ingest_files(settings, [SECOND_DOMAIN]) != 0:
                 raise RuntimeError(f"ingesting {SECOND_DOMAIN} failed")
-        async with pipeline_of(settings) as pipeline:
+        async with serving(settings) as (_, app):
+            pipeline = app[STARTUP].require_pipeline()
             for path in CLAIM_FILES:
                 if path == SECOND_DOMAIN:
                     continue

@@ -48,8 +48,8 @@ RETRIES_ON_503 = 3
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """The app on a free local port, once /health says healthy; cleaned up (child stopped) on exit."""
+async def serving(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
+    """The app on a free local port, once /health says healthy, and its URL; cleaned up (child stopped) on exit."""
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -59,7 +59,7 @@ async def serving(settings: Settings) -> AsyncIterator[str]:
         url = f"http://127.0.0.1:{port}"
         if not await wait_until_healthy(url, lambda: bool(app[STARTUP].error), STARTUP_TIMEOUT_S):
             raise RuntimeError(app[STARTUP].error)
-        yield url
+        yield url, app
     finally:
         await runner.cleanup()
 
@@ -114,7 +114,7 @@ async def evaluate(claims: list[LabelledClaim], second_domain: Path) -> list[Pre
             status = await ingest_files(settings, [second_domain])
         if status != 0:
             raise RuntimeError(f"ingesting {second_domain} failed (exit code {status})")
-        async with serving(settings) as url:
+        async with serving(settings) as (url, _):
             timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
             async with aiohttp.ClientSession(timeout=timeout) as session:
                 predictions = []
