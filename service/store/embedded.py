@@ -634,18 +634,7 @@ class Store(KnowledgeStore):
             claims = [(bounded_claim_from_row(row[:-1]), row[-1]) for row in found]
             vectors = self.claim_index.reconstruct([claim.row for claim, _ in claims])
         return [
-            ClaimCopy(
-                claim.id,
-                claim.claim,
-                claim.verdict,
-                claim.score,
-                claim.evidence_ids,
-                claim.first_seen,
-                claim.last_seen,
-                claim.times_seen,
-                None if key is None else int(key),
-                vector,
-            )
+            ClaimCopy.of(claim, None if key is None else int(key), vector)
             for (claim, key), vector in zip(claims, vectors, strict=True)
         ]
 
@@ -684,16 +673,7 @@ class Store(KnowledgeStore):
                     self._db.execute(
                         "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen,"
                         " row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            claim.claim[:MAX_STORED_CLAIM_CHARS],
-                            claim.verdict,
-                            float(claim.score),
-                            bounded_evidence_ids(claim.evidence_ids),
-                            claim.first_seen,
-                            claim.last_seen,
-                            claim.times_seen,
-                            row,
-                        ),
+                        (*claim.stored_columns(), row),
                     )
                     if claim.key_hash is not None:
                         self._db.execute("INSERT INTO claim_keys (row, key_hash) VALUES (?, ?)", (row, claim.key_hash))

@@ -469,24 +469,14 @@ class PostgresStore(KnowledgeStore):
                 " times_seen, id, key_hash, embedding FROM claims WHERE id > %s ORDER BY id LIMIT %s",
                 (MAX_STORED_CLAIM_CHARS, MAX_STORED_EVIDENCE_IDS_CHARS, after_id, limit),
             ).fetchall()
-        copies = []
-        for *columns, key, vector in found:
-            claim = bounded_claim_from_row(tuple(columns))
-            copies.append(
-                ClaimCopy(
-                    claim.id,
-                    claim.claim,
-                    claim.verdict,
-                    claim.score,
-                    claim.evidence_ids,
-                    claim.first_seen,
-                    claim.last_seen,
-                    claim.times_seen,
-                    None if key is None else int(key),
-                    np.asarray(vector.to_numpy(), dtype=np.float32),
-                )
+        return [
+            ClaimCopy.of(
+                bounded_claim_from_row(tuple(columns)),
+                None if key is None else int(key),
+                np.asarray(vector.to_numpy(), dtype=np.float32),
             )
-        return copies
+            for *columns, key, vector in found
+        ]
 
     def export_progress(self, after: str, limit: int) -> list[IngestProgress]:
         with self._transaction() as db:
@@ -517,17 +507,7 @@ class PostgresStore(KnowledgeStore):
                     db.execute(
                         "INSERT INTO claims (claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen,"
                         " key_hash, embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            text,
-                            claim.verdict,
-                            float(claim.score),
-                            bounded_evidence_ids(claim.evidence_ids),
-                            claim.first_seen,
-                            claim.last_seen,
-                            claim.times_seen,
-                            claim.key_hash,
-                            vector,
-                        ),
+                        (*claim.stored_columns(), claim.key_hash, vector),
                     )
             self._claims_total = _one_int(db, "SELECT COUNT(*) FROM claims")
         return new

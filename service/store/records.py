@@ -132,6 +132,34 @@ class ClaimCopy:
     key_hash: int | None  # None: stored before memory keys, keyed at the next start-up
     vector: npt.NDArray[np.float32]
 
+    @classmethod
+    def of(cls, claim: StoredClaim, key_hash: int | None, vector: npt.NDArray[np.float32]) -> ClaimCopy:
+        return cls(
+            claim.id,
+            claim.claim,
+            claim.verdict,
+            claim.score,
+            claim.evidence_ids,
+            claim.first_seen,
+            claim.last_seen,
+            claim.times_seen,
+            key_hash,
+            vector,
+        )
+
+    def stored_columns(self) -> tuple[str, str, float, str, float, float, int]:
+        """claim, verdict, score, evidence_ids, first_seen, last_seen, times_seen as either store writes them
+        (text and ids within their bounds)."""
+        return (
+            self.claim[:MAX_STORED_CLAIM_CHARS],
+            self.verdict,
+            float(self.score),
+            bounded_evidence_ids(self.evidence_ids),
+            self.first_seen,
+            self.last_seen,
+            self.times_seen,
+        )
+
 
 def content_hash(text: str, source: str) -> str:
     """sha256 of the passage's text and source, NFKC-normalised with whitespace collapsed.
