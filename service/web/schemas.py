@@ -42,11 +42,9 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         )
     timeout_s = request.app[SETTINGS].body_read_timeout_s
     try:
-        if request.content.is_eof():  # all of it came with the head (as a short claim does): no timer to set
+        # A body that came whole with the head (as a short claim does) needs no timer.
+        async with asyncio.timeout(None if request.content.is_eof() else timeout_s):
             raw = await request.read()
-        else:
-            async with asyncio.timeout(timeout_s):
-                raw = await request.read()
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g}s") from None
     except web.RequestPayloadError as error:  # a body that does not inflate, a broken chunked encoding
