@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,16 +189,16 @@ class RawModel:
             f"length-sorted calls of up to {MAX_TEXTS_PER_CALL} within a {self.settings.model_call_budget_mb:g} MiB "
             f"budget per message of {self.settings.max_batch_size}, as the child runs it"
         )
-        self.ways = [f"calls of {batch} in arrival order" for batch in PLAIN_BATCHES] + [self.child_way]
+        self.ways: dict[str, Callable[[list[str]], None]] = {
+            f"calls of {batch} in arrival order": functools.partial(self._plain, batch=batch) for batch in PLAIN_BATCHES
+        }
+        self.ways[self.child_way] = self._as_the_child
 
     def rate(self, texts: list[str], way: str) -> float:
         """Texts/s of ``texts`` called ``way`` (under the CPU limit, if one is set)."""
         with cpu_limited():
             started = time.perf_counter()
-            if way == self.child_way:
-                self._as_the_child(texts)
-            else:
-                list(self.model.embed(texts, batch_size=PLAIN_BATCHES[self.ways.index(way)]))
+            self.ways[way](texts)
             return len(texts) / (time.perf_counter() - started)
 
     def best(self, texts: list[str]) -> tuple[str, float]:
@@ -206,6 +208,9 @@ class RawModel:
             say(f"  raw model, {way}: {rate:.0f} texts/s")
         best = max(rates, key=lambda way: rates[way])
         return best, rates[best]
+
+    def _plain(self, texts: list[str], batch: int) -> None:
+        list(self.model.embed(texts, batch_size=batch))
 
     def _as_the_child(self, texts: list[str]) -> None:
         from model_proc.models import embed_within_budget
