@@ -130,6 +130,8 @@ async def test_dockerfile_recipe_builds_and_serves_offline(tmp_path: Path) -> No
         assert (tmp_path / "app" / "data" / "models").is_dir()  # DATA_DIR as the image sets it
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=30) == 0
+        assert server.process.stderr is not None
+        assert "Verdict rule: compiled with mypyc" in server.process.stderr.read()  # the build stage compiled it
     finally:
         if server.process.poll() is None:
             server.process.kill()
