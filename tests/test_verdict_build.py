@@ -41,6 +41,20 @@ def test_a_source_changed_after_its_build_is_refused(tmp_path: Path) -> None:
         refuse_stale(tmp_path)
 
 
+def test_every_module_the_build_compiled_is_checked_while_any_is_compiled(tmp_path: Path) -> None:
+    """mypyc's shared library still serves a compiled module whose own file was deleted."""
+    for name in ("rule", "words"):
+        (tmp_path / f"{name}.py").write_text(f"{name.upper()} = 1\n")
+    record_build(tmp_path, "rule", "words")
+    (tmp_path / f"words{COMPILED}").unlink()
+    (tmp_path / "words.py").write_text("WORDS = 2\n")
+    with pytest.raises(ImportError, match=r"words\.py"):
+        refuse_stale(tmp_path)
+
+    (tmp_path / f"rule{COMPILED}").unlink()  # nothing compiled left: all of it runs from source
+    refuse_stale(tmp_path)
+
+
 def test_a_compiled_module_without_the_builds_record_is_refused(tmp_path: Path) -> None:
     """Compiled by hand (mypyc on the command line), nothing says which source it came from."""
     (tmp_path / "rule.py").write_text("LIMIT = 1\n")
@@ -90,7 +104,9 @@ def test_the_installed_rule_runs_compiled() -> None:
     """What `make install` (or the Dockerfile's install) compiled is what runs: CI proves the rule runs compiled."""
     if not installed_from_this_tree():
         pytest.skip(f"{ROOT} is not what pip installed here, so nothing compiled it (`make install` does)")
-    built = json.loads((PACKAGE_DIR / MANIFEST).read_text())
+    manifest = PACKAGE_DIR / MANIFEST
+    assert manifest.exists(), f"pip installed {ROOT}, but without compiling the verdict rule: run `make install`"
+    built = json.loads(manifest.read_text())
     expected = sorted(PACKAGE if name == "__init__" else f"{PACKAGE}.{name}" for name in built)
     assert {"__init__", "compare", "slots", "text"} <= set(built)
     assert compiled_modules() == expected

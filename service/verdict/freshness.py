@@ -31,19 +31,25 @@ def compiled_beside_source(package_dir: Path) -> list[Path]:
 
 
 def refuse_stale(package_dir: Path) -> None:
-    """Raise ImportError naming the first compiled module whose source is not the one it was built from."""
-    sources = compiled_beside_source(package_dir)
-    if not sources:
+    """Raise ImportError naming the first compiled module whose source is not the one it was built from.
+
+    With any compiled module present, every module the build compiled is checked, not only those with a file
+    of their own: mypyc puts all of them in one shared library, and a compiled module imports the others from
+    it, compiled, even when their own small files are gone.
+    """
+    compiled = compiled_beside_source(package_dir)
+    if not compiled:
         return
     try:
         built = json.loads((package_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         built = {}
-    for source in sources:
-        if built.get(source.stem) != hashlib.sha256(source.read_bytes()).hexdigest():
+    for name in sorted(built.keys() | {source.stem for source in compiled}):
+        source = package_dir / f"{name}.py"
+        if not source.exists() or built.get(name) != hashlib.sha256(source.read_bytes()).hexdigest():
             raise ImportError(
-                f"{source} is not the source its compiled module was built from: run `make install` to "
-                "compile it again (or delete the .so files beside it to run it interpreted)"
+                f"{source} is not the source its compiled module was built from: run `make install` to compile "
+                f"it again (or delete the compiled modules, {package_dir}/*.so, to run the rule interpreted)"
             )
 
 
