@@ -1,4 +1,4 @@
-"""Refuses to run a compiled verdict module built from an older source, and says which modules run compiled.
+"""Refuses to run a compiled verdict module built from another version of its source; says which run compiled.
 
 ``make install`` (an editable install) compiles the rule with mypyc (setup.py) and leaves each compiled
 module beside its source, where Python imports it first: a source edited after that build would leave the
@@ -6,7 +6,7 @@ old code running, silently. So importing this module checks every compiled modul
 the source it was built from, which the build records in ``compiled_sources.json``, and raises ImportError
 on a mismatch. Hashes rather than modification times: pip unpacks a wheel's files in its own order and git
 rewrites times, so times would refuse sound builds. This module is never compiled itself, so the check is
-always the one written here; ``service.verdict`` imports it before any compiled module.
+always the one written here; ``service.verdict`` imports it before any other module of the rule.
 """
 
 from __future__ import annotations
