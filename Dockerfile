@@ -5,7 +5,13 @@ ENV VENV=/opt/venv \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml setup.cfg README.md ./
+# setup.py compiles the verdict rule with mypyc: a C compiler and libc's headers (the image's Python brings its
+# own). Build stage only; unpinned, as the base image's Debian release fixes what they resolve to.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml setup.cfg setup.py README.md ./
 COPY scripts/install.sh scripts/install.sh
 COPY service service
 COPY model_proc model_proc
@@ -13,7 +19,8 @@ COPY model_proc model_proc
 RUN sh scripts/install.sh "$VENV" . \
     && HF_HUB_OFFLINE=1 "$VENV/bin/python" -P -c "from model_proc.models import check_packaged_models; check_packaged_models()"
 
-# Runtime stage: no build tools, a non-root user, signals straight to the server.
+# Runtime stage: no build tools (the compiled rule needs none to run), a non-root user, signals straight to
+# the server.
 FROM python:3.11-slim
 ENV VENV=/opt/venv
 ENV PATH="$VENV/bin:$PATH" \

@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml Makefile scripts/install.sh
+# The verdict rule's sources too: the install compiles them (setup.py), and a compiled module built from another
+# version of its source refuses to be imported (service/verdict/freshness.py) until this runs again.
+$(STAMP): setup.cfg setup.py pyproject.toml Makefile scripts/install.sh $(wildcard service/verdict/*.py)
 	PYTHON=$(PYTHON) sh scripts/install.sh $(VENV) -e '.[test]'
 	touch $(STAMP)
 

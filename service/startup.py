@@ -21,6 +21,7 @@ from service.store.base import KnowledgeStore
 from service.store.embedded import StoreLockedError
 from service.store.repair import StoreDamaged, require_sound, restore_lost_passages
 from service.store.selection import open_store
+from service.verdict import freshness
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Startup:
             report = await ingest_file(settings.knowledge_base, store, self.embedder.embed, settings.max_batch_size)
             count = await asyncio.to_thread(store.passage_count)
             log.info("Knowledge base: %s; %d passages stored", report.summary(), count)
+            log.info("Verdict rule: %s", freshness.describe())
             pipeline = VerificationPipeline.build(self.embedder.embed_texts, store, settings)
             await pipeline.warm_up()
         except (ServiceError, OSError, ValueError, StoreLockedError, StoreDamaged) as error:

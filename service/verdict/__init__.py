@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# First, before any compiled module of the rule is imported: it refuses one built from an older source.
+from service.verdict import freshness  # noqa: F401
 from service.verdict.compare import (
     CATEGORY_OF,
     OPPOSITE_WORDS,
