@@ -490,6 +490,16 @@ def test_a_negated_fact_said_positively(claim: str, passage: str, expected: str)
     assert verdict_of(claim, passage) == expected
 
 
+def test_the_two_ends_of_a_route_swapped() -> None:
+    """ "from A to B" against "from B to A": the same names, the other journey; the reason names both origins."""
+    route = "The Orient Express ran from Paris to Istanbul, and the journey took about three days."
+    judgement = judge("The Orient Express ran from Istanbul to Paris.", [Passage("p0", route, 0.8)], THRESHOLD)
+    assert judgement.verdict == REFUTED
+    assert judgement.explanation == 'the claim says "Istanbul"; p0 says "Paris"'
+    assert verdict_of("The Orient Express ran from Paris to Istanbul.", route) == SUPPORTED
+    assert verdict_of("The Orient Express ran between Paris and Istanbul.", route) == SUPPORTED
+
+
 def test_the_two_sides_of_a_comparison_swapped() -> None:
     """ "closer to A than to B" against "closer to B than to A": the same words, the opposite claim."""
     gorillas = "Genetically, chimpanzees are more closely related to humans than to gorillas."

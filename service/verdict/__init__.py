@@ -7,8 +7,9 @@ The service has an embedding model, not an entailment model; the rule is stated 
 2. Each passage about the claim is read slot by slot (:mod:`service.verdict.compare`): it
    supports the claim, refutes it (a different name, number, opposite, category, negation,
    holder of a superlative, word governed by the same word, noun-changing modifier, the two
-   sides of "than" swapped, two names swapped around the same verb, or a comparison its figures
-   contradict, where it otherwise says the same thing), or is silent. A passage that
+   sides of "than" swapped, two names swapped around the same verb or the two ends of a route
+   ("from A to B"), or a comparison its figures contradict, where it otherwise says the same
+   thing), or is silent. A passage that
    names the thing without the number the claim gives it ("Python" for "Python 3.0") is silent.
 3. Refuting and supporting passages: the one that states more of the claim (higher word
    coverage, then higher similarity) decides; on a tie the refutation wins, since a stated

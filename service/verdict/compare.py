@@ -104,6 +104,8 @@ WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
 NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
+# How far apart "from" and "to" of one route may be, and the destination after "to".
+ROUTE_REACH = 6
 
 
 def _opposite_words() -> dict[str, frozenset[str]]:
@@ -834,7 +836,7 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     plural for its listed singular: "floors" against "ceilings")."""
     swaps: list[tuple[str, Token, Token]] = []
     if not claim.rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
-        return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+        return swaps + _reversed_orders(claim, view)
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
@@ -856,7 +858,12 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))
-    return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+    return swaps + _reversed_orders(claim, view)
+
+
+def _reversed_orders(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """Two things both texts name in the other order: a pair, the sides of "than", the ends of a route."""
+    return _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view) + _reversed_route(claim.tokens, view)
 
 
 def _rivalled(words: list[Token]) -> Iterator[tuple[Token, frozenset[str], frozenset[str]]]:
@@ -979,6 +986,33 @@ def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> l
     if same_word(mine, their_second) and same_word(theirs, their_first) and not same_word(mine, theirs):
         return [("opposite", mine, their_second)]
     return []
+
+
+def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford"."""
+    claimed, given = _route(claim), _route(view)
+    if claimed is None or given is None:
+        return []
+    (start, end), (their_start, their_end) = claimed, given
+    if same_word(start, their_end) and same_word(end, their_start) and not same_word(start, end):
+        return [("role", start, their_start)]
+    return []
+
+
+def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
+    """The first content words after "from" and after the "to" that follows it within a few words."""
+    start = next((place for place, token in enumerate(tokens) if token.lower == "from"), None)
+    if start is None:
+        return None
+    end = next(
+        (place for place in range(start + 2, min(len(tokens), start + ROUTE_REACH)) if tokens[place].lower == "to"),
+        None,
+    )
+    if end is None:
+        return None
+    origin = next((token for token in tokens[start + 1 : end] if token.is_content), None)
+    destination = next((token for token in tokens[end + 1 : end + ROUTE_REACH] if token.is_content), None)
+    return (origin, destination) if origin is not None and destination is not None else None
 
 
 def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
