@@ -391,6 +391,23 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Rickets is caused by a lack of vitamin D.", SUPPORTED),
+        ("Rickets is caused by the absence of vitamin D.", SUPPORTED),
+        ("A shortage of vitamin D causes rickets.", SUPPORTED),
+        ("Vitamin D deficiency causes rickets.", SUPPORTED),
+        ("Rickets is caused by vitamin D.", REFUTED),
+        ("Rickets is caused by a deficiency of vitamin K.", REFUTED),
+    ],
+)
+def test_a_lack_said_in_other_words_is_the_same_lack(claim: str, expected: str) -> None:
+    """ "a lack of", "a deficiency of", "a shortage of", "the absence of": one denial, not a contradiction."""
+    rickets = "Rickets in children is caused mainly by a deficiency of vitamin D, which the skin makes in sunlight."
+    assert verdict_of(claim, rickets) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("The stadium holds three hundred and twelve thousand and forty seats.", SUPPORTED),
         ("The stadium holds 312,040 seats.", SUPPORTED),
         ("The stadium holds three hundred and twelve seats.", REFUTED),

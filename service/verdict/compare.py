@@ -23,8 +23,9 @@ The claim is compared with the clause of the passage that covers most of its wor
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both
   (a negating word only when the other text says something of what follows it: "cannot roar");
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
-  "lack" and "without" count only when the other text names what is lacking, and a negated
-  superlative only when the other text states that superlative with the same measure and scope.
+  "lack" (and "deficiency", "shortage", "absence") and "without" count only when the other text
+  names what is lacking, and a negated superlative only when the other text states that
+  superlative with the same measure and scope.
 
 A clause refutes when it conflicts on a slot and otherwise covers at least half of the claim (it
 speaks of the same thing). A passage supports when no slot conflicts, every name and number of

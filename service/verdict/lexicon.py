@@ -25,7 +25,10 @@ STOP_WORDS = words(
 )
 
 # Words that negate the clause they stand in ("n't" endings are counted as well).
-NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without lacks lack lacking")
+# "a deficiency of", "a shortage of" and "the absence of" deny having a thing as "a lack of" does, so that a
+# paraphrase of one by another is no contradiction.
+LACK_WORDS = words("lacks lack lacking deficiency deficient shortage absence")
+NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without") | LACK_WORDS
 # Words that negate the thing after them with the word that follows ("rather than plants", "instead of coal").
 CONTRAST_NEGATORS = {"rather": "than", "instead": "of"}
 # Words that negate as "not" does, whatever the other text says.

@@ -25,6 +25,7 @@ from service.verdict.lexicon import (
     FRACTIONS,
     GENERIC_NAME_WORDS,
     HEDGES,
+    LACK_WORDS,
     LOWER_BOUNDS,
     MIN_NEGATED_ABILITY,
     MONTHS,
@@ -66,7 +67,7 @@ POWER_FILLERS = frozenset(POWERS)
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
-OBJECT_NEGATORS = frozenset({"lack", "lacks", "lacking", "without"})
+OBJECT_NEGATORS = LACK_WORDS | {"without"}
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
