@@ -391,6 +391,21 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
+        ("Scurvy is caused by a lack of vitamin D.", REFUTED),
+        ("Water freezes at 0 C at sea level.", SUPPORTED),
+        ("Water freezes at 4 C at sea level.", REFUTED),
+    ],
+)
+def test_a_letter_is_a_name_unless_it_follows_a_figure(claim: str, expected: str) -> None:
+    """ "vitamin C" names a vitamin; "0 C" is a temperature: a unit's letter is a unit only after a figure."""
+    passage = "Scurvy is caused by a lack of vitamin C; at sea level water freezes at 0 C."
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Rickets is caused by a lack of vitamin D.", SUPPORTED),
         ("Rickets is caused by the absence of vitamin D.", SUPPORTED),
         ("A shortage of vitamin D causes rickets.", SUPPORTED),

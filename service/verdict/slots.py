@@ -68,6 +68,8 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+# Words between a figure and its scale's letter ("100 degrees C").
+DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
@@ -395,8 +397,8 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
     and ``common_words`` (the words the other text uses in lower case) does not have it."""
     found: list[Name] = []
     run: list[Token] = []
-    for token in (*tokens, None):
-        if token is not None and _is_name_word(token, common_words):
+    for place, token in enumerate((*tokens, None)):
+        if token is not None and _is_name_word(token, common_words, tokens[place - 1] if place else None):
             run.append(token)
             continue
         if not run:
@@ -415,6 +417,16 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
     return found
 
 
+def _is_unit(token: Token, before: Token | None) -> bool:
+    """A unit's word; a lone letter only after a figure or "degrees" ("100 C"), so that "vitamin C",
+    "hepatitis B" and "Model T" are names."""
+    if token.lower not in UNITS:
+        return False
+    if len(token.text) > 1:
+        return True
+    return before is not None and (before.text[0].isdigit() or before.lower in DEGREE_WORDS)
+
+
 def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]:
     """Names that say where the name before them is ("Paris, France"): part of that place, not a
     slot of their own. A list ("Paris, Lyon and Marseille") qualifies nothing."""
@@ -428,8 +440,8 @@ def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]
     return qualifying
 
 
-def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
-    if not token.is_word or not token.capitalized or token.lower in MONTHS or token.lower in UNITS:
+def _is_name_word(token: Token, common_words: frozenset[str], before: Token | None) -> bool:
+    if not token.is_word or not token.capitalized or token.lower in MONTHS or _is_unit(token, before):
         return False
     if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
