@@ -391,6 +391,24 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("The escape velocity at Earth's surface is about 11.2 kilometres per second.", SUPPORTED),
+        ("The escape velocity at Earth's surface is about 6.96 miles per second.", SUPPORTED),
+        ("A powered object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
+        ("An object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
+    ],
+)
+def test_a_passage_word_negated_by_an_affix_denies_only_what_the_claim_says_of_it(claim: str, expected: str) -> None:
+    """ "an unpowered object needs ..." denies power to the object, nothing of the velocity's figure."""
+    escape = (
+        "The escape velocity at Earth's surface is about 11.2 kilometres per second, the minimum speed an "
+        "unpowered object needs to break free of Earth's gravity."
+    )
+    assert verdict_of(claim, escape) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

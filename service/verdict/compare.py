@@ -628,7 +628,9 @@ def _negates_what_both_say(
 ) -> bool:
     """Whether the negations still differ in number once those of a thing the other text never says are
     left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
-    assert it. What a negating word denies is in the next few words."""
+    assert it. What a negating word denies is in the next few words. A word negated by an affix denies
+    its own word too: the claim's always counts (the passage may say its opposite in other words), the
+    passage's only when the claim has its bare word or the words after it ("an unpowered object")."""
     claim_forms = claim.forms[id(claim.tokens)]
     claim_negations, view_negations = negations
     denied_in_view = [
@@ -641,7 +643,8 @@ def _negates_what_both_say(
     denied_in_claim = [
         token
         for token in view_negations
-        if not _explicit(token) or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
+        if (not _explicit(token) and base_stem(token.lower) in claim_forms)
+        or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
 
