@@ -409,6 +409,21 @@ def test_a_passage_word_negated_by_an_affix_denies_only_what_the_claim_says_of_i
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("GPS uses a constellation of 24 satellites.", SUPPORTED),
+        ("The US GPS uses a constellation of 24 satellites.", SUPPORTED),
+        ("GPS uses a constellation of 30 satellites.", REFUTED),
+        ("GLONASS uses a constellation of 24 satellites.", REFUTED),
+    ],
+)
+def test_initials_are_the_name_they_stand_for(claim: str, expected: str) -> None:
+    """ "GPS" is "Global Positioning System": neither a name the passage lacks nor one it contradicts."""
+    gps = "The United States Global Positioning System uses a baseline constellation of 24 satellites."
+    assert verdict_of(claim, gps) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

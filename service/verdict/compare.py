@@ -402,6 +402,9 @@ def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
 
 
 def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
+    """Whether the passage says the name: one of its telling words, or, for initials, the name they stand for."""
+    if name.acronym and any(name.same_as(other) for other in names(passage.tokens, claim.lowercase_words)):
+        return True
     return any(
         _found(token, claim, passage.tokens, passage)
         for token in claim.tokens[name.first : name.last + 1]

@@ -68,6 +68,8 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+# Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
+MIN_ACRONYM, MAX_ACRONYM = 2, 6
 # Words between a figure and its scale's letter ("100 degrees C").
 DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
@@ -117,14 +119,26 @@ class Name:
     keys: frozenset[str]  # the words that tell which one, folded
     first: int
     last: int
+    initials: str  # of its capitalised words, folded: "usgps" for "United States Global Positioning System"
+    acronym: str  # its letters folded, when it is written in capitals ("GPS", "US GPS"), else ""
 
     def same_as(self, other: Name) -> bool:
-        """Sharing a telling word, or one the start of the other ("Paris", "Parisians")."""
-        return bool(self.keys & other.keys) or any(
-            min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
-            for mine in self.keys
-            for theirs in other.keys
+        """Sharing a telling word, one the start of the other ("Paris", "Parisians"), or one the other's
+        initials ("GPS", "Global Positioning System")."""
+        return (
+            bool(self.keys & other.keys)
+            or any(
+                min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
+                for mine in self.keys
+                for theirs in other.keys
+            )
+            or _abbreviates(self, other)
+            or _abbreviates(other, self)
         )
+
+
+def _abbreviates(short: Name, long: Name) -> bool:
+    return bool(short.acronym) and len(long.initials) > len(short.acronym) - 1 > 0 and short.acronym in long.initials
 
 
 def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
@@ -412,7 +426,11 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         if not keys and len(run) > 1:  # "United States", "United Kingdom": told apart by the last word
             keys = frozenset({run[-1].lower})
         if run and keys:
-            found.append(Name(keys, run[0].index, run[-1].index))
+            initials = "".join(word.lower[0] for word in run if word.capitalized)
+            letters = "".join(word.text for word in run)
+            capitals = letters.isalpha() and letters.isupper() and MIN_ACRONYM <= len(letters) <= MAX_ACRONYM
+            acronym = letters.lower() if capitals else ""
+            found.append(Name(keys, run[0].index, run[-1].index, initials, acronym))
         run = []
     return found
 
