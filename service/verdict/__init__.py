@@ -148,11 +148,9 @@ def _statements(analysed: Analysed) -> list[str]:
         token
         for token in tokens
         if token.lower in CONJUNCTIONS
-        and has_verb(tokens[token.index + 1 :])
-        and has_verb(tokens[: token.index])
-        and not _joins_names_or_numbers(tokens, token.index)
         and token.index >= MIN_PART_TOKENS
         and len(tokens) - token.index > MIN_PART_TOKENS
+        and (token.lower == ";" or _joins_statements(tokens, token.index))
     ]
     parts: list[str] = []
     start = 0
@@ -161,6 +159,12 @@ def _statements(analysed: Analysed) -> list[str]:
         start = cut.end
     parts.append(claim[start:].strip(" ,;"))
     return [part for part in parts if part]
+
+
+def _joins_statements(tokens: Sequence[Token], place: int) -> bool:
+    """Whether a conjunction joins two statements, each with a verb, rather than two names or numbers.
+    A semicolon always does, whatever the words either side ("X is not Y; Z is")."""
+    return has_verb(tokens[place + 1 :]) and has_verb(tokens[:place]) and not _joins_names_or_numbers(tokens, place)
 
 
 def _joins_names_or_numbers(tokens: Sequence[Token], place: int) -> bool:

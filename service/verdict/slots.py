@@ -490,9 +490,15 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         elif always:
             if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
-        elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
+        elif not by_degree and (affixal or (rest is not None and _bare_only(token.lower, rest, other_words))):
             found.append(token)
     return found
+
+
+def _bare_only(word: str, rest: str, other_words: frozenset[str]) -> bool:
+    """Whether the other text has the bare word ("sight" for "sightless") and not the affixed one itself:
+    "stainless steel" in both texts is no negation in either."""
+    return word not in other_words and (rest in other_words or stem(rest) in other_words)
 
 
 def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
