@@ -470,6 +470,30 @@ def test_a_negation_is_read_in_its_own_statement(claim: str, passage: str) -> No
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Jupiter is the largest planet in the Solar System.", SUPPORTED),
+        ("Jupiter is the biggest planet in the Solar System.", SUPPORTED),
+        ("Jupiter is the least dense planet in the Solar System.", NOT_ENOUGH_EVIDENCE),
+        ("Jupiter is the oldest planet in the Solar System.", NOT_ENOUGH_EVIDENCE),
+        ("Jupiter is the smallest planet in the Solar System.", REFUTED),
+    ],
+)
+def test_a_superlative_the_passage_does_not_say_is_not_supported(claim: str, expected: str) -> None:
+    """A passage that gives the thing another superlative states another fact of it, whatever else it shares."""
+    jupiter = "Jupiter is the largest planet in the Solar System, with a diameter of about 143,000 kilometres."
+    assert verdict_of(claim, jupiter) == expected
+
+
+def test_a_superlative_of_the_same_degree_on_another_word_is_stated() -> None:
+    """ "the lowest density" is "the least dense"; "closest" is "nearest"."""
+    saturn = "Saturn has an average density lower than water's, making it the least dense planet in the Solar System."
+    assert verdict_of("Saturn has the lowest average density of any planet in the Solar System.", saturn) == SUPPORTED
+    proxima = "Proxima Centauri is the nearest known star to the Sun, about 4.24 light-years away."
+    assert verdict_of("Proxima Centauri is the closest known star to the Sun.", proxima) == SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

@@ -58,6 +58,7 @@ from service.verdict.frames import (
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
     CATEGORIES,
+    DEGREE_FAMILIES,
     GREATER_WORDS,
     LESSER_WORDS,
     MONTHS,
@@ -127,6 +128,10 @@ def _opposite_words() -> dict[str, frozenset[str]]:
 
 OPPOSITE_WORDS = _opposite_words()
 SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
+SUPERLATIVE_MARKERS = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
+# Superlatives of one degree, each stated by the others when the measure moves to the noun ("the lowest
+# density" for "the least dense", "the largest number" for "the most").
+DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
 
 
@@ -282,9 +287,25 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
     if _denies_another_superlative(claim, passage) or narrower_place(claim.tokens, passage.tokens, SUPERLATIVES):
         unstated.append("the superlative as the claim measures it")
+    unstated += _other_superlative(claim, passage)
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
+    """The claim's superlatives the passage does not say where it says another ("the least dense planet"
+    against "the largest planet"): it then states another fact of the thing, not this one."""
+    if not any(token.lower in SUPERLATIVE_MARKERS for token in passage.tokens):
+        return []
+    forms = passage.forms[id(passage.tokens)]
+    return [
+        token.text
+        for token in claim.tokens
+        if token.lower in SUPERLATIVE_MARKERS
+        and not _in_forms(token, forms)
+        and not DEGREE_FAMILY.get(token.lower, frozenset()) & passage.lowers
+    ]
 
 
 def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:

@@ -245,6 +245,8 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
     words(group)
     for group in (
         "highest tallest",
+        "closest nearest",
+        "closer nearer",
         "largest biggest",
         "big large",
         "small little tiny",
@@ -408,6 +410,8 @@ GENERIC_NAME_WORDS = words(
     east west northern southern eastern western great new old saint st cape bay gulf strait canal national
     museum prize nobel company international world first second third age war"""
 )
+# Superlatives of the same degree: the lowest of a measure, and the highest.
+DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
 # Other names for the same thing, each mapped to one spelling.
 ALIASES = {
     "ussr": "soviet",
