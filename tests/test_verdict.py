@@ -494,6 +494,23 @@ def test_a_superlative_of_the_same_degree_on_another_word_is_stated() -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("The Space Shuttle's first launch was in April 1981.", SUPPORTED),
+        ("The Space Shuttle's first launch was in April 1991.", REFUTED),
+        ("The Space Shuttle's last landing was in July 2001.", REFUTED),
+    ],
+)
+def test_a_date_after_first_or_last_says_when_not_among_which(claim: str, expected: str) -> None:
+    """ "its first launch in April 1981" is the first launch of all, dated: not another "first" to set aside."""
+    shuttle = (
+        "NASA's Space Shuttle program flew 135 missions between its first launch in April 1981 and its last "
+        "landing in July 2011."
+    )
+    assert verdict_of(claim, shuttle) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),
