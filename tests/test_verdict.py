@@ -508,6 +508,31 @@ def test_a_date_after_first_or_last_says_when_not_among_which(claim: str, expect
     assert verdict_of(claim, shuttle) == expected
 
 
+UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by Ken Thompson and Dennis Ritchie."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Unix was developed by Ken Thompson and Dennis Ritchie.", UNIX, SUPPORTED),
+        ("Unix was developed at Bell Labs.", UNIX, SUPPORTED),
+        ("Unix was developed at Xerox PARC.", UNIX, REFUTED),
+        ("Unix was developed by Bill Gates.", UNIX, REFUTED),
+        ("Leonardo da Vinci painted The Last Supper.", "Leonardo painted The Last Supper on a dry wall.", SUPPORTED),
+        ("Isaac Newton published the Principia in 1687.", "Newton published the Principia in 1687.", SUPPORTED),
+        (
+            "In 1747 Captain James Cook showed that citrus fruit cured scurvy.",
+            "In 1747 Scottish naval surgeon James Lind showed that citrus fruit cured scurvy.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
+    ],
+)
+def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
+    """A name after "by" is not compared with one after "at" (who did it, not where); a person is told by
+    the surname, so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci"."""
+    assert verdict_of(claim, passage) == expected
+
+
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [

@@ -35,7 +35,7 @@ the claim is in it, and it covers enough of the claim's words.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
@@ -106,6 +106,14 @@ WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
 NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
+# The role a preposition gives the name or number after it; those of one role may stand for each other.
+PREPOSITION_ROLES = {
+    **dict.fromkeys(("in", "at", "on", "within", "inside", "near"), "where or when"),
+    **dict.fromkeys(("by",), "by whom"),
+    **dict.fromkeys(("from",), "from where"),
+    **dict.fromkeys(("to", "into", "onto", "toward", "towards"), "to where"),
+    **dict.fromkeys(("with",), "with what"),
+}
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -426,10 +434,18 @@ def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
     """Whether the passage says the name: one of its telling words, or, for initials, the name they stand for."""
     if name.acronym and any(name.same_as(other) for other in names(passage.tokens, claim.lowercase_words)):
         return True
-    return any(
-        _found(token, claim, passage.tokens, passage)
+    found = [
+        token.lower
         for token in claim.tokens[name.first : name.last + 1]
-        if token.lower in name.keys
+        if token.lower in name.keys and _found(token, claim, passage.tokens, passage)
+    ]
+    # Its last telling word, a person's surname, tells it; another only where the passage names it by that
+    # word alone ("Leonardo" for "Leonardo da Vinci"): "James Cook" is not in a passage naming "James Lind".
+    return name.tail in found or (
+        bool(found)
+        and any(
+            len(other.keys) == 1 and other.keys <= set(found) for other in names(passage.tokens, claim.lowercase_words)
+        )
     )
 
 
@@ -764,6 +780,9 @@ def _conflicting_name(
         for other in view_names
         if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
     ]
+    # The one in the claim's name's role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
+    role = _roles(claim.tokens[name.first - 1 : name.first])
+    strangers.sort(key=lambda other: not role & _roles(passage.tokens[other.first - 1 : other.first]))
     return strangers[0] if strangers else None
 
 
@@ -818,6 +837,8 @@ def _aligned(
     before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
+    # "developed by Ken Thompson" and "developed at Bell Labs": a slot after another preposition is another role.
+    roles = _roles(claim.tokens[before.index + 1 : first]) if before is not None else set()
     positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
     either: list[tuple[int, Slot]] = []
@@ -833,6 +854,8 @@ def _aligned(
                     continue
                 if start > place:
                     gap, own_side = view[place + 1 : start], side == 1
+                    if own_side and roles and (their_roles := _roles(gap)) and not roles & their_roles:
+                        continue
                 elif end < place:
                     gap, own_side = view[end + 1 : place], side == -1
                 else:
@@ -846,6 +869,11 @@ def _aligned(
                     if own_side:
                         scored.append((len(gap), candidate))
     return _nearest_first(scored), _nearest_first(either)
+
+
+def _roles(words: Sequence[Token]) -> set[str]:
+    """The roles the prepositions among ``words`` give what follows them (see ``PREPOSITION_ROLES``)."""
+    return {PREPOSITION_ROLES[word.lower] for word in words if word.lower in PREPOSITION_ROLES}
 
 
 def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:

@@ -119,14 +119,16 @@ class Name:
     keys: frozenset[str]  # the words that tell which one, folded
     first: int
     last: int
+    tail: str  # its last telling word, folded: a person's surname ("lind" of "James Lind")
     initials: str  # of its capitalised words, folded: "usgps" for "United States Global Positioning System"
     acronym: str  # its letters folded, when it is written in capitals ("GPS", "US GPS"), else ""
 
     def same_as(self, other: Name) -> bool:
-        """Sharing a telling word, one the start of the other ("Paris", "Parisians"), or one the other's
-        initials ("GPS", "Global Positioning System")."""
+        """Sharing a telling word (the last, when both have several: "James Lind" is not "James Cook"), one
+        the start of the other ("Paris", "Parisians"), or one the other's initials ("GPS", "Global
+        Positioning System")."""
         return (
-            bool(self.keys & other.keys)
+            (bool(self.keys & other.keys) and (len(self.keys) == 1 or len(other.keys) == 1 or self.tail == other.tail))
             or any(
                 min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
                 for mine in self.keys
@@ -430,7 +432,8 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
             letters = "".join(word.text for word in run)
             capitals = letters.isalpha() and letters.isupper() and MIN_ACRONYM <= len(letters) <= MAX_ACRONYM
             acronym = letters.lower() if capitals else ""
-            found.append(Name(keys, run[0].index, run[-1].index, initials, acronym))
+            tail = next(word.lower for word in reversed(run) if word.lower in keys)
+            found.append(Name(keys, run[0].index, run[-1].index, tail, initials, acronym))
         run = []
     return found
 
