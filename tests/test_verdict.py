@@ -525,11 +525,28 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             "In 1747 Scottish naval surgeon James Lind showed that citrus fruit cured scurvy.",
             NOT_ENOUGH_EVIDENCE,
         ),
+        (
+            "Mercury takes about 88 days to orbit the Sun.",
+            "Mercury is the planet closest to the Sun, completing one orbit in about 88 Earth days.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
+        (
+            "Mercury takes about 88 days to orbit Venus.",
+            "Mercury is the planet closest to the Sun, completing one orbit of the Sun in about 88 Earth days.",
+            REFUTED,
+        ),
+        (
+            "Greenland is the largest island, not counting Australia.",
+            "Greenland is the largest island in the world if the continental landmass of Australia is excluded.",
+            SUPPORTED,
+        ),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
-    """A name after "by" is not compared with one after "at" (who did it, not where); a person is told by
-    the surname, so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci"."""
+    """A name after "by" is not compared with one after "at" (who did it, not where), nor a verb's object with
+    a name after a preposition ("orbit the Sun", "orbit in 88 Earth days"); a person is told by the surname,
+    so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci". "Not counting
+    X" leaves X out: it negates nothing."""
     assert verdict_of(claim, passage) == expected
 
 

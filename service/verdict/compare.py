@@ -114,6 +114,7 @@ PREPOSITION_ROLES = {
     **dict.fromkeys(("to", "into", "onto", "toward", "towards"), "to where"),
     **dict.fromkeys(("with",), "with what"),
 }
+OBJECT_ROLE = "what"
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -839,6 +840,7 @@ def _aligned(
     anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
     # "developed by Ken Thompson" and "developed at Bell Labs": a slot after another preposition is another role.
     roles = _roles(claim.tokens[before.index + 1 : first]) if before is not None else set()
+    # ... and the object of a verb is none of them: "orbit the Sun" is not "orbit in 88 Earth days".
     positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
     either: list[tuple[int, Slot]] = []
@@ -872,7 +874,10 @@ def _aligned(
 
 
 def _roles(words: Sequence[Token]) -> set[str]:
-    """The roles the prepositions among ``words`` give what follows them (see ``PREPOSITION_ROLES``)."""
+    """The roles the prepositions among ``words`` give what follows them (see ``PREPOSITION_ROLES``); a
+    verb's object's when there is no preposition at all."""
+    if not any(word.lower in PREPOSITIONS or word.lower in NAME_LINKS for word in words):
+        return {OBJECT_ROLE}
     return {PREPOSITION_ROLES[word.lower] for word in words if word.lower in PREPOSITION_ROLES}
 
 

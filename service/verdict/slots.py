@@ -524,13 +524,16 @@ def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: fro
 
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
     """ "No X other than Y" and "no X except Y" say only Y does; "no X is longer than Y" says Y is the
-    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could."""
+    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could; "not
+    counting Y" and "not including Y" leave Y out of what is said."""
     word = tokens[place].lower
     ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
     behind = [token.lower for token in tokens[max(0, place - IDIOM_REACH) : place]]
     if word == "no":
         return _only(ahead) or _no_one_more_than(ahead)
     if _only(behind) and any(quantifier in behind for quantifier in ALL_WORDS):
+        return True
+    if word == "not" and ahead[:1] in (["counting"], ["including"]):
         return True
     return word in {"not", "n't"} and "until" in ahead
 
