@@ -305,8 +305,8 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
 def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
     """The claim's superlatives the passage does not say where it says another ("the least dense planet"
     against "the largest planet"): it then states another fact of the thing, not this one."""
-    if not any(token.lower in SUPERLATIVE_MARKERS for token in passage.tokens):
-        return []
+    if claim.lowers.isdisjoint(SUPERLATIVE_MARKERS) or passage.lowers.isdisjoint(SUPERLATIVE_MARKERS):
+        return []  # most claims and passages: no superlative
     forms = passage.forms[id(passage.tokens)]
     return [
         token.text
@@ -435,18 +435,16 @@ def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
     """Whether the passage says the name: one of its telling words, or, for initials, the name they stand for."""
     if name.acronym and any(name.same_as(other) for other in names(passage.tokens, claim.lowercase_words)):
         return True
-    found = [
-        token.lower
-        for token in claim.tokens[name.first : name.last + 1]
-        if token.lower in name.keys and _found(token, claim, passage.tokens, passage)
-    ]
     # Its last telling word, a person's surname, tells it; another only where the passage names it by that
     # word alone ("Leonardo" for "Leonardo da Vinci"): "James Cook" is not in a passage naming "James Lind".
-    return name.tail in found or (
-        bool(found)
-        and any(
-            len(other.keys) == 1 and other.keys <= set(found) for other in names(passage.tokens, claim.lowercase_words)
-        )
+    words = claim.tokens[name.first : name.last + 1]
+    if any(token.lower == name.tail and _found(token, claim, passage.tokens, passage) for token in words):
+        return True
+    found = {
+        token.lower for token in words if token.lower in name.keys and _found(token, claim, passage.tokens, passage)
+    }
+    return bool(found) and any(
+        len(other.keys) == 1 and other.keys <= found for other in names(passage.tokens, claim.lowercase_words)
     )
 
 
@@ -876,9 +874,10 @@ def _aligned(
 def _roles(words: Sequence[Token]) -> set[str]:
     """The roles the prepositions among ``words`` give what follows them (see ``PREPOSITION_ROLES``); a
     verb's object's when there is no preposition at all."""
-    if not any(word.lower in PREPOSITIONS or word.lower in NAME_LINKS for word in words):
-        return {OBJECT_ROLE}
-    return {PREPOSITION_ROLES[word.lower] for word in words if word.lower in PREPOSITION_ROLES}
+    roles = {PREPOSITION_ROLES[word.lower] for word in words if word.lower in PREPOSITION_ROLES}
+    if roles or any(word.lower in NAME_LINKS for word in words):
+        return roles
+    return {OBJECT_ROLE}
 
 
 def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:

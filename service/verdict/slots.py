@@ -134,13 +134,13 @@ class Name:
                 for mine in self.keys
                 for theirs in other.keys
             )
-            or _abbreviates(self, other)
-            or _abbreviates(other, self)
+            or bool(self.acronym and _abbreviates(self, other))
+            or bool(other.acronym and _abbreviates(other, self))
         )
 
 
 def _abbreviates(short: Name, long: Name) -> bool:
-    return bool(short.acronym) and len(long.initials) > len(short.acronym) - 1 > 0 and short.acronym in long.initials
+    return len(long.initials) >= len(short.acronym) and short.acronym in long.initials
 
 
 def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
@@ -428,21 +428,26 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         if not keys and len(run) > 1:  # "United States", "United Kingdom": told apart by the last word
             keys = frozenset({run[-1].lower})
         if run and keys:
-            initials = "".join(word.lower[0] for word in run if word.capitalized)
-            letters = "".join(word.text for word in run)
-            capitals = letters.isalpha() and letters.isupper() and MIN_ACRONYM <= len(letters) <= MAX_ACRONYM
-            acronym = letters.lower() if capitals else ""
-            tail = next(word.lower for word in reversed(run) if word.lower in keys)
-            found.append(Name(keys, run[0].index, run[-1].index, tail, initials, acronym))
+            found.append(_name(run, keys))
         run = []
     return found
 
 
+def _name(run: list[Token], keys: frozenset[str]) -> Name:
+    last = run[-1].lower
+    tail = last if last in keys else next(word.lower for word in reversed(run) if word.lower in keys)
+    initials = "".join([word.lower[0] for word in run if word.capitalized])
+    acronym = ""
+    if run[0].text.isupper():  # a cheap test first: most names are not in capitals
+        letters = "".join([word.text for word in run])
+        if letters.isalpha() and letters.isupper() and MIN_ACRONYM <= len(letters) <= MAX_ACRONYM:
+            acronym = letters.lower()
+    return Name(keys, run[0].index, run[-1].index, tail, initials, acronym)
+
+
 def _is_unit(token: Token, before: Token | None) -> bool:
-    """A unit's word; a lone letter only after a figure or "degrees" ("100 C"), so that "vitamin C",
-    "hepatitis B" and "Model T" are names."""
-    if token.lower not in UNITS:
-        return False
+    """Whether a unit's word stands as a unit: a lone letter only after a figure or "degrees" ("100 C"),
+    so that "vitamin C", "hepatitis B" and "Model T" are names."""
     if len(token.text) > 1:
         return True
     return before is not None and (before.text[0].isdigit() or before.lower in DEGREE_WORDS)
@@ -462,7 +467,9 @@ def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]
 
 
 def _is_name_word(token: Token, common_words: frozenset[str], before: Token | None) -> bool:
-    if not token.is_word or not token.capitalized or token.lower in MONTHS or _is_unit(token, before):
+    if not token.is_word or not token.capitalized or token.lower in MONTHS:
+        return False
+    if token.lower in UNITS and _is_unit(token, before):
         return False
     if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
