@@ -553,6 +553,24 @@ def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("The Paris Metro opened before the Moscow Metro.", SUPPORTED),
+        ("The Moscow Metro opened after the Paris Metro.", SUPPORTED),
+        ("The Moscow Metro opened before the Paris Metro.", REFUTED),
+        ("The Moscow Metro opened earlier than the Paris Metro.", REFUTED),
+    ],
+)
+def test_before_and_after_are_computed_from_the_years(claim: str, expected: str) -> None:
+    """ "before" compares two things' years as "than" compares their figures."""
+    metros = (
+        "The Paris Metro opened its first line on 19 July 1900, during the Exposition Universelle, and the Moscow "
+        "Metro opened on 15 May 1935."
+    )
+    assert verdict_of(claim, metros) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

@@ -115,6 +115,10 @@ PREPOSITION_ROLES = {
     **dict.fromkeys(("with",), "with what"),
 }
 OBJECT_ROLE = "what"
+# Words that compare two things' years as "than" does their figures ("opened before the Paris Metro").
+ORDER_WORDS = {"before": "earlier", "after": "later"}
+# Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
+TIME_ORDER = frozenset({"before", "after", "earlier", "later"})
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -559,11 +563,13 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
     team has seven"): the comparative, the first side's figure, and whether the two figures bear the
     comparison out. A side is told by the words the claim gives it and not the other side; the two
     figures must be the only pair of one kind, else nothing is computed."""
-    place = next((t.index for t in claim.tokens if t.lower == "than"), None)
+    place = next((t.index for t in claim.tokens if t.lower == "than" or t.lower in ORDER_WORDS), None)
     if place is None or place + 1 >= len(claim.tokens) or not claim.tokens[place + 1].is_word:
-        return None  # no comparison, or a bound ("more than 20,000")
+        return None  # no comparison, or a bound ("more than 20,000", "before 1900")
     before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
-    word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    word: Token | None = claim.tokens[place]  # "opened before": the word both compares and divides the sides
+    if word is not None and word.lower == "than":
+        word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
     if word is None:
         return None
     after = list(itertools.takewhile(lambda t: t.is_word, claim.tokens[place + 1 :]))
@@ -573,14 +579,15 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
         (first, second)
         for first in _figures_of(passage, first_side - second_side)
         for second in _figures_of(passage, second_side - first_side)
-        if first is not second and first.comparable(second)
+        if first is not second and first.comparable(second) and (word.lower not in TIME_ORDER or first.kind == "year")
     ]
     if len(pairs) != 1:
         return None
     first, second = pairs[0]
     if first.value == second.value:
         return None
-    return word, first, (first.value > second.value) == (word.lower in GREATER_WORDS)
+    greater = word.lower in GREATER_WORDS or ORDER_WORDS.get(word.lower) == "later"
+    return word, first, (first.value > second.value) == greater
 
 
 def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:

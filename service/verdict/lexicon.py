@@ -356,8 +356,10 @@ IRREGULAR_FORMS = {
 }
 
 # Comparatives that say the first side's figure is the greater, and those that say it is the smaller.
-GREATER_WORDS = words("more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer")
-LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler")
+GREATER_WORDS = words(
+    "more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer later"
+)
+LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler earlier")
 
 # Verbs whose two sides can be swapped without changing the fact ("France borders Spain"): no role swap.
 SYMMETRIC_VERBS = words(
