@@ -540,13 +540,24 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             "Greenland is the largest island in the world if the continental landmass of Australia is excluded.",
             SUPPORTED,
         ),
+        (
+            "The Adler locomotive was built in Britain.",
+            "Trains on the line were hauled by the British-built locomotive Adler.",
+            SUPPORTED,
+        ),
+        (
+            "The Adler locomotive was built in Germany.",
+            "Trains on the line were hauled by the British-built locomotive Adler.",
+            REFUTED,
+        ),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
     """A name after "by" is not compared with one after "at" (who did it, not where), nor a verb's object with
     a name after a preposition ("orbit the Sun", "orbit in 88 Earth days"); a person is told by the surname,
     so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci". "Not counting
-    X" leaves X out: it negates nothing."""
+    X" leaves X out: it negates nothing. A place after "built in" is no party to the building ("Adler was built in
+    Britain" swaps no roles with "the British-built Adler")."""
     assert verdict_of(claim, passage) == expected
 
 

@@ -106,9 +106,10 @@ WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
 NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
+PLACE_ROLE = "where or when"
 # The role a preposition gives the name or number after it; those of one role may stand for each other.
 PREPOSITION_ROLES = {
-    **dict.fromkeys(("in", "at", "on", "within", "inside", "near"), "where or when"),
+    **dict.fromkeys(("in", "at", "on", "within", "inside", "near"), PLACE_ROLE),
     **dict.fromkeys(("by",), "by whom"),
     **dict.fromkeys(("from",), "from where"),
     **dict.fromkeys(("to", "into", "onto", "toward", "towards"), "to where"),
@@ -1006,6 +1007,8 @@ def _relation(
     verbs = [token for token in between if token.is_content]
     if not verbs or any(token.stem in SYMMETRIC_STEMS for token in verbs):
         return None
+    if PREPOSITION_ROLES.get(between[-1].lower) == PLACE_ROLE:
+        return None  # "Adler was built in Britain": a place or a time, not the verb's other party
     return verbs, any(token.lower == "by" for token in between[between.index(verbs[0]) + 1 :])
 
 
