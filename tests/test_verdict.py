@@ -582,6 +582,22 @@ def test_before_and_after_are_computed_from_the_years(claim: str, expected: str)
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Locomotion No. 1 hauled the first train on the Stockton and Darlington Railway.", SUPPORTED),
+        ("Locomotion No. 2 hauled the first train on the Stockton and Darlington Railway.", REFUTED),
+    ],
+)
+def test_a_number_after_no_numbers_the_thing_before_it(claim: str, expected: str) -> None:
+    """ "Locomotion No. 1" is one of a series, the same number whatever verb follows it in either text."""
+    stockton = (
+        "The Stockton and Darlington Railway opened in 1825; its first train was hauled by Locomotion No. 1, "
+        "built by George Stephenson's company."
+    )
+    assert verdict_of(claim, stockton) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

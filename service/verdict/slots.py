@@ -235,10 +235,20 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
     if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
+    numbered = _numbered(tokens, position)
+    if numbered is not None:  # "Locomotion No. 1": one of a series, whatever words follow
+        return Quantity(value, "count", frozenset({numbered}), "=", False, position, last)
     nouns = _nouns_after(tokens, last)
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _numbered(tokens: tuple[Token, ...], position: int) -> str | None:
+    """The stem of the thing a number after "No." numbers ("Locomotion No. 1"), if it is one."""
+    if position >= 3 and tokens[position - 1].text == "." and tokens[position - 2].text == "No":
+        return tokens[position - 3].stem
+    return None
 
 
 def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | None:
