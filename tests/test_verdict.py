@@ -550,6 +550,17 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             "Trains on the line were hauled by the British-built locomotive Adler.",
             REFUTED,
         ),
+        (
+            "The Curiosity rover landed on Mars in 2012.",
+            "NASA's Curiosity rover landed in Gale crater on Mars in 2012.",
+            SUPPORTED,
+        ),
+        (
+            "The Curiosity rover landed on Venus in 2012.",
+            "NASA's Curiosity rover landed in Gale crater on Mars in 2012.",
+            REFUTED,
+        ),
+        ("Bach was born in Leipzig.", "Bach was born in Eisenach in 1685 and died in Leipzig in 1750.", REFUTED),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
@@ -557,7 +568,8 @@ def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None
     a name after a preposition ("orbit the Sun", "orbit in 88 Earth days"); a person is told by the surname,
     so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci". "Not counting
     X" leaves X out: it negates nothing. A place after "built in" is no party to the building ("Adler was built in
-    Britain" swaps no roles with "the British-built Adler")."""
+    Britain" swaps no roles with "the British-built Adler"), and a place right before the wider place it is in
+    does not deny that one ("in Gale crater on Mars")."""
     assert verdict_of(claim, passage) == expected
 
 

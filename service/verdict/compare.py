@@ -116,6 +116,8 @@ PREPOSITION_ROLES = {
     **dict.fromkeys(("with",), "with what"),
 }
 OBJECT_ROLE = "what"
+# Words between a place and the wider place it is in ("in Gale crater on Mars").
+PLACE_CHAIN_GAP = 3
 # Words that compare two things' years as "than" does their figures ("opened before the Paris Metro").
 ORDER_WORDS = {"before": "earlier", "after": "later"}
 # Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
@@ -774,6 +776,8 @@ def _conflicting_name(
         nearby = aligned + either_side
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
+        if _within(aligned[0], name, passage, view, view_names):
+            return None
         return aligned[0]
     if _name_in(name, claim, passage) or _lone_initial(claim, name):
         return None
@@ -791,6 +795,24 @@ def _conflicting_name(
     role = _roles(claim.tokens[name.first - 1 : name.first])
     strangers.sort(key=lambda other: not role & _roles(passage.tokens[other.first - 1 : other.first]))
     return strangers[0] if strangers else None
+
+
+def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
+    """Whether the view places ``place`` in the claim's ``name`` right after it: "landed in Gale crater on
+    Mars" says where on Mars, so it does not deny "landed on Mars"."""
+    positions = passage.places[id(view)]
+    end = positions[place.last]
+    for other in view_names:
+        start = positions.get(other.first, -1)
+        between = view[end + 1 : start]
+        if (
+            end < start <= end + 1 + PLACE_CHAIN_GAP
+            and name.same_as(other)
+            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE for token in between)
+            and all(token.is_word and token.lower not in PHRASE_BREAK_WORDS for token in between)
+        ):
+            return True
+    return False
 
 
 def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> bool:
