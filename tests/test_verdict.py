@@ -608,6 +608,42 @@ def test_a_number_after_no_numbers_the_thing_before_it(claim: str, expected: str
 
 
 @pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "A camel's hump stores fat.",
+            "A camel's hump does not store water; it is a reserve of fatty tissue.",
+            SUPPORTED,
+        ),
+        (
+            "A camel's hump stores water.",
+            "A camel's hump does not store water; it is a reserve of fatty tissue.",
+            REFUTED,
+        ),
+        (
+            "Sound travels faster in water than in air.",
+            "Sound cannot travel through a vacuum because it needs a medium such as air or water.",
+            SUPPORTED,
+        ),
+        (
+            "Sound travels through a vacuum.",
+            "Sound cannot travel through a vacuum because it needs a medium such as air or water.",
+            REFUTED,
+        ),
+        (
+            "The Great Wall of China is visible from space.",
+            "The Great Wall of China is not visible to the naked eye from low Earth orbit.",
+            REFUTED,
+        ),
+    ],
+)
+def test_a_negation_denies_only_what_it_is_said_of(claim: str, passage: str, expected: str) -> None:
+    """ "does not store water" says nothing against "stores fat": the verb is denied of another object, and a
+    denied phrase gives its slot no value."""
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
     ("claim", "expected"),
     [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),

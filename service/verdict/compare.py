@@ -116,6 +116,7 @@ PREPOSITION_ROLES = {
     **dict.fromkeys(("with",), "with what"),
 }
 OBJECT_ROLE = "what"
+ARTICLES = frozenset({"a", "an", "the"})
 # Words between a place and the wider place it is in ("in Gale crater on Mars").
 PLACE_CHAIN_GAP = 3
 # Words that compare two things' years as "than" does their figures ("opened before the Paris Metro").
@@ -533,9 +534,16 @@ def _conflicts(
     for kind, claimed, given in swaps:
         found.conflicts.append(Conflict(kind, _token_span(claimed), _token_span(given)))
         found.taken.add(claimed.index)
+    # What the view denies ("does not store water") is no value it gives the slot ("stores fat").
+    places = passage.places[id(view)]
+    denied_by_view = {
+        word.index for token in view_negations if _explicit(token) for word in _denied(view, places[token.index])
+    }
     for swap in _frame_swaps(claim, claim_names, passage, view):
         first, last = swap.claimed
         if swap.kind == "role" and _told_elsewhere(claim, passage, view, first):
+            continue
+        if swap.kind == "word" and swap.given[0].index in denied_by_view:
             continue
         if not (found.taken | found.restated) & set(range(first.index, last.index + 1)):
             found.conflicts.append(
@@ -689,13 +697,35 @@ def _negates_what_both_say(
         or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
     ]
     places = passage.places[id(view)]
+    view_forms = passage.forms[id(view)]
     denied_in_claim = [
         token
         for token in view_negations
         if (not _explicit(token) and base_stem(token.lower) in claim_forms)
-        or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
+        or _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _denies_what_claim_says(
+    denied: list[Token], claim: Analysed, claim_forms: frozenset[str], view_forms: frozenset[str]
+) -> bool:
+    """Whether a passage's negation denies something the claim says: a word of what it denies, unless it
+    denies the claim's verb of another object ("does not store water" says nothing against "stores fat":
+    each verb's object the other text never says)."""
+    if not any(_in_forms(word, claim_forms) for word in denied):
+        return False
+    verb, *rest = denied
+    if not rest or any(_in_forms(word, claim_forms) for word in rest):
+        return True
+    mine = next((token for token in claim.tokens if _same_word(verb, token)), None)
+    if mine is None:
+        return True
+    following = [token for token in claim.tokens[mine.index + 1 : mine.index + 3] if token.is_word]
+    object_ = next((token for token in following if token.is_content), None)
+    if object_ is None or any(token.lower not in ARTICLES for token in following[: following.index(object_)]):
+        return True  # no object right after the claim's verb ("visible from space"): the denial holds
+    return _in_forms(object_, view_forms)
 
 
 def _explicit(negation: Token) -> bool:
