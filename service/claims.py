@@ -23,6 +23,10 @@ from dataclasses import dataclass
 MIN_WORDS = 3
 # The gap after a sentence's end; group 1 is the next sentence's first character (past an opening quote).
 SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?(\S))")
+# The word before a sentence's closing period, and the word before that (if any).
+ABBREVIATION_END = re.compile(r"(?:(\S+)\s+)?(\w+)\.$")
+# Titles written with a period before a name: "Dr. Jenner" does not end a sentence.
+TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Mt", "Gen", "Col", "Capt", "Lt", "Sgt", "Rev"})
 BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+")
 LINE = re.compile(r"[^\r\n]+")
 WHITESPACE = re.compile(r"\s+")
@@ -56,8 +60,24 @@ def split_claims(text: str, max_chars: int) -> Iterator[Claim]:
 
 
 def sentence_gaps(body: str) -> Iterator[re.Match[str]]:
-    """The gaps between sentences: punctuation and space before anything but a lower-case letter."""
-    return (gap for gap in SENTENCE_GAP.finditer(body) if not gap.group(1).islower())
+    """The gaps between sentences: punctuation and space before anything but a lower-case letter, unless the
+    period ends a title ("Dr. Jenner"), a number's "No." ("Locomotion No. 1") or a name's initial ("George W.
+    Bush", "J. K. Rowling")."""
+    return (gap for gap in SENTENCE_GAP.finditer(body) if not gap.group(1).islower() and not _abbreviated(body, gap))
+
+
+def _abbreviated(body: str, gap: re.Match[str]) -> bool:
+    before = ABBREVIATION_END.search(body, 0, gap.start())
+    if before is None or body[gap.start() - 1] != ".":
+        return False
+    word, previous = before.group(2), before.group(1)
+    if word == "No":
+        return gap.group(1).isdigit()
+    if word in TITLES:
+        return True
+    # A lone capital after a capitalised word or another initial, or opening a sentence: an initial.
+    opening = not previous or previous.endswith((".", "!", "?"))
+    return len(word) == 1 and word.isupper() and (opening or previous[0].isupper())
 
 
 def split_sentences(text: str) -> list[str]:

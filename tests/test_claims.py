@@ -32,6 +32,21 @@ def test_decimals_abbreviations_and_bullets_stay_whole() -> None:
     assert [text[claim.start : claim.end] for claim in claims] == [claim.text for claim in claims]
 
 
+def test_titles_initials_and_numbers_after_no_do_not_end_a_sentence() -> None:
+    text = (
+        "George W. Bush was president. J. K. Rowling wrote the books. Dr. Jenner made a vaccine. "
+        "Locomotion No. 1 hauled the first train. Scurvy comes from a lack of vitamin C. It was cured."
+    )
+    assert texts(text) == [
+        "George W. Bush was president.",
+        "J. K. Rowling wrote the books.",
+        "Dr. Jenner made a vaccine.",
+        "Locomotion No. 1 hauled the first train.",
+        "Scurvy comes from a lack of vitamin C.",
+        "It was cured.",
+    ]
+
+
 def test_a_sentence_may_start_with_any_capital_a_digit_or_an_emoji() -> None:
     text = "Water boils at sea level. 🌍 The Great Wall is long. Émile Zola wrote novels. Ödön was a writer."
     assert texts(text) == [

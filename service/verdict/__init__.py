@@ -7,8 +7,9 @@ The service has an embedding model, not an entailment model; the rule is stated 
 2. Each passage about the claim is read slot by slot (:mod:`service.verdict.compare`): it
    supports the claim, refutes it (a different name, number, opposite, category, negation,
    holder of a superlative, word governed by the same word, noun-changing modifier, the two
-   sides of "than" swapped, two names swapped around the same verb, or a comparison its figures
-   contradict, where it otherwise says the same thing), or is silent. A passage that
+   sides of "than" swapped, two names swapped around the same verb or the two ends of a route
+   ("from A to B"), or a comparison its figures contradict, where it otherwise says the same
+   thing), or is silent. A passage that
    names the thing without the number the claim gives it ("Python" for "Python 3.0") is silent.
 3. Refuting and supporting passages: the one that states more of the claim (higher word
    coverage, then higher similarity) decides; on a tie the refutation wins, since a stated
@@ -149,11 +150,9 @@ def _statements(analysed: Analysed) -> list[str]:
         token
         for token in tokens
         if token.lower in CONJUNCTIONS
-        and has_verb(tokens[token.index + 1 :])
-        and has_verb(tokens[: token.index])
-        and not _joins_names_or_numbers(tokens, token.index)
         and token.index >= MIN_PART_TOKENS
         and len(tokens) - token.index > MIN_PART_TOKENS
+        and (token.lower == ";" or _joins_statements(tokens, token.index))
     ]
     parts: list[str] = []
     start = 0
@@ -162,6 +161,12 @@ def _statements(analysed: Analysed) -> list[str]:
         start = cut.end
     parts.append(claim[start:].strip(" ,;"))
     return [part for part in parts if part]
+
+
+def _joins_statements(tokens: Sequence[Token], place: int) -> bool:
+    """Whether a conjunction joins two statements, each with a verb, rather than two names or numbers.
+    A semicolon always does, whatever the words either side ("X is not Y; Z is")."""
+    return has_verb(tokens[place + 1 :]) and has_verb(tokens[:place]) and not _joins_names_or_numbers(tokens, place)
 
 
 def _joins_names_or_numbers(tokens: Sequence[Token], place: int) -> bool:

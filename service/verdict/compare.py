@@ -23,8 +23,9 @@ The claim is compared with the clause of the passage that covers most of its wor
 - **negation**: "not", "never", "n't", "-less" words and negative prefixes are counted in both
   (a negating word only when the other text says something of what follows it: "cannot roar");
   a swapped opposite counts as one more, so "Bats can see" agrees with "Bats are not blind".
-  "lack" and "without" count only when the other text names what is lacking, and a negated
-  superlative only when the other text states that superlative with the same measure and scope.
+  "lack" (and "deficiency", "shortage", "absence") and "without" count only when the other text
+  names what is lacking, and a negated superlative only when the other text states that
+  superlative with the same measure and scope.
 
 A clause refutes when it conflicts on a slot and otherwise covers at least half of the claim (it
 speaks of the same thing). A passage supports when no slot conflicts, every name and number of
@@ -34,7 +35,7 @@ the claim is in it, and it covers enough of the claim's words.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
@@ -57,6 +58,7 @@ from service.verdict.frames import (
 from service.verdict.lexicon import (
     ALWAYS_NEGATIVE,
     CATEGORIES,
+    DEGREE_FAMILIES,
     GREATER_WORDS,
     LESSER_WORDS,
     MONTHS,
@@ -104,6 +106,25 @@ WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
 NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
 ALIGNMENT_WINDOW = 6
+PLACE_ROLE = "where or when"
+# The role a preposition gives the name or number after it; those of one role may stand for each other.
+PREPOSITION_ROLES = {
+    **dict.fromkeys(("in", "at", "on", "within", "inside", "near"), PLACE_ROLE),
+    **dict.fromkeys(("by",), "by whom"),
+    **dict.fromkeys(("from",), "from where"),
+    **dict.fromkeys(("to", "into", "onto", "toward", "towards"), "to where"),
+    **dict.fromkeys(("with",), "with what"),
+}
+OBJECT_ROLE = "what"
+ARTICLES = frozenset({"a", "an", "the"})
+# Words between a place and the wider place it is in ("in Gale crater on Mars").
+PLACE_CHAIN_GAP = 3
+# Words that compare two things' years as "than" does their figures ("opened before the Paris Metro").
+ORDER_WORDS = {"before": "earlier", "after": "later"}
+# Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
+TIME_ORDER = frozenset({"before", "after", "earlier", "later"})
+# How far apart "from" and "to" of one route may be, and the destination after "to".
+ROUTE_REACH = 6
 
 
 def _opposite_words() -> dict[str, frozenset[str]]:
@@ -124,6 +145,10 @@ def _opposite_words() -> dict[str, frozenset[str]]:
 
 OPPOSITE_WORDS = _opposite_words()
 SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
+SUPERLATIVE_MARKERS = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
+# Superlatives of one degree, each stated by the others when the measure moves to the noun ("the lowest
+# density" for "the least dense", "the largest number" for "the most").
+DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
 
 
@@ -279,9 +304,25 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     needed = PARAPHRASE_COVERAGE if close else SUPPORT_COVERAGE
     if _denies_another_superlative(claim, passage) or narrower_place(claim.tokens, passage.tokens, SUPERLATIVES):
         unstated.append("the superlative as the claim measures it")
+    unstated += _other_superlative(claim, passage)
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
+    """The claim's superlatives the passage does not say where it says another ("the least dense planet"
+    against "the largest planet"): it then states another fact of the thing, not this one."""
+    if claim.lowers.isdisjoint(SUPERLATIVE_MARKERS) or passage.lowers.isdisjoint(SUPERLATIVE_MARKERS):
+        return []  # most claims and passages: no superlative
+    forms = passage.forms[id(passage.tokens)]
+    return [
+        token.text
+        for token in claim.tokens
+        if token.lower in SUPERLATIVE_MARKERS
+        and not _in_forms(token, forms)
+        and not DEGREE_FAMILY.get(token.lower, frozenset()) & passage.lowers
+    ]
 
 
 def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
@@ -399,10 +440,19 @@ def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
 
 
 def _name_in(name: Name, claim: Analysed, passage: Analysed) -> bool:
-    return any(
-        _found(token, claim, passage.tokens, passage)
-        for token in claim.tokens[name.first : name.last + 1]
-        if token.lower in name.keys
+    """Whether the passage says the name: one of its telling words, or, for initials, the name they stand for."""
+    if name.acronym and any(name.same_as(other) for other in names(passage.tokens, claim.lowercase_words)):
+        return True
+    # Its last telling word, a person's surname, tells it; another only where the passage names it by that
+    # word alone ("Leonardo" for "Leonardo da Vinci"): "James Cook" is not in a passage naming "James Lind".
+    words = claim.tokens[name.first : name.last + 1]
+    if any(token.lower == name.tail and _found(token, claim, passage.tokens, passage) for token in words):
+        return True
+    found = {
+        token.lower for token in words if token.lower in name.keys and _found(token, claim, passage.tokens, passage)
+    }
+    return bool(found) and any(
+        len(other.keys) == 1 and other.keys <= found for other in names(passage.tokens, claim.lowercase_words)
     )
 
 
@@ -484,9 +534,16 @@ def _conflicts(
     for kind, claimed, given in swaps:
         found.conflicts.append(Conflict(kind, _token_span(claimed), _token_span(given)))
         found.taken.add(claimed.index)
+    # What the view denies ("does not store water") is no value it gives the slot ("stores fat").
+    places = passage.places[id(view)]
+    denied_by_view = {
+        word.index for token in view_negations if _explicit(token) for word in _denied(view, places[token.index])
+    }
     for swap in _frame_swaps(claim, claim_names, passage, view):
         first, last = swap.claimed
         if swap.kind == "role" and _told_elsewhere(claim, passage, view, first):
+            continue
+        if swap.kind == "word" and swap.given[0].index in denied_by_view:
             continue
         if not (found.taken | found.restated) & set(range(first.index, last.index + 1)):
             found.conflicts.append(
@@ -517,11 +574,13 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
     team has seven"): the comparative, the first side's figure, and whether the two figures bear the
     comparison out. A side is told by the words the claim gives it and not the other side; the two
     figures must be the only pair of one kind, else nothing is computed."""
-    place = next((t.index for t in claim.tokens if t.lower == "than"), None)
+    place = next((t.index for t in claim.tokens if t.lower == "than" or t.lower in ORDER_WORDS), None)
     if place is None or place + 1 >= len(claim.tokens) or not claim.tokens[place + 1].is_word:
-        return None  # no comparison, or a bound ("more than 20,000")
+        return None  # no comparison, or a bound ("more than 20,000", "before 1900")
     before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
-    word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    word: Token | None = claim.tokens[place]  # "opened before": the word both compares and divides the sides
+    if word is not None and word.lower == "than":
+        word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
     if word is None:
         return None
     after = list(itertools.takewhile(lambda t: t.is_word, claim.tokens[place + 1 :]))
@@ -531,14 +590,15 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
         (first, second)
         for first in _figures_of(passage, first_side - second_side)
         for second in _figures_of(passage, second_side - first_side)
-        if first is not second and first.comparable(second)
+        if first is not second and first.comparable(second) and (word.lower not in TIME_ORDER or first.kind == "year")
     ]
     if len(pairs) != 1:
         return None
     first, second = pairs[0]
     if first.value == second.value:
         return None
-    return word, first, (first.value > second.value) == (word.lower in GREATER_WORDS)
+    greater = word.lower in GREATER_WORDS or ORDER_WORDS.get(word.lower) == "later"
+    return word, first, (first.value > second.value) == greater
 
 
 def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
@@ -625,7 +685,9 @@ def _negates_what_both_say(
 ) -> bool:
     """Whether the negations still differ in number once those of a thing the other text never says are
     left out: "Cheetahs cannot roar" denies roaring, and a clause that never speaks of roaring does not
-    assert it. What a negating word denies is in the next few words."""
+    assert it. What a negating word denies is in the next few words. A word negated by an affix denies
+    its own word too: the claim's always counts (the passage may say its opposite in other words), the
+    passage's only when the claim has its bare word or the words after it ("an unpowered object")."""
     claim_forms = claim.forms[id(claim.tokens)]
     claim_negations, view_negations = negations
     denied_in_view = [
@@ -635,12 +697,35 @@ def _negates_what_both_say(
         or any(_found(word, claim, view, passage) for word in _denied(claim.tokens, token.index))
     ]
     places = passage.places[id(view)]
+    view_forms = passage.forms[id(view)]
     denied_in_claim = [
         token
         for token in view_negations
-        if not _explicit(token) or any(_in_forms(word, claim_forms) for word in _denied(view, places[token.index]))
+        if (not _explicit(token) and base_stem(token.lower) in claim_forms)
+        or _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _denies_what_claim_says(
+    denied: list[Token], claim: Analysed, claim_forms: frozenset[str], view_forms: frozenset[str]
+) -> bool:
+    """Whether a passage's negation denies something the claim says: a word of what it denies, unless it
+    denies the claim's verb of another object ("does not store water" says nothing against "stores fat":
+    each verb's object the other text never says)."""
+    if not any(_in_forms(word, claim_forms) for word in denied):
+        return False
+    verb, *rest = denied
+    if not rest or any(_in_forms(word, claim_forms) for word in rest):
+        return True
+    mine = next((token for token in claim.tokens if _same_word(verb, token)), None)
+    if mine is None:
+        return True
+    following = [token for token in claim.tokens[mine.index + 1 : mine.index + 3] if token.is_word]
+    object_ = next((token for token in following if token.is_content), None)
+    if object_ is None or any(token.lower not in ARTICLES for token in following[: following.index(object_)]):
+        return True  # no object right after the claim's verb ("visible from space"): the denial holds
+    return _in_forms(object_, view_forms)
 
 
 def _explicit(negation: Token) -> bool:
@@ -721,6 +806,8 @@ def _conflicting_name(
         nearby = aligned + either_side
         if any(name.same_as(other) for other in nearby) or _subject_of_same_word(claim, name, view):
             return None
+        if _within(aligned[0], name, passage, view, view_names):
+            return None
         return aligned[0]
     if _name_in(name, claim, passage) or _lone_initial(claim, name):
         return None
@@ -734,7 +821,28 @@ def _conflicting_name(
         for other in view_names
         if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
     ]
+    # The one in the claim's name's role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
+    role = _roles(claim.tokens[name.first - 1 : name.first])
+    strangers.sort(key=lambda other: not role & _roles(passage.tokens[other.first - 1 : other.first]))
     return strangers[0] if strangers else None
+
+
+def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
+    """Whether the view places ``place`` in the claim's ``name`` right after it: "landed in Gale crater on
+    Mars" says where on Mars, so it does not deny "landed on Mars"."""
+    positions = passage.places[id(view)]
+    end = positions[place.last]
+    for other in view_names:
+        start = positions.get(other.first, -1)
+        between = view[end + 1 : start]
+        if (
+            end < start <= end + 1 + PLACE_CHAIN_GAP
+            and name.same_as(other)
+            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE for token in between)
+            and all(token.is_word and token.lower not in PHRASE_BREAK_WORDS for token in between)
+        ):
+            return True
+    return False
 
 
 def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> bool:
@@ -788,6 +896,9 @@ def _aligned(
     before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
     after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
+    # "developed by Ken Thompson" and "developed at Bell Labs": a slot after another preposition is another role.
+    roles = _roles(claim.tokens[before.index + 1 : first]) if before is not None else set()
+    # ... and the object of a verb is none of them: "orbit the Sun" is not "orbit in 88 Earth days".
     positions = passage.places[id(view)]
     scored: list[tuple[int, Slot]] = []
     either: list[tuple[int, Slot]] = []
@@ -803,6 +914,8 @@ def _aligned(
                     continue
                 if start > place:
                     gap, own_side = view[place + 1 : start], side == 1
+                    if own_side and roles and (their_roles := _roles(gap)) and not roles & their_roles:
+                        continue
                 elif end < place:
                     gap, own_side = view[end + 1 : place], side == -1
                 else:
@@ -816,6 +929,15 @@ def _aligned(
                     if own_side:
                         scored.append((len(gap), candidate))
     return _nearest_first(scored), _nearest_first(either)
+
+
+def _roles(words: Sequence[Token]) -> set[str]:
+    """The roles the prepositions among ``words`` give what follows them (see ``PREPOSITION_ROLES``); a
+    verb's object's when there is no preposition at all."""
+    roles = {PREPOSITION_ROLES[word.lower] for word in words if word.lower in PREPOSITION_ROLES}
+    if roles or any(word.lower in NAME_LINKS for word in words):
+        return roles
+    return {OBJECT_ROLE}
 
 
 def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:
@@ -834,7 +956,7 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     plural for its listed singular: "floors" against "ceilings")."""
     swaps: list[tuple[str, Token, Token]] = []
     if not claim.rivalled:  # most claims: no word has an opposite or a category, so the view's words are not needed
-        return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+        return swaps + _reversed_orders(claim, view)
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
@@ -856,7 +978,12 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
         member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
         if member is not None:
             swaps.append(("category", token, member))
-    return swaps + _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view)
+    return swaps + _reversed_orders(claim, view)
+
+
+def _reversed_orders(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """Two things both texts name in the other order: a pair, the sides of "than", the ends of a route."""
+    return _reversed_pairs(claim, view) + _reversed_comparison(claim.tokens, view) + _reversed_route(claim.tokens, view)
 
 
 def _rivalled(words: list[Token]) -> Iterator[tuple[Token, frozenset[str], frozenset[str]]]:
@@ -932,6 +1059,8 @@ def _relation(
     verbs = [token for token in between if token.is_content]
     if not verbs or any(token.stem in SYMMETRIC_STEMS for token in verbs):
         return None
+    if PREPOSITION_ROLES.get(between[-1].lower) == PLACE_ROLE:
+        return None  # "Adler was built in Britain": a place or a time, not the verb's other party
     return verbs, any(token.lower == "by" for token in between[between.index(verbs[0]) + 1 :])
 
 
@@ -979,6 +1108,33 @@ def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> l
     if same_word(mine, their_second) and same_word(theirs, their_first) and not same_word(mine, theirs):
         return [("opposite", mine, their_second)]
     return []
+
+
+def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford"."""
+    claimed, given = _route(claim), _route(view)
+    if claimed is None or given is None:
+        return []
+    (start, end), (their_start, their_end) = claimed, given
+    if same_word(start, their_end) and same_word(end, their_start) and not same_word(start, end):
+        return [("role", start, their_start)]
+    return []
+
+
+def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
+    """The first content words after "from" and after the "to" that follows it within a few words."""
+    start = next((place for place, token in enumerate(tokens) if token.lower == "from"), None)
+    if start is None:
+        return None
+    end = next(
+        (place for place in range(start + 2, min(len(tokens), start + ROUTE_REACH)) if tokens[place].lower == "to"),
+        None,
+    )
+    if end is None:
+        return None
+    origin = next((token for token in tokens[start + 1 : end] if token.is_content), None)
+    destination = next((token for token in tokens[end + 1 : end + ROUTE_REACH] if token.is_content), None)
+    return (origin, destination) if origin is not None and destination is not None else None
 
 
 def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:

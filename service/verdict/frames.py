@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from service.verdict.lexicon import (
+    MONTHS,
     NEGATORS,
     NUMBER_WORDS,
     ORDINALS,
@@ -47,6 +48,9 @@ from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+# Markers of an event's place in a sequence: a date after their noun says when, not among which ("its first
+# launch in April 1981" is the first launch of all).
+SEQUENCE_MARKERS = frozenset({"first", "last", *ORDINALS})
 # Stop words that may stand between a word and the phrase it governs ("played on the grass"), and
 # the content words of that phrase compared.
 GOVERNED_GAP = 2
@@ -439,6 +443,8 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
     measure: set[str] = set()
     scope: set[str] = set()
     for word, phrase in _qualifier_phrases(tokens, marker):
+        if tokens[marker].lower in SEQUENCE_MARKERS and _is_date(phrase):
+            continue
         if word in MEASURE_WORDS:
             measure.update(token.stem for token in phrase)
         else:
@@ -459,6 +465,10 @@ def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> s
                 if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
                     found.update(token.index for token in phrase)
     return found
+
+
+def _is_date(phrase: list[Token]) -> bool:
+    return bool(phrase) and all(token.lower in MONTHS or token.text.isdigit() for token in phrase)
 
 
 def _scope(phrase: list[Token]) -> frozenset[str]:

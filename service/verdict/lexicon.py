@@ -25,7 +25,10 @@ STOP_WORDS = words(
 )
 
 # Words that negate the clause they stand in ("n't" endings are counted as well).
-NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without lacks lack lacking")
+# "a deficiency of", "a shortage of" and "the absence of" deny having a thing as "a lack of" does, so that a
+# paraphrase of one by another is no contradiction.
+LACK_WORDS = words("lacks lack lacking deficiency deficient shortage absence")
+NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without") | LACK_WORDS
 # Words that negate the thing after them with the word that follows ("rather than plants", "instead of coal").
 CONTRAST_NEGATORS = {"rather": "than", "instead": "of"}
 # Words that negate as "not" does, whatever the other text says.
@@ -242,6 +245,8 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
     words(group)
     for group in (
         "highest tallest",
+        "closest nearest",
+        "closer nearer",
         "largest biggest",
         "big large",
         "small little tiny",
@@ -351,8 +356,10 @@ IRREGULAR_FORMS = {
 }
 
 # Comparatives that say the first side's figure is the greater, and those that say it is the smaller.
-GREATER_WORDS = words("more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer")
-LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler")
+GREATER_WORDS = words(
+    "more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer later"
+)
+LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler earlier")
 
 # Verbs whose two sides can be swapped without changing the fact ("France borders Spain"): no role swap.
 SYMMETRIC_VERBS = words(
@@ -405,6 +412,8 @@ GENERIC_NAME_WORDS = words(
     east west northern southern eastern western great new old saint st cape bay gulf strait canal national
     museum prize nobel company international world first second third age war"""
 )
+# Superlatives of the same degree: the lowest of a measure, and the highest.
+DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
 # Other names for the same thing, each mapped to one spelling.
 ALIASES = {
     "ussr": "soviet",

@@ -25,6 +25,7 @@ from service.verdict.lexicon import (
     FRACTIONS,
     GENERIC_NAME_WORDS,
     HEDGES,
+    LACK_WORDS,
     LOWER_BOUNDS,
     MIN_NEGATED_ABILITY,
     MONTHS,
@@ -66,7 +67,11 @@ POWER_FILLERS = frozenset(POWERS)
 IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
-OBJECT_NEGATORS = frozenset({"lack", "lacks", "lacking", "without"})
+OBJECT_NEGATORS = LACK_WORDS | {"without"}
+# Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
+MIN_ACRONYM, MAX_ACRONYM = 2, 6
+# Words between a figure and its scale's letter ("100 degrees C").
+DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
 COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
 # Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
@@ -114,14 +119,28 @@ class Name:
     keys: frozenset[str]  # the words that tell which one, folded
     first: int
     last: int
+    tail: str  # its last telling word, folded: a person's surname ("lind" of "James Lind")
+    initials: str  # of its capitalised words, folded: "usgps" for "United States Global Positioning System"
+    acronym: str  # its letters folded, when it is written in capitals ("GPS", "US GPS"), else ""
 
     def same_as(self, other: Name) -> bool:
-        """Sharing a telling word, or one the start of the other ("Paris", "Parisians")."""
-        return bool(self.keys & other.keys) or any(
-            min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
-            for mine in self.keys
-            for theirs in other.keys
+        """Sharing a telling word (the last, when both have several: "James Lind" is not "James Cook"), one
+        the start of the other ("Paris", "Parisians"), or one the other's initials ("GPS", "Global
+        Positioning System")."""
+        return (
+            (bool(self.keys & other.keys) and (len(self.keys) == 1 or len(other.keys) == 1 or self.tail == other.tail))
+            or any(
+                min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
+                for mine in self.keys
+                for theirs in other.keys
+            )
+            or bool(self.acronym and _abbreviates(self, other))
+            or bool(other.acronym and _abbreviates(other, self))
         )
+
+
+def _abbreviates(short: Name, long: Name) -> bool:
+    return len(long.initials) >= len(short.acronym) and short.acronym in long.initials
 
 
 def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
@@ -216,10 +235,20 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
     if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
+    numbered = _numbered(tokens, position)
+    if numbered is not None:  # "Locomotion No. 1": one of a series, whatever words follow
+        return Quantity(value, "count", frozenset({numbered}), "=", False, position, last)
     nouns = _nouns_after(tokens, last)
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _numbered(tokens: tuple[Token, ...], position: int) -> str | None:
+    """The stem of the thing a number after "No." numbers ("Locomotion No. 1"), if it is one."""
+    if position >= 3 and tokens[position - 1].text == "." and tokens[position - 2].text == "No":
+        return tokens[position - 3].stem
+    return None
 
 
 def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | None:
@@ -394,8 +423,8 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
     and ``common_words`` (the words the other text uses in lower case) does not have it."""
     found: list[Name] = []
     run: list[Token] = []
-    for token in (*tokens, None):
-        if token is not None and _is_name_word(token, common_words):
+    for place, token in enumerate((*tokens, None)):
+        if token is not None and _is_name_word(token, common_words, tokens[place - 1] if place else None):
             run.append(token)
             continue
         if not run:
@@ -409,9 +438,29 @@ def names(tokens: tuple[Token, ...], common_words: frozenset[str]) -> list[Name]
         if not keys and len(run) > 1:  # "United States", "United Kingdom": told apart by the last word
             keys = frozenset({run[-1].lower})
         if run and keys:
-            found.append(Name(keys, run[0].index, run[-1].index))
+            found.append(_name(run, keys))
         run = []
     return found
+
+
+def _name(run: list[Token], keys: frozenset[str]) -> Name:
+    last = run[-1].lower
+    tail = last if last in keys else next(word.lower for word in reversed(run) if word.lower in keys)
+    initials = "".join([word.lower[0] for word in run if word.capitalized])
+    acronym = ""
+    if run[0].text.isupper():  # a cheap test first: most names are not in capitals
+        letters = "".join([word.text for word in run])
+        if letters.isalpha() and letters.isupper() and MIN_ACRONYM <= len(letters) <= MAX_ACRONYM:
+            acronym = letters.lower()
+    return Name(keys, run[0].index, run[-1].index, tail, initials, acronym)
+
+
+def _is_unit(token: Token, before: Token | None) -> bool:
+    """Whether a unit's word stands as a unit: a lone letter only after a figure or "degrees" ("100 C"),
+    so that "vitamin C", "hepatitis B" and "Model T" are names."""
+    if len(token.text) > 1:
+        return True
+    return before is not None and (before.text[0].isdigit() or before.lower in DEGREE_WORDS)
 
 
 def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]:
@@ -427,8 +476,10 @@ def place_qualifiers(tokens: tuple[Token, ...], found: list[Name]) -> list[Name]
     return qualifying
 
 
-def _is_name_word(token: Token, common_words: frozenset[str]) -> bool:
-    if not token.is_word or not token.capitalized or token.lower in MONTHS or token.lower in UNITS:
+def _is_name_word(token: Token, common_words: frozenset[str], before: Token | None) -> bool:
+    if not token.is_word or not token.capitalized or token.lower in MONTHS:
+        return False
+    if token.lower in UNITS and _is_unit(token, before):
         return False
     if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
@@ -459,9 +510,15 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         elif always:
             if not _idiom_without_negation(tokens, place) and not _lacks_another_thing(tokens, place, other_words):
                 found.append(token)
-        elif not by_degree and (affixal or (rest is not None and (rest in other_words or stem(rest) in other_words))):
+        elif not by_degree and (affixal or (rest is not None and _bare_only(token.lower, rest, other_words))):
             found.append(token)
     return found
+
+
+def _bare_only(word: str, rest: str, other_words: frozenset[str]) -> bool:
+    """Whether the other text has the bare word ("sight" for "sightless") and not the affixed one itself:
+    "stainless steel" in both texts is no negation in either."""
+    return word not in other_words and (rest in other_words or stem(rest) in other_words)
 
 
 def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
@@ -484,13 +541,16 @@ def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: fro
 
 def _idiom_without_negation(tokens: tuple[Token, ...], place: int) -> bool:
     """ "No X other than Y" and "no X except Y" say only Y does; "no X is longer than Y" says Y is the
-    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could."""
+    longest; "did not X until Y" says X at Y; "every X except Y was unable to" says only Y could; "not
+    counting Y" and "not including Y" leave Y out of what is said."""
     word = tokens[place].lower
     ahead = [token.lower for token in tokens[place + 1 : place + 1 + IDIOM_REACH]]
     behind = [token.lower for token in tokens[max(0, place - IDIOM_REACH) : place]]
     if word == "no":
         return _only(ahead) or _no_one_more_than(ahead)
     if _only(behind) and any(quantifier in behind for quantifier in ALL_WORDS):
+        return True
+    if word == "not" and ahead[:1] in (["counting"], ["including"]):
         return True
     return word in {"not", "n't"} and "until" in ahead
 
