@@ -45,12 +45,15 @@ HELD_OUT_3 = DATA_DIR / "held_out_3.jsonl"
 HELD_OUT_4 = DATA_DIR / "held_out_4.jsonl"
 # Written blind the same way as held_out_4, by another writer, after round 4 was scored on it (issue 10).
 HELD_OUT_5 = DATA_DIR / "held_out_5.jsonl"
+# Written blind the same way, by a third writer, and scored once before and once after the sixth round (issue 10).
+HELD_OUT_6 = DATA_DIR / "held_out_6.jsonl"
 HELD_OUT_SETS = {
     "held_out": HELD_OUT,
     "held_out_2": HELD_OUT_2,
     "held_out_3": HELD_OUT_3,
     "held_out_4": HELD_OUT_4,
     "held_out_5": HELD_OUT_5,
+    "held_out_6": HELD_OUT_6,
 }
 CLAIM_SETS = {"claims": DEFAULT_CLAIMS, **HELD_OUT_SETS}
 
