@@ -561,6 +561,11 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             REFUTED,
         ),
         ("Bach was born in Leipzig.", "Bach was born in Eisenach in 1685 and died in Leipzig in 1750.", REFUTED),
+        (
+            "Ada Lovelace described the Turing machine in 1936.",
+            "Alan Turing described the device now called the Turing machine in his 1936 paper On Computable Numbers.",
+            REFUTED,
+        ),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
@@ -569,7 +574,8 @@ def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None
     so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci". "Not counting
     X" leaves X out: it negates nothing. A place after "built in" is no party to the building ("Adler was built in
     Britain" swaps no roles with "the British-built Adler"), and a place right before the wider place it is in
-    does not deny that one ("in Gale crater on Mars")."""
+    does not deny that one ("in Gale crater on Mars"). A name with no counterpart in its slot is set against
+    another only where that one stands by the claim's verb, not in another clause."""
     assert verdict_of(claim, passage) == expected
 
 
@@ -641,6 +647,24 @@ def test_a_negation_denies_only_what_it_is_said_of(claim: str, passage: str, exp
     """ "does not store water" says nothing against "stores fat": the verb is denied of another object, and a
     denied phrase gives its slot no value."""
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Edward Jenner made the first smallpox vaccine.", NOT_ENOUGH_EVIDENCE),
+        ("Smallpox was the first human infectious disease to be eradicated.", SUPPORTED),
+        ("The eradication of smallpox made it the first human bacterial disease to be eradicated.", REFUTED),
+    ],
+)
+def test_first_shared_is_no_slot_shared(claim: str, expected: str) -> None:
+    """ "the first smallpox vaccine" and "the first human infectious disease" rank two kinds of thing: "first"
+    in both makes them no two values of one slot."""
+    smallpox = (
+        "The World Health Organization certified the global eradication of smallpox in 1980, making it the first "
+        "human infectious disease to be eradicated."
+    )
+    assert verdict_of(claim, smallpox) == expected
 
 
 @pytest.mark.parametrize(

@@ -263,6 +263,7 @@ def _before_apposition(tokens: Sequence[Token], comma: int) -> int:
 def governed_swaps(
     claim: Sequence[Token],
     view: Sequence[Token],
+    superlatives: frozenset[str],
     in_passage: Callable[[Token], bool],
     in_claim: Callable[[Token], bool],
     slots: set[int],
@@ -293,7 +294,11 @@ def governed_swaps(
             # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
             # A word of theirs the claim says outside its phrase is a paraphrase, not a shared word:
             # "the freezing point" and "the temperature at which it freezes".
-            shared = any(same_word(their, word) for their in theirs for word in phrase)
+            # "first" or a superlative shared says nothing: "the first vaccine" and "the first disease" are two
+            # kinds of thing ranked, not two values of one slot.
+            shared = any(
+                same_word(their, word) for their in theirs for word in phrase if not _is_marker(word, superlatives)
+            )
             same_slot = shared or (
                 link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
             )
