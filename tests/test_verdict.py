@@ -653,6 +653,7 @@ def test_a_negation_denies_only_what_it_is_said_of(claim: str, passage: str, exp
     ("claim", "expected"),
     [
         ("Edward Jenner made the first smallpox vaccine.", NOT_ENOUGH_EVIDENCE),
+        ("Dr. Jenner made the first smallpox vaccine.", NOT_ENOUGH_EVIDENCE),
         ("Smallpox was the first human infectious disease to be eradicated.", SUPPORTED),
         ("The eradication of smallpox made it the first human bacterial disease to be eradicated.", REFUTED),
     ],
@@ -665,6 +666,13 @@ def test_first_shared_is_no_slot_shared(claim: str, expected: str) -> None:
         "human infectious disease to be eradicated."
     )
     assert verdict_of(claim, smallpox) == expected
+
+
+def test_a_name_is_set_against_the_one_by_the_same_verb() -> None:
+    """The reason names the other doer, not a name of another clause ("On Computable Numbers")."""
+    turing = "Alan Turing described the device now called the Turing machine in his 1936 paper On Computable Numbers."
+    judgement = judge("Ada Lovelace described the Turing machine in 1936.", [Passage("p0", turing, 0.7)], THRESHOLD)
+    assert judgement.explanation == 'the claim says "Ada Lovelace"; p0 says "Alan Turing"'
 
 
 @pytest.mark.parametrize(
