@@ -566,6 +566,11 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             "Alan Turing described the device now called the Turing machine in his 1936 paper On Computable Numbers.",
             REFUTED,
         ),
+        (
+            "Shakespeare wrote Hamlet.",
+            "William Shakespeare did not write in Old English; he wrote in Early Modern English.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:

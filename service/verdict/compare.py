@@ -823,10 +823,13 @@ def _conflicting_name(
         and not _lone_initial(passage, other)
         and (linked or _next_to_verb(claim, name, passage, view, other))
     ]
-    # The one in the claim's name's role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
+    # Not a place or a time for a verb's object ("wrote Hamlet" is not "wrote in Early Modern English"), and the
+    # one in the claim's name's very role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
     role = _roles(claim.tokens[name.first - 1 : name.first])
-    strangers.sort(key=lambda other: not role & _roles(passage.tokens[other.first - 1 : other.first]))
-    return strangers[0] if strangers else None
+    roles = [(other, _roles(passage.tokens[other.first - 1 : other.first])) for other in strangers]
+    fitting = [(other, theirs) for other, theirs in roles if not (role == {OBJECT_ROLE} and theirs == {PLACE_ROLE})]
+    fitting.sort(key=lambda pair: not role & pair[1])
+    return fitting[0][0] if fitting else None
 
 
 def _stands_for(other: Name, mine: Name, view_names: list[Name]) -> bool:
