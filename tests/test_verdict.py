@@ -683,6 +683,21 @@ def test_a_name_is_set_against_the_one_by_the_same_verb() -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("African elephants are pregnant for almost two years.", SUPPORTED),
+        ("African elephants are pregnant for two years.", REFUTED),
+        ("African elephants are pregnant for about one year.", REFUTED),
+        ("African elephants are pregnant for about three years.", REFUTED),
+    ],
+)
+def test_a_hedged_single_digit_stands_for_what_rounds_to_it(claim: str, expected: str) -> None:
+    """ "almost two years" is anything from one and a half to two and a half years; "two years" is two."""
+    elephants = "African elephants have the longest pregnancy of any land mammal, lasting about 22 months."
+    assert verdict_of(claim, elephants) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),
