@@ -696,6 +696,15 @@ def test_a_hedged_single_digit_stands_for_what_rounds_to_it(claim: str, expected
 
 
 @pytest.mark.parametrize(
+    "claim", ["Humans use only ten percent of their brains.", "Humans use only 10 percent of their brains."]
+)
+def test_only_before_a_figure_names_no_unique_place(claim: str) -> None:
+    """ "only 10 percent" bounds a quantity: its negation in the passage is not a superlative's of another scope."""
+    myth = "Humans do not use only 10 percent of their brains; imaging shows activity in virtually all regions."
+    assert verdict_of(claim, myth) == REFUTED
+
+
+@pytest.mark.parametrize(
     ("claim", "expected"),
     [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
