@@ -178,12 +178,13 @@ def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
 def _marks_place(tokens: Sequence[Token], place: int, superlatives: frozenset[str]) -> bool:
     """Whether the word at ``place`` gives its noun one holder: not "only" before a figure ("only 10 percent",
     "only ten percent" bound a quantity, they name no unique place)."""
-    token = tokens[place]
-    if token.lower == "only" and place + 1 < len(tokens):
+    word = tokens[place].lower
+    if word not in UNIQUE_MARKERS and word not in superlatives:
+        return False
+    if word == "only" and place + 1 < len(tokens):
         following = tokens[place + 1]
-        if following.text[0].isdigit() or following.lower in NUMBER_WORDS:
-            return False
-    return _is_marker(token, superlatives)
+        return not (following.text[0].isdigit() or following.lower in NUMBER_WORDS)
+    return True
 
 
 def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
