@@ -561,6 +561,16 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
             REFUTED,
         ),
         ("Bach was born in Leipzig.", "Bach was born in Eisenach in 1685 and died in Leipzig in 1750.", REFUTED),
+        (
+            "Ada Lovelace described the Turing machine in 1936.",
+            "Alan Turing described the device now called the Turing machine in his 1936 paper On Computable Numbers.",
+            REFUTED,
+        ),
+        (
+            "Shakespeare wrote Hamlet.",
+            "William Shakespeare did not write in Old English; he wrote in Early Modern English.",
+            NOT_ENOUGH_EVIDENCE,
+        ),
     ],
 )
 def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None:
@@ -569,7 +579,8 @@ def test_a_name_in_its_own_role(claim: str, passage: str, expected: str) -> None
     so "James Cook" is not "James Lind", while "Leonardo" alone stands for "Leonardo da Vinci". "Not counting
     X" leaves X out: it negates nothing. A place after "built in" is no party to the building ("Adler was built in
     Britain" swaps no roles with "the British-built Adler"), and a place right before the wider place it is in
-    does not deny that one ("in Gale crater on Mars")."""
+    does not deny that one ("in Gale crater on Mars"). A name with no counterpart in its slot is set against
+    another only where that one stands by the claim's verb, not in another clause."""
     assert verdict_of(claim, passage) == expected
 
 
@@ -641,6 +652,56 @@ def test_a_negation_denies_only_what_it_is_said_of(claim: str, passage: str, exp
     """ "does not store water" says nothing against "stores fat": the verb is denied of another object, and a
     denied phrase gives its slot no value."""
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Edward Jenner made the first smallpox vaccine.", NOT_ENOUGH_EVIDENCE),
+        ("Dr. Jenner made the first smallpox vaccine.", NOT_ENOUGH_EVIDENCE),
+        ("Smallpox was the first human infectious disease to be eradicated.", SUPPORTED),
+        ("The eradication of smallpox made it the first human bacterial disease to be eradicated.", REFUTED),
+    ],
+)
+def test_first_shared_is_no_slot_shared(claim: str, expected: str) -> None:
+    """ "the first smallpox vaccine" and "the first human infectious disease" rank two kinds of thing: "first"
+    in both makes them no two values of one slot."""
+    smallpox = (
+        "The World Health Organization certified the global eradication of smallpox in 1980, making it the first "
+        "human infectious disease to be eradicated."
+    )
+    assert verdict_of(claim, smallpox) == expected
+
+
+def test_a_name_is_set_against_the_one_by_the_same_verb() -> None:
+    """The reason names the other doer, not a name of another clause ("On Computable Numbers")."""
+    turing = "Alan Turing described the device now called the Turing machine in his 1936 paper On Computable Numbers."
+    judgement = judge("Ada Lovelace described the Turing machine in 1936.", [Passage("p0", turing, 0.7)], THRESHOLD)
+    assert judgement.explanation == 'the claim says "Ada Lovelace"; p0 says "Alan Turing"'
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("African elephants are pregnant for almost two years.", SUPPORTED),
+        ("African elephants are pregnant for two years.", REFUTED),
+        ("African elephants are pregnant for about one year.", REFUTED),
+        ("African elephants are pregnant for about three years.", REFUTED),
+    ],
+)
+def test_a_hedged_single_digit_stands_for_what_rounds_to_it(claim: str, expected: str) -> None:
+    """ "almost two years" is anything from one and a half to two and a half years; "two years" is two."""
+    elephants = "African elephants have the longest pregnancy of any land mammal, lasting about 22 months."
+    assert verdict_of(claim, elephants) == expected
+
+
+@pytest.mark.parametrize(
+    "claim", ["Humans use only ten percent of their brains.", "Humans use only 10 percent of their brains."]
+)
+def test_only_before_a_figure_names_no_unique_place(claim: str) -> None:
+    """ "only 10 percent" bounds a quantity: its negation in the passage is not a superlative's of another scope."""
+    myth = "Humans do not use only 10 percent of their brains; imaging shows activity in virtually all regions."
+    assert verdict_of(claim, myth) == REFUTED
 
 
 @pytest.mark.parametrize(

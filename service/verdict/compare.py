@@ -645,7 +645,7 @@ def _frame_swaps(claim: Analysed, claim_names: list[Name], passage: Analysed, vi
     return (
         unique_frame_swaps(claim.tokens, view, SUPERLATIVES, in_passage, in_claim, in_names)
         + subject_swaps(claim.tokens, view, in_passage, in_view, in_claim, in_names | in_quantities)
-        + governed_swaps(claim.tokens, view, in_passage, in_claim, in_names | in_quantities)
+        + governed_swaps(claim.tokens, view, SUPERLATIVES, in_passage, in_claim, in_names | in_quantities)
         + modifier_changes(claim.tokens, view)
     )
 
@@ -819,12 +819,47 @@ def _conflicting_name(
     strangers = [
         other
         for other in view_names
-        if not any(other.same_as(mine) for mine in claim_names) and not _lone_initial(passage, other)
+        if not any(_stands_for(other, mine, view_names) for mine in claim_names)
+        and not _lone_initial(passage, other)
+        and (linked or _next_to_verb(claim, name, passage, view, other))
     ]
-    # The one in the claim's name's role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
+    # Not a place or a time for a verb's object ("wrote Hamlet" is not "wrote in Early Modern English"), and the
+    # one in the claim's name's very role first: "by Bill Gates" against "by Ken Thompson", not "at Bell Labs".
     role = _roles(claim.tokens[name.first - 1 : name.first])
-    strangers.sort(key=lambda other: not role & _roles(passage.tokens[other.first - 1 : other.first]))
-    return strangers[0] if strangers else None
+    roles = [(other, _roles(passage.tokens[other.first - 1 : other.first])) for other in strangers]
+    fitting = [(other, theirs) for other, theirs in roles if not (role == {OBJECT_ROLE} and theirs == {PLACE_ROLE})]
+    fitting.sort(key=lambda pair: not role & pair[1])
+    return fitting[0][0] if fitting else None
+
+
+def _stands_for(other: Name, mine: Name, view_names: list[Name]) -> bool:
+    """Whether the view's name ``other`` is the claim's ``mine``: the same name, unless the view also writes
+    ``mine`` exactly as the claim does ("Turing" of "the Turing machine" is that one, not "Alan Turing")."""
+    if not other.same_as(mine):
+        return False
+    return other.keys == mine.keys or not any(name is not other and name.keys == mine.keys for name in view_names)
+
+
+def _next_to_verb(claim: Analysed, name: Name, passage: Analysed, view: tuple[Token, ...], other: Name) -> bool:
+    """Whether ``other`` stands within ALIGNMENT_WINDOW tokens of the view's word for the claim's verb next to
+    ``name``: a subject or object of that verb, not a name of another clause ("The WHO certified ...,
+    making it the first" has no maker to set against "Edward Jenner made the first vaccine")."""
+    anchors = [token for token in _anchors(claim, name) if token is not None]
+    positions = passage.places[id(view)]
+    at = positions.get(other.first)
+    return at is not None and any(
+        abs(place - at) <= ALIGNMENT_WINDOW
+        for place, token in enumerate(view)
+        for anchor in anchors
+        if _same_word(anchor, token)
+    )
+
+
+def _anchors(claim: Analysed, slot: Quantity | Name) -> tuple[Token | None, Token | None]:
+    """The content words that govern a slot of the claim: the nearest anchor before it and after it."""
+    before = next((t for t in reversed(claim.tokens[: slot.first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[slot.last + 1 :] if _is_anchor(claim, t)), None)
+    return before, after
 
 
 def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
@@ -851,9 +886,7 @@ def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> b
     another event ("began painting it around 1503" for "stolen in 1911"), a name in another relation
     ("the Arab Revolt of the First World War" for "Lawrence led raids"), fill another slot: the passage
     neither states the claim's value nor denies it."""
-    before = next((t for t in reversed(claim.tokens[: slot.first]) if _is_anchor(claim, t)), None)
-    after = next((t for t in claim.tokens[slot.last + 1 :] if _is_anchor(claim, t)), None)
-    anchors = [anchor for anchor in (before, after) if anchor is not None]
+    anchors = [anchor for anchor in _anchors(claim, slot) if anchor is not None]
     return not anchors or any(_found(anchor, claim, passage.tokens, passage) for anchor in anchors)
 
 

@@ -131,9 +131,9 @@ def unique_frame_swaps(
     the token indices of the claim's names, left to the name slot.
     """
     swaps: list[Swap] = []
-    view_markers = {token.lower: place for place, token in enumerate(view) if _is_marker(token, superlatives)}
+    view_markers = {token.lower: place for place, token in enumerate(view) if _marks_place(view, place, superlatives)}
     for place, token in enumerate(claim):
-        if token.lower not in view_markers:
+        if token.lower not in view_markers or not _marks_place(claim, place, superlatives):
             continue
         other = view_markers[token.lower]
         claimed, given = _subject_head(claim, place), _subject_head(view, other)
@@ -175,11 +175,23 @@ def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
     return token.lower in UNIQUE_MARKERS or token.lower in superlatives
 
 
+def _marks_place(tokens: Sequence[Token], place: int, superlatives: frozenset[str]) -> bool:
+    """Whether the word at ``place`` gives its noun one holder: not "only" before a figure ("only 10 percent",
+    "only ten percent" bound a quantity, they name no unique place)."""
+    word = tokens[place].lower
+    if word not in UNIQUE_MARKERS and word not in superlatives:
+        return False
+    if word == "only" and place + 1 < len(tokens):
+        following = tokens[place + 1]
+        return not (following.text[0].isdigit() or following.lower in NUMBER_WORDS)
+    return True
+
+
 def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
     """Whether the view has a superlative of the claim (or "first", "only") only with another measure
     or scope: "the highest mountain in Africa" against "on Earth". It then states another fact."""
     for mine, token in enumerate(claim):
-        if not _is_marker(token, superlatives):
+        if not _marks_place(claim, mine, superlatives):
             continue
         stated = qualifiers(claim, mine)
         theirs = [place for place, other in enumerate(view) if same_word(token, other)]
@@ -193,7 +205,7 @@ def narrower_place(claim: Sequence[Token], text: Sequence[Token], superlatives: 
     for "the fastest animal"): true of fewer things, it does not state the claim's."""
     claim_stems = {token.stem for token in claim}
     for mine, token in enumerate(claim):
-        if not _is_marker(token, superlatives) or not _bare_noun(claim, mine):
+        if not _marks_place(claim, mine, superlatives) or not _bare_noun(claim, mine):
             continue
         kind = qualifiers(claim, mine).kind
         theirs = [qualifiers(text, place).kind for place, other in enumerate(text) if same_word(token, other)]
@@ -221,11 +233,11 @@ def negates_another_place(
         (
             place
             for place in range(negation + 1, min(len(text), negation + 1 + NEGATION_REACH))
-            if _is_marker(text[place], superlatives) or text[place].is_content or not text[place].is_word
+            if _marks_place(text, place, superlatives) or text[place].is_content or not text[place].is_word
         ),
         None,
     )
-    if marker is None or not _is_marker(text[marker], superlatives):
+    if marker is None or not _marks_place(text, marker, superlatives):
         return False
     stated = qualifiers(text, marker)
     return not any(
@@ -263,6 +275,7 @@ def _before_apposition(tokens: Sequence[Token], comma: int) -> int:
 def governed_swaps(
     claim: Sequence[Token],
     view: Sequence[Token],
+    superlatives: frozenset[str],
     in_passage: Callable[[Token], bool],
     in_claim: Callable[[Token], bool],
     slots: set[int],
@@ -293,7 +306,11 @@ def governed_swaps(
             # object of the same preposition after the same word ("spread by ticks", "by mosquitoes").
             # A word of theirs the claim says outside its phrase is a paraphrase, not a shared word:
             # "the freezing point" and "the temperature at which it freezes".
-            shared = any(same_word(their, word) for their in theirs for word in phrase)
+            # "first" or a superlative shared says nothing: "the first vaccine" and "the first disease" are two
+            # kinds of thing ranked, not two values of one slot.
+            shared = any(
+                same_word(their, word) for their in theirs for word in phrase if not _is_marker(word, superlatives)
+            )
             same_slot = shared or (
                 link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
             )
@@ -459,8 +476,8 @@ def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> s
     """Indices of the words that say a superlative holds everywhere ("on Earth", "in the Solar
     System"): they name no place a passage must state."""
     found: set[int] = set()
-    for marker, token in enumerate(tokens):
-        if _is_marker(token, superlatives):
+    for marker in range(len(tokens)):
+        if _marks_place(tokens, marker, superlatives):
             for word, phrase in _qualifier_phrases(tokens, marker):
                 if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
                     found.update(token.index for token in phrase)

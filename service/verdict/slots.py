@@ -57,6 +57,7 @@ PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
+MAX_ROUNDED_DIGIT = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
 # Words between a unit and the one it is divided by ("kilometres per hour", "metres a second", "every hour").
@@ -89,6 +90,9 @@ class Quantity:
     hedged: bool
     first: int  # token indices of the whole quantity, unit included
     last: int
+    # Half a step of the figure as written, relative to it, for a hedged single digit: "almost two years" is
+    # anything that rounds to two years (0.25), "about 3 metres" to three metres.
+    rounding: float = 0.0
 
     def comparable(self, other: Quantity) -> bool:
         if self.kind != other.kind:
@@ -110,8 +114,12 @@ class Quantity:
 def _same(claimed: Quantity, given: Quantity) -> bool:
     if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
         return claimed.value == given.value
-    tolerance = SAME_HEDGED_FIGURE if claimed.hedged or given.hedged else SAME_FIGURE
-    return math.isclose(claimed.value, given.value, rel_tol=tolerance, abs_tol=1e-9)
+    if claimed.hedged or given.hedged:
+        # Within half a step of a hedged single digit as written ("almost two years": 1.5 to 2.5 years).
+        if any(abs(claimed.value - given.value) <= q.rounding * q.value for q in (claimed, given)):
+            return True
+        return math.isclose(claimed.value, given.value, rel_tol=SAME_HEDGED_FIGURE, abs_tol=1e-9)
+    return math.isclose(claimed.value, given.value, rel_tol=SAME_FIGURE, abs_tol=1e-9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +238,9 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     unit_end, unit = _unit(tokens, last + 1)
     if unit is not None:
         kind, factor = unit
-        return Quantity(_to_base(value, kind, factor), _base_kind(kind), frozenset(), bound, hedged, position, unit_end)
+        rounding = 0.5 / value if hedged and value == int(value) and 1 <= value <= MAX_ROUNDED_DIGIT else 0.0
+        base = _to_base(value, kind, factor)
+        return Quantity(base, _base_kind(kind), frozenset(), bound, hedged, position, unit_end, rounding)
     if DIGITS.match(token.text) and "," not in token.text and value == int(value) and 1000 <= value <= 2100:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
     if token.lower == "one" and last == position and not _nouns_after(tokens, last):
