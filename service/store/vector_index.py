@@ -20,8 +20,12 @@ pages (and, through fault-around, much of the re-rank file) to the web process's
 Appends are crash-safe: rows are written at the committed row count in all three files, each
 is fsynced, and only then is the count raised. A row is part of the index when all three
 files hold it completely; on open, a torn tail (a crash mid-append) is cut back to the last
-complete row. One process writes an index at a time (the caller ensures it; ``Store`` locks its
-data directory); within a process, ``add`` and ``search`` may run on different threads.
+complete row. With ``fsync_derived=False`` (as ``Store`` opens its indexes) an append fsyncs the
+float copy only: the int8 copy and scales are derived from it, and a caller that opens with
+``rows=`` and runs ``verify`` at every open pads and rebuilds whatever of them a power cut lost
+(their rows fail ``verify``, see below), so their fsyncs bought nothing. One process writes an
+index at a time (the caller ensures it; ``Store`` locks its data directory); within a process,
+``add`` and ``search`` may run on different threads.
 
 Damage is found, not trusted: a caller that knows how many rows the index must hold (``Store``
 does, from its SQLite rows) opens it with ``rows=`` so that no file is ever cut below them (a
@@ -111,8 +115,9 @@ class CompactIndex:
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         oversample: int = DEFAULT_OVERSAMPLE,
         rows: int | None = None,
+        fsync_derived: bool = True,
     ) -> None:
-        """Open (creating if needed) the index; ``rows`` as for ``_conform``."""
+        """Open (creating if needed) the index; ``rows`` as for ``_conform``, ``fsync_derived`` as the module says."""
         if dim < 1 or chunk_rows < 1 or oversample < 1:
             raise ValueError("dim, chunk_rows and oversample must be at least 1")
         if rerank not in _RERANK_DTYPES:
@@ -131,6 +136,7 @@ class CompactIndex:
             self.directory / ("vectors.f16" if rerank == "float16" else "vectors.f32"),
         )
         self._row_bytes = (dim, 4, dim * self._rerank_dtype.itemsize)
+        self._fsync_derived = fsync_derived
         self._lock = threading.Lock()
         self._maps: _Maps | None = None
         self._fds: list[int] = []
@@ -164,7 +170,8 @@ class CompactIndex:
             os.close(fd)
 
     def add(self, vectors: npt.ArrayLike) -> range:
-        """Append unit vectors ``(n, dim)``; returns their row numbers once they are on disk (fsynced).
+        """Append unit vectors ``(n, dim)``; returns their row numbers once they are on disk (fsynced: the float
+        copy, and the derived ones unless ``fsync_derived`` is False).
 
         On any error nothing becomes visible: the files are cut back to the rows before the call.
         """
@@ -179,7 +186,7 @@ class CompactIndex:
             try:
                 for fd, payload, row_bytes in zip(self._fds, payloads, self._row_bytes, strict=True):
                     _pwrite_all(fd, payload, start * row_bytes)
-                for fd in self._fds:
+                for fd in self._fds if self._fsync_derived else self._fds[2:]:  # the float copy is the last
                     os.fsync(fd)
             except BaseException:
                 self._truncate_to(start)
