@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from pathlib import Path
 
@@ -80,6 +81,22 @@ def test_identical_to_float32_brute_force(
         # One query at a time scans in smaller windows; the answer must not change.
         for query, expected in zip(queries[:10], expected_rows[:10], strict=True):
             assert index.search(query[None], k)[0][0].tolist() == expected.tolist()
+
+
+def test_searches_on_several_threads_at_once_answer_as_one_at_a_time(
+    tmp_path: Path, dataset: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
+) -> None:
+    """A search works in a scratch block the index keeps; one that finds it taken works in its own."""
+    vectors, queries = dataset
+    with CompactIndex(tmp_path / "index", DIM) as index:
+        index.add(vectors[:5_000])
+        alone = [index.search(queries[i : i + 5], 5) for i in range(0, len(queries), 5)]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            for _ in range(5):
+                together = list(pool.map(lambda i: index.search(queries[i : i + 5], 5), range(0, len(queries), 5)))
+                for (rows, scores), (want_rows, want_scores) in zip(together, alone, strict=True):
+                    assert rows.tolist() == want_rows.tolist()
+                    assert scores.tolist() == want_scores.tolist()
 
 
 @pytest.mark.parametrize("k", [5, 20])

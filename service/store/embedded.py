@@ -3,12 +3,14 @@
 Layout of ``data_dir``: ``store.sqlite3`` (plus SQLite's ``-wal`` and ``-shm``), ``passages/`` and
 ``claims/`` (one ``CompactIndex`` each) and ``lock``.
 
-Acknowledged means durable. Every write commits (and every vector is fsynced) before it returns.
+Acknowledged means durable. Every write commits (and every vector's float copy is fsynced) before it returns.
 SQLite runs in WAL mode with ``synchronous=FULL``: in WAL mode FULL fsyncs the log at every
 commit, so an acknowledged write survives a power cut or kernel crash too. ``NORMAL`` would
 fsync only at checkpoints: safe when the process is killed, but the last commits can vanish
 on power loss, which breaks the promise. The price is one fsync per commit; writes are ingest
-batches and one batch of claims per request, and the index already pays three fsyncs per add.
+batches and one group of requests' claims, and the index pays one more per add: its float copy.
+Its int8 copy and scales are not fsynced (``CompactIndex(fsync_derived=False)``): each open pads
+and verifies them against the float copy and rebuilds the rows a power cut left behind.
 
 Vectors first, rows second. A write appends its vectors to the index (fsynced), then commits
 the rows that point at them in one transaction. A crash in between leaves index rows nobody
@@ -208,7 +210,7 @@ class Store(KnowledgeStore):
             connection = _connect(data_dir / "store.sqlite3")
             for table in ("passages", "claims"):
                 rows = _referenced_rows(connection, table)
-                opened.append(CompactIndex(data_dir / table, dim, rerank=rerank, rows=rows))
+                opened.append(CompactIndex(data_dir / table, dim, rerank=rerank, rows=rows, fsync_derived=False))
             store = cls(connection, opened[0], opened[1], lock_fd, clock, data_dir)
         except BaseException:
             for index in opened:
