@@ -1134,23 +1134,24 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
 
 def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
     """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A"."""
-    claimed, given = _compared(claim), _compared(view)
-    if claimed is None or given is None:
-        return []
-    (mine, theirs), (their_first, their_second) = claimed, given
-    if same_word(mine, their_second) and same_word(theirs, their_first) and not same_word(mine, theirs):
-        return [("opposite", mine, their_second)]
-    return []
+    return _swapped_pair("opposite", _compared(claim), _compared(view))
 
 
 def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
     """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford"."""
-    claimed, given = _route(claim), _route(view)
+    return _swapped_pair("role", _route(claim), _route(view))
+
+
+def _swapped_pair(
+    kind: str, claimed: tuple[Token, Token] | None, given: tuple[Token, Token] | None
+) -> list[tuple[str, Token, Token]]:
+    """The claim's first word against the view's in its place, when the view has the claim's two words the
+    other way round."""
     if claimed is None or given is None:
         return []
-    (start, end), (their_start, their_end) = claimed, given
-    if same_word(start, their_end) and same_word(end, their_start) and not same_word(start, end):
-        return [("role", start, their_start)]
+    (first, second), (their_first, their_second) = claimed, given
+    if same_word(first, their_second) and same_word(second, their_first) and not same_word(first, second):
+        return [(kind, first, their_first)]
     return []
 
 
