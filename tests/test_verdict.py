@@ -707,6 +707,24 @@ def test_only_before_a_figure_names_no_unique_place(claim: str) -> None:
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Red blood cells live for about 120 days.", SUPPORTED),
+        ("White blood cells circulate for about 120 days.", REFUTED),
+        ("Stalactites form from calcium sulfate left by dripping water.", REFUTED),
+    ],
+)
+def test_a_verb_after_the_shared_noun_is_no_other_noun(claim: str, expected: str) -> None:
+    """ "blood cells live for" and "blood cells circulate for": after the noun both share, a word that a
+    preposition follows is its verb; "calcium sulfate left" and "calcium carbonate" stay two nouns."""
+    passage = (
+        "Human red blood cells circulate for about 100 to 120 days, and stalactites form from calcium "
+        "carbonate left by dripping water."
+    )
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

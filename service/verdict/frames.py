@@ -61,6 +61,8 @@ PHRASE_BREAKS = frozenset({"that", "which", "who", "whom", "whose", "where", "wh
 PREPOSITIONS = frozenset(
     {"on", "in", "at", "by", "of", "from", "to", "with", "into", "onto", "through", "under", "over"}
 )
+# Prepositions that follow an intransitive verb ("live for", "flows into") as readily as a noun: not "of".
+AFTER_A_VERB = (PREPOSITIONS - {"of"}) | {"for", "during", "until", "around", "across", "along", "toward", "towards"}
 # Words that start a verb's object: a word right before one of them is read as a verb.
 OBJECT_STARTS = frozenset(
     {"a", "an", "the", "its", "their", "his", "her", "your", "our", "my", "you", "it", "them", "him", "us", "this"}
@@ -314,11 +316,25 @@ def governed_swaps(
             same_slot = shared or (
                 link == their_link and (bool(PREPOSITIONS.intersection(link)) or _ends_clause(claim, phrase[-1]))
             )
+            if shared and _verbs_after_subject(claim, mine) and _verbs_after_subject(view, given):
+                continue  # "red blood cells live for" and "blood cells circulate for": two verbs, not two nouns
             if mine and same_slot and any(not _is_name(word) for word in given):
                 swaps.append(Swap("word", (mine[0], mine[-1]), (given[0], given[-1])))
                 compared.update(token.index for token in claimed)
                 break
     return swaps
+
+
+def _verbs_after_subject(tokens: Sequence[Token], words: list[Token]) -> bool:
+    """Whether ``words`` is one word that a preposition other than "of" follows ("live for", "circulate
+    in"): after a shared noun, that is a verb of it, not another noun of the phrase ("calcium sulfate left",
+    "roasted seeds of")."""
+    if len(words) != 1:
+        return False
+    place = next((at for at, token in enumerate(tokens) if token is words[0]), None)
+    if place is None or place + 1 >= len(tokens):
+        return False
+    return tokens[place + 1].lower in AFTER_A_VERB
 
 
 def _governed(tokens: Sequence[Token], place: int) -> tuple[tuple[str, ...], list[Token]]:
