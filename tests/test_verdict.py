@@ -725,6 +725,19 @@ def test_a_verb_after_the_shared_noun_is_no_other_noun(claim: str, expected: str
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
+        ("Light from the Sun takes about eight minutes to reach Earth.", SUPPORTED),
+        ("Light from Mars takes about eight minutes to reach Earth.", REFUTED),
+    ],
+)
+def test_a_name_that_is_part_of_a_compound_name_is_that_name(claim: str, expected: str) -> None:
+    """ "Sun" and "Light" are the parts of "Sunlight": a sentence's first word read as a name is not another one."""
+    sunlight = "Sunlight takes about 8 minutes and 20 seconds to reach Earth from the Sun."
+    assert verdict_of(claim, sunlight) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
         ("Scurvy is caused by a lack of vitamin C.", SUPPORTED),
         ("Scurvy is caused by a lack of vitamin D.", REFUTED),
         ("Water freezes at 0 C at sea level.", SUPPORTED),

@@ -69,6 +69,8 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
+MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
 MIN_ACRONYM, MAX_ACRONYM = 2, 6
 # Words between a figure and its scale's letter ("100 degrees C").
@@ -137,14 +139,24 @@ class Name:
         Positioning System")."""
         return (
             (bool(self.keys & other.keys) and (len(self.keys) == 1 or len(other.keys) == 1 or self.tail == other.tail))
-            or any(
-                min(len(mine), len(theirs)) >= 4 and (mine.startswith(theirs) or theirs.startswith(mine))
-                for mine in self.keys
-                for theirs in other.keys
-            )
+            or any(_one_word_in_the_other(mine, theirs) for mine in self.keys for theirs in other.keys)
             or bool(self.acronym and _abbreviates(self, other))
             or bool(other.acronym and _abbreviates(other, self))
         )
+
+
+def _one_word_in_the_other(one: str, other: str) -> bool:
+    """ "Paris" and "Parisians" (one starts the other, four letters at least); "Sun" or "Light" and "Sunlight"
+    (one is a part of the other, which is the two parts joined)."""
+    short, long = sorted((one, other), key=len)
+    if len(short) >= MIN_NAME_PREFIX and long.startswith(short):
+        return True
+    rest = len(long) - len(short)
+    return (
+        rest >= MIN_COMPOUND_PART
+        and len(short) >= MIN_COMPOUND_PART
+        and (long.startswith(short) or long.endswith(short))
+    )
 
 
 def _abbreviates(short: Name, long: Name) -> bool:
