@@ -23,8 +23,6 @@ from dataclasses import dataclass
 MIN_WORDS = 3
 # The gap after a sentence's end; group 1 is the next sentence's first character (past an opening quote).
 SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?(\S))")
-# The word before a sentence's closing period, and the word before that (if any).
-ABBREVIATION_END = re.compile(r"(?:(\S+)\s+)?(\w+)\.$")
 # Titles written with a period before a name: "Dr. Jenner" does not end a sentence.
 TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Mt", "Gen", "Col", "Capt", "Lt", "Sgt", "Rev"})
 BULLET = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+")
@@ -67,17 +65,38 @@ def sentence_gaps(body: str) -> Iterator[re.Match[str]]:
 
 
 def _abbreviated(body: str, gap: re.Match[str]) -> bool:
-    before = ABBREVIATION_END.search(body, 0, gap.start())
-    if before is None or body[gap.start() - 1] != ".":
+    """Whether the period before ``gap`` ends a title, "No." before a figure or an initial. It reads back from
+    the period only as far as the word before it (and, for an initial, the one before that): a search from the
+    start of the text made every sentence gap of a long paste cost a scan of all the text before it."""
+    period = gap.start() - 1
+    if body[period] != ".":
         return False
-    word, previous = before.group(2), before.group(1)
+    start = period
+    while start > 0 and (body[start - 1].isalnum() or body[start - 1] == "_"):
+        start -= 1
+    word = body[start:period]
     if word == "No":
         return gap.group(1).isdigit()
     if word in TITLES:
         return True
+    if len(word) != 1 or not word.isupper():
+        return False
     # A lone capital after a capitalised word or another initial, or opening a sentence: an initial.
-    opening = not previous or previous.endswith((".", "!", "?"))
-    return len(word) == 1 and word.isupper() and (opening or previous[0].isupper())
+    previous = _word_before(body, start)
+    return previous is None or previous.endswith((".", "!", "?")) or previous[0].isupper()
+
+
+def _word_before(body: str, start: int) -> str | None:
+    """The run of non-space characters that white space separates from the word at ``start``, if any."""
+    if start == 0 or not body[start - 1].isspace():
+        return None
+    end = start
+    while end > 0 and body[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > 0 and not body[begin - 1].isspace():
+        begin -= 1
+    return body[begin:end] or None
 
 
 def split_sentences(text: str) -> list[str]:
