@@ -119,10 +119,11 @@ OBJECT_ROLE = "what"
 ARTICLES = frozenset({"a", "an", "the"})
 # Words between a place and the wider place it is in ("in Gale crater on Mars").
 PLACE_CHAIN_GAP = 3
-# Words that compare two things' years as "than" does their figures ("opened before the Paris Metro").
+# Words that compare two things' years as "than" does their figures ("opened before the Paris Metro"), each
+# with the comparative it stands for.
 ORDER_WORDS = {"before": "earlier", "after": "later"}
 # Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
-TIME_ORDER = frozenset({"before", "after", "earlier", "later"})
+TIME_ORDER = frozenset(ORDER_WORDS) | frozenset(ORDER_WORDS.values())
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -579,7 +580,7 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
         return None  # no comparison, or a bound ("more than 20,000", "before 1900")
     before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
     word: Token | None = claim.tokens[place]  # "opened before": the word both compares and divides the sides
-    if word is not None and word.lower == "than":
+    if claim.tokens[place].lower == "than":
         word = next((t for t in reversed(before) if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
     if word is None:
         return None
@@ -597,7 +598,7 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
     first, second = pairs[0]
     if first.value == second.value:
         return None
-    greater = word.lower in GREATER_WORDS or ORDER_WORDS.get(word.lower) == "later"
+    greater = ORDER_WORDS.get(word.lower, word.lower) in GREATER_WORDS
     return word, first, (first.value > second.value) == greater
 
 
@@ -844,7 +845,7 @@ def _next_to_verb(claim: Analysed, name: Name, passage: Analysed, view: tuple[To
     """Whether ``other`` stands within ALIGNMENT_WINDOW tokens of the view's word for the claim's verb next to
     ``name``: a subject or object of that verb, not a name of another clause ("The WHO certified ...,
     making it the first" has no maker to set against "Edward Jenner made the first vaccine")."""
-    anchors = [token for token in _anchors(claim, name) if token is not None]
+    anchors = [token for token in _anchors(claim, name.first, name.last) if token is not None]
     positions = passage.places[id(view)]
     at = positions.get(other.first)
     return at is not None and any(
@@ -855,10 +856,11 @@ def _next_to_verb(claim: Analysed, name: Name, passage: Analysed, view: tuple[To
     )
 
 
-def _anchors(claim: Analysed, slot: Quantity | Name) -> tuple[Token | None, Token | None]:
-    """The content words that govern a slot of the claim: the nearest anchor before it and after it."""
-    before = next((t for t in reversed(claim.tokens[: slot.first]) if _is_anchor(claim, t)), None)
-    after = next((t for t in claim.tokens[slot.last + 1 :] if _is_anchor(claim, t)), None)
+def _anchors(claim: Analysed, first: int, last: int) -> tuple[Token | None, Token | None]:
+    """The content words that govern the claim's slot from ``first`` to ``last``: the nearest anchor before
+    it and after it."""
+    before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
+    after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
     return before, after
 
 
@@ -886,7 +888,7 @@ def _relation_in(claim: Analysed, slot: Quantity | Name, passage: Analysed) -> b
     another event ("began painting it around 1503" for "stolen in 1911"), a name in another relation
     ("the Arab Revolt of the First World War" for "Lawrence led raids"), fill another slot: the passage
     neither states the claim's value nor denies it."""
-    anchors = [anchor for anchor in _anchors(claim, slot) if anchor is not None]
+    anchors = [anchor for anchor in _anchors(claim, slot.first, slot.last) if anchor is not None]
     return not anchors or any(_found(anchor, claim, passage.tokens, passage) for anchor in anchors)
 
 
@@ -926,8 +928,7 @@ def _aligned(
     """
     if not candidates:
         return [], []
-    before = next((t for t in reversed(claim.tokens[:first]) if _is_anchor(claim, t)), None)
-    after = next((t for t in claim.tokens[last + 1 :] if _is_anchor(claim, t)), None)
+    before, after = _anchors(claim, first, last)
     anchors = [(anchor, side) for anchor, side in ((before, 1), (after, -1)) if anchor is not None]
     # "developed by Ken Thompson" and "developed at Bell Labs": a slot after another preposition is another role.
     roles = _roles(claim.tokens[before.index + 1 : first]) if before is not None else set()

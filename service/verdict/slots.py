@@ -160,7 +160,7 @@ def _one_word_in_the_other(one: str, other: str) -> bool:
 
 
 def _abbreviates(short: Name, long: Name) -> bool:
-    return len(long.initials) >= len(short.acronym) and short.acronym in long.initials
+    return short.acronym in long.initials
 
 
 def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
