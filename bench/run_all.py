@@ -363,9 +363,15 @@ def plot(path: Path, samples: dict[str, list[tuple[int, float, float]]], title: 
     plt.close(figure)
 
 
-def growth_per_1000(points: list[tuple[int, float, float]]) -> float:
-    """Least-squares slope of total RSS against requests, after the first 1,000 (warm-up)."""
-    tail = [(n, web + model) for n, web, model in points if n >= 1000]
+def soak_warm_up(requests: int) -> int:
+    """Requests a soak's growth is not measured over: the first 1,000, or the first tenth of a shorter soak
+    (samples are taken every 100 requests, so a soak of 1,000 still leaves ten)."""
+    return min(1000, requests // 10)
+
+
+def growth_per_1000(points: list[tuple[int, float, float]], warm_up: int) -> float:
+    """Least-squares slope of total RSS against requests, after the first ``warm_up``."""
+    tail = [(n, web + model) for n, web, model in points if n > warm_up]
     if len(tail) < 2:
         return float("nan")
     mean_n = statistics.fmean(n for n, _ in tail)
@@ -603,12 +609,13 @@ def write_report(
                 f"{dict(run.statuses)} |"
             )
     service = runs["service"]
+    warm_up = soak_warm_up(service.survived)
     lines += [
         "",
         f"## Soak: {service.survived:,} requests of varied length, this service",
         "",
-        f"Growth after warm-up: **{growth_per_1000(service.samples):+.2f} MB per 1,000 requests** "
-        f"(least squares over the samples past request 1,000). Statuses: {dict(service.statuses)}.",
+        f"Growth after warm-up: **{growth_per_1000(service.samples, warm_up):+.2f} MB per 1,000 requests** "
+        f"(least squares over the samples past request {warm_up:,}). Statuses: {dict(service.statuses)}.",
         "",
         "![soak](soak.png)",
         "",

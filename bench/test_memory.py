@@ -16,7 +16,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bench.run_all import growth_per_1000, memory_run, memory_table, plot, say, varied_texts
+from bench.run_all import growth_per_1000, memory_run, memory_table, plot, say, soak_warm_up, varied_texts
 from bench.servers import ROOT, start, stop
 
 
@@ -32,7 +32,7 @@ async def main() -> None:
         run = await memory_run(server, varied_texts(options.requests, seed=1), deadline_s=3600)
         peak = await stop(server)
     print("\n".join(memory_table({"service": run}, {"service": peak})))
-    growth = growth_per_1000(run.samples)
+    growth = growth_per_1000(run.samples, soak_warm_up(run.survived))
     print(f"growth after warm-up: {growth:+.2f} MB per 1,000 requests; statuses {dict(run.statuses)}")
     plot(options.out / "soak.png", {"service": run.samples}, "This service: memory over the soak")
     say(f"plot: {options.out / 'soak.png'}")
