@@ -47,6 +47,9 @@ HELD_OUT_4 = DATA_DIR / "held_out_4.jsonl"
 HELD_OUT_5 = DATA_DIR / "held_out_5.jsonl"
 # Written blind the same way, by a third writer, and scored once before and once after the sixth round (issue 10).
 HELD_OUT_6 = DATA_DIR / "held_out_6.jsonl"
+# Written blind by a fourth writer from the passages alone (knowledge base and second domain), never having
+# read the rule, the other sets or their failures; not scored before it was added (issue 10).
+HELD_OUT_7 = DATA_DIR / "held_out_7.jsonl"
 HELD_OUT_SETS = {
     "held_out": HELD_OUT,
     "held_out_2": HELD_OUT_2,
@@ -54,6 +57,7 @@ HELD_OUT_SETS = {
     "held_out_4": HELD_OUT_4,
     "held_out_5": HELD_OUT_5,
     "held_out_6": HELD_OUT_6,
+    "held_out_7": HELD_OUT_7,
 }
 CLAIM_SETS = {"claims": DEFAULT_CLAIMS, **HELD_OUT_SETS}
 
