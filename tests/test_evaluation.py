@@ -48,7 +48,7 @@ HELD_OUT_5 = DATA_DIR / "held_out_5.jsonl"
 # Written blind the same way, by a third writer, and scored once before and once after the sixth round (issue 10).
 HELD_OUT_6 = DATA_DIR / "held_out_6.jsonl"
 # Written blind by a fourth writer from the passages alone (knowledge base and second domain), never having
-# read the rule, the other sets or their failures; not scored before it was added (issue 10).
+# read the rule, the other sets or their failures; scored once (aggregates only) before the seventh round (issue 10).
 HELD_OUT_7 = DATA_DIR / "held_out_7.jsonl"
 HELD_OUT_SETS = {
     "held_out": HELD_OUT,
