@@ -1,8 +1,8 @@
 """Words with their place in the text, and the clauses of a passage a claim is compared with.
 
 Every token keeps its character offsets, so a conflict can point at the exact span of the claim
-and of the passage. Stems come from the Snowball English stemmer (``snowballstemmer``, pure
-Python, no data files), so "strings" meets "string" and "boils" meets "boiling".
+and of the passage. Stems come from the Snowball English stemmer (PyStemmer: Snowball's C code, no data
+files), so "strings" meets "string" and "boils" meets "boiling".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 from service.verdict.lexicon import ALIASES, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
 
@@ -50,7 +50,7 @@ APPOSITION_STARTERS = frozenset(
     ]
 )
 
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 @dataclass(frozen=True, slots=True)
