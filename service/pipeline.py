@@ -25,8 +25,7 @@ from service.model.embedder import ANONYMOUS, Embedding
 from service.settings import Settings
 from service.store.base import KnowledgeStore
 from service.store.records import ClaimMatch, NewClaim
-from service.verdict import Judgement, Passage, claim_key, forget_readings, judge
-from service.verdict.compare import analyse_passage
+from service.verdict import Judgement, Passage, claim_key, judge
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,6 @@ class ClaimResult:
     recall: Recall
     truncated: bool  # the model read the claim only up to MAX_TOKENS
     reason: Judgement
-
-
-# Characters of passages read at start-up to fill the rule's word caches: the built-in knowledge base's
-# 47,000 and then some (0.1 s for those), bounded so that a large store does not hold start-up up.
-WARM_UP_CHARS = 120_000
-WARM_UP_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -101,34 +94,12 @@ class VerificationPipeline:
         )
 
     async def warm_up(self) -> None:
-        """Retrieve and recall once, writing nothing, and read the stored passages once, so that what they
-        build on first use (numpy's BLAS buffers, SQLite's statements, the rule's stems) is part of start-up,
-        not of the first requests."""
+        """Retrieve and recall once, writing nothing, so that what they build on first use (numpy's BLAS
+        buffers, SQLite's statements) is part of start-up, not of the first request."""
         await asyncio.to_thread(self.memory.fill_missing_keys)
         embedding = await self.embed(["The service checks its own retrieval path at start-up."], ANONYMOUS)
         await asyncio.to_thread(self.memory.recall, embedding.vectors, [claim_key("warm-up")])
         await asyncio.to_thread(self.retriever.retrieve, embedding.vectors, 1)
-        await asyncio.to_thread(self._read_passages_once)
-
-    def _read_passages_once(self) -> None:
-        """Read the store's first passages (up to WARM_UP_CHARS) with the verdict rule and keep none of the
-        readings: the rule's word caches (Snowball stems, pure Python, and word classes) keep their words.
-
-        Without it the first claims after start-up paid for stemming the words they share with their
-        evidence: over the first 600 short claims of a fresh server, web CPU per claim 0.77 and 0.88 of what
-        it was without (medians of 4 servers each in two runs), for 0.1 s of start-up with the built-in 320
-        passages. The readings themselves are rebuilt on use and dropped after a burst, as before.
-        """
-        after_row, chars = -1, 0
-        while chars < WARM_UP_CHARS:
-            page = self.retriever.store.export_passages(after_row, WARM_UP_PAGE)
-            for stored in page:
-                analyse_passage(stored.passage.text)
-                chars += len(stored.passage.text)
-            if len(page) < WARM_UP_PAGE:
-                break
-            after_row = page[-1].row
-        forget_readings()
 
     async def verify(self, raw_text: str, top_k: int, client: str = ANONYMOUS) -> list[ClaimResult]:
         """Verdicts on the claims of ``raw_text``; ``client``'s texts wait their turn for the model."""

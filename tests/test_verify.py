@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from typing import Any
 
-from pytest_aiohttp import AiohttpClient
-
-from service.settings import Settings
-from service.verdict import forget_readings
-from service.verdict.text import stem
-from tests.conftest import Client, embedder_of, start_client
+from tests.conftest import Client, embedder_of
 
 
 async def verify(client: Client, raw_text: str, **extra: Any) -> dict[str, Any]:
@@ -122,21 +115,3 @@ async def test_web_process_never_loads_the_model_libraries(client: Client) -> No
     await verify(client, "Mount Everest is 8,848.86 metres tall.")
     assert embedder_of(client).stats.model_calls > 0
     assert not [name for name in sys.modules if name.startswith(("fastembed", "onnxruntime"))]
-
-
-async def test_start_up_stems_the_words_of_the_stored_passages(
-    aiohttp_client: AiohttpClient, settings: Settings
-) -> None:
-    """The first claims after start-up find the words of the knowledge base already stemmed."""
-    stem.cache_clear()
-    forget_readings()
-    client = await start_client(aiohttp_client, settings)
-    stemmed_at_start = stem.cache_info()
-    text = settings.knowledge_base.read_text(encoding="utf-8")
-    words = set(re.findall(r"[a-z]{4,}", " ".join(json.loads(line)["text"].lower() for line in text.splitlines())))
-    assert stemmed_at_start.currsize >= len(words) // 2
-    for word in words:
-        stem(word)
-    assert stem.cache_info().hits - stemmed_at_start.hits >= len(words) // 2
-    body = await verify(client, "The Eiffel Tower is in Berlin.")
-    assert body["claims"][0]["verdict"] == "refuted"
