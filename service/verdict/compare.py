@@ -994,6 +994,9 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
+    # A rival the claim says itself, in either number ("ceilings" for "ceiling"), is no value the view gives
+    # instead: "hang from the ceilings ... while stalagmites rise from the floor" has both.
+    said = claim.lowers | {_singular(word) for word in claim.lowers}
     for token, opposites, category in claim.rivalled:
         if token.lower in view_lowers or token.stem in view_stems:
             rivals = opposites | category
@@ -1003,13 +1006,13 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
                 swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))
             continue
         opposite = next(
-            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
+            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in said),
             None,
         )
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
-        member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
+        member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in said), None)
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_orders(claim, view)
