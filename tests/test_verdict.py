@@ -521,7 +521,7 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
         (
             "Mercury takes about 88 days to orbit the Sun.",
             "Mercury is the planet closest to the Sun, completing one orbit in about 88 Earth days.",
-            NOT_ENOUGH_EVIDENCE,
+            SUPPORTED,
         ),
         (
             "Mercury takes about 88 days to orbit Venus.",
@@ -1343,3 +1343,55 @@ def test_a_rival_the_claim_says_itself_in_the_plural_is_no_swap() -> None:
     caves = "Bats roost on the ceilings of caves."
     assert verdict_of("Bats roost on the ceilings of caves, high above the floor.", caves, similarity=0.85) == SUPPORTED
     assert verdict_of("Bats roost on the floor of caves.", caves) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A lighthouse keeper's shift lasts between 10 and 11 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts about 10.5 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts about 600 to 650 minutes.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts 10 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts 14 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts 2 to 3 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts more than 12 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts more than 9 hours.", SUPPORTED),
+    ],
+)
+def test_two_figures_joined_by_to_are_one_range(claim: str, expected: str) -> None:
+    """ "10 to 11 hours" is every figure between: the bare 10 takes the unit of 11, and a figure or a range
+    of the claim agrees when it shares a value with it, in any unit."""
+    shifts = "A lighthouse keeper's shift usually lasts 10 to 11 hours, through the whole night."
+    assert verdict_of(claim, shifts) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The old stove holds 21.5 percent of the kitchen's heat.", SUPPORTED),
+        ("The old stove holds about 30 percent of the kitchen's heat.", REFUTED),
+        ("The old stove holds 2 to 3 million joules of the kitchen's heat.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_a_range_keeps_its_unit_and_scale(claim: str, expected: str) -> None:
+    """ "21 to 23 percent": 21.5 percent is in it; no bare count of 21 stands beside a figure of 23 percent."""
+    stove = "The old stove holds roughly 21 to 23 percent of the kitchen's heat through the night."
+    assert verdict_of(claim, stove) == expected
+
+
+RED_PLANET = "A day on the red planet lasts about 25 Earth hours."
+BAY = "Sea water in the bay freezes at about minus 2 degrees Celsius."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A day on the red planet lasts about 25 hours.", RED_PLANET, SUPPORTED),
+        ("A day on the red planet lasts about 40 hours.", RED_PLANET, REFUTED),
+        ("Sea water in the bay freezes at -2 °C.", BAY, SUPPORTED),
+        ("Sea water in the bay freezes at 2 °C.", BAY, REFUTED),
+    ],
+)
+def test_a_unit_of_time_after_a_word_and_a_minus_sign(claim: str, passage: str, expected: str) -> None:
+    """ "25 Earth hours" is 25 hours; "-2 °C" is minus two degrees, not two."""
+    assert verdict_of(claim, passage) == expected

@@ -18,8 +18,9 @@ import snowballstemmer
 from service.verdict.lexicon import ALIASES, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
 
 # An ordinal written in digits ("14th") is one token, so that it reads as a day or a rank.
+# A minus sign right before a figure ("-18 °C") is a token of its own, read as "minus".
 TOKEN = re.compile(
-    r"\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
+    r"(?<![\w.,])[-\u2212](?=\d)|\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
 )
 # Where a passage's clauses end: a new clause states its own fact.
 CLAUSE_BREAKS = frozenset({";", ":", ".", "!", "?"})
