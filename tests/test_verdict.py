@@ -1395,3 +1395,17 @@ BAY = "Sea water in the bay freezes at about minus 2 degrees Celsius."
 def test_a_unit_of_time_after_a_word_and_a_minus_sign(claim: str, passage: str, expected: str) -> None:
     """ "25 Earth hours" is 25 hours; "-2 °C" is minus two degrees, not two."""
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The marsh holds about a fifth of the region's fresh water.", SUPPORTED),
+        ("The marsh holds about half of the region's fresh water.", REFUTED),
+        ("The marsh holds about a tenth of the region's fresh water.", REFUTED),
+    ],
+)
+def test_a_fraction_in_words_stands_for_the_shares_nearest_it(claim: str, expected: str) -> None:
+    """ "About a fifth" is any share nearer a fifth than a quarter or a tenth: 22 to 24 percent has one."""
+    marsh = "The marsh holds roughly 22 to 24 percent of the region's fresh water."
+    assert verdict_of(claim, marsh) == expected

@@ -73,6 +73,8 @@ MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts 
 MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
 MIN_ACRONYM, MAX_ACRONYM = 2, 6
+# The shares fractions in words name, in percent: 1/10, 1/5, 1/4, 3/10, 1/3 ... 9/10.
+COMMON_SHARES = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
 MINUS_SIGNS = frozenset({"minus", "-", "\u2212"})
 # Words between a figure and its scale's letter ("100 degrees C").
 DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
@@ -286,7 +288,8 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     fraction = _fraction(tokens, position)
     if fraction is not None:
         share, last = fraction
-        return Quantity(share, "percent", frozenset(), "=", True, position, last)
+        low, high = _shares_near(share)
+        return Quantity(low, "percent", frozenset(), "=", True, position, last, top=high)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
     if ordinal is not None and _day_of_month(tokens, position):
         return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
@@ -369,6 +372,15 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
     else:
         return None
     return (100.0 * numerator / parts, position + 1) if numerator < parts else None
+
+
+def _shares_near(share: float) -> tuple[float, float]:
+    """The percentages a fraction in words stands for: those nearer to it than to any other fraction of
+    halves, thirds, quarters, fifths or tenths ("a fifth" is 15 to 22.5 percent: 22 percent is "about a fifth",
+    25 "a quarter")."""
+    below = max((other for other in COMMON_SHARES if other < share), default=0.0)
+    above = min((other for other in COMMON_SHARES if other > share), default=100.0)
+    return (share + below) / 2, (share + above) / 2
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
