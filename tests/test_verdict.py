@@ -1409,3 +1409,17 @@ def test_a_fraction_in_words_stands_for_the_shares_nearest_it(claim: str, expect
     """ "About a fifth" is any share nearer a fifth than a quarter or a tenth: 22 to 24 percent has one."""
     marsh = "The marsh holds roughly 22 to 24 percent of the region's fresh water."
     assert verdict_of(claim, marsh) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The greenhouse air holds about 800 parts per million of CO2.", SUPPORTED),
+        ("The greenhouse air holds about 300 parts per million of CO2.", REFUTED),
+        ("The greenhouse air holds about 800 parts per million of CH4.", REFUTED),
+    ],
+)
+def test_a_chemical_formula_is_the_name_of_its_substance(claim: str, expected: str) -> None:
+    """ "CO2" is "carbon dioxide": not a name the passage lacks and a count of two that conflicts."""
+    greenhouse = "Growers keep the greenhouse air at about 800 parts per million of carbon dioxide, not methane."
+    assert verdict_of(claim, greenhouse) == expected

@@ -415,6 +415,19 @@ GENERIC_NAME_WORDS = words(
 # Superlatives of the same degree: the lowest of a measure, and the highest.
 DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
 # Other names for the same thing, each mapped to one spelling.
+# Chemical formulas people write for a substance's name, read as the words of that name ("CO2" is "carbon
+# dioxide", not a name "CO" and a count of 2).
+FORMULAS = {
+    "CO2": ("carbon", "dioxide"),
+    "H2O": ("water",),
+    "O2": ("oxygen",),
+    "O3": ("ozone",),
+    "N2": ("nitrogen",),
+    "H2": ("hydrogen",),
+    "CH4": ("methane",),
+    "SO2": ("sulfur", "dioxide"),
+    "NaCl": ("sodium", "chloride"),
+}
 ALIASES = {
     "ussr": "soviet",
     "usa": "america",
