@@ -398,11 +398,12 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
         ("The escape velocity at Earth's surface is about 11.2 kilometres per second.", SUPPORTED),
         ("The escape velocity at Earth's surface is about 6.96 miles per second.", SUPPORTED),
         ("A powered object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
-        ("An object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
+        ("An object needs 11.2 kilometres per second to break free of Earth's gravity.", NOT_ENOUGH_EVIDENCE),
     ],
 )
 def test_a_passage_word_negated_by_an_affix_denies_only_what_the_claim_says_of_it(claim: str, expected: str) -> None:
-    """ "an unpowered object needs ..." denies power to the object, nothing of the velocity's figure."""
+    """ "an unpowered object needs ..." denies power to the object, nothing of the velocity's figure; of "an
+    object" it says nothing: that is more than an unpowered one."""
     escape = (
         "The escape velocity at Earth's surface is about 11.2 kilometres per second, the minimum speed an "
         "unpowered object needs to break free of Earth's gravity."
@@ -1423,3 +1424,19 @@ def test_a_chemical_formula_is_the_name_of_its_substance(claim: str, expected: s
     """ "CO2" is "carbon dioxide": not a name the passage lacks and a count of two that conflicts."""
     greenhouse = "Growers keep the greenhouse air at about 800 parts per million of carbon dioxide, not methane."
     assert verdict_of(claim, greenhouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Kestrel Falls is the tallest waterfall in the world.", NOT_ENOUGH_EVIDENCE),
+        ("Kestrel Falls is the tallest interrupted waterfall in the world.", REFUTED),
+        ("Kestrel Falls is the tallest uninterrupted waterfall in the world.", SUPPORTED),
+        ("Kestrel Falls is the shortest uninterrupted waterfall in the world.", REFUTED),
+    ],
+)
+def test_an_adjective_negated_by_an_affix_narrows_its_noun_and_denies_nothing_else(claim: str, expected: str) -> None:
+    """ "the tallest uninterrupted waterfall" denies "interrupted", not the waterfall; nor does it say which is the
+    tallest waterfall of all. An adverb carries its negation on ("not unusually short" is about "short")."""
+    falls = "Kestrel Falls in Norway is the world's tallest uninterrupted waterfall, with a total height of 412 metres."
+    assert verdict_of(claim, falls) == expected

@@ -147,6 +147,8 @@ def _opposite_words() -> dict[str, frozenset[str]]:
 OPPOSITE_WORDS = _opposite_words()
 SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
 SUPERLATIVE_MARKERS = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
+# Words before an adjective that stands before its noun ("an unpowered object", "the tallest uninterrupted fall").
+ATTRIBUTE_LEADS = ARTICLES | SUPERLATIVE_MARKERS
 # Superlatives of one degree, each stated by the others when the measure moves to the noun ("the lowest
 # density" for "the least dense", "the largest number" for "the most").
 DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
@@ -307,8 +309,28 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
         unstated.append("the superlative as the claim measures it")
     unstated += _other_superlative(claim, passage)
     if not unstated and coverage >= needed:
+        unstated = _narrowed_by_affix(claim, passage)
+    if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _narrowed_by_affix(claim: Analysed, passage: Analysed) -> list[str]:
+    """The claim's words the passage says only with an adjective negated by an affix before them, the claim's
+    word being bare: "the tallest uninterrupted waterfall" states nothing of "the tallest waterfall", nor "an
+    unpowered object needs" of "an object needs" (nor does it deny them: see :func:`_denies_what_follows`)."""
+    claim_forms = claim.forms[id(claim.tokens)]
+    tokens = passage.tokens
+    return [
+        f"{tokens[token.index + 1].text} without {token.text}"
+        for token in negations(tokens, claim.word_forms)
+        if not _denies_what_follows(token)
+        and 0 < token.index < len(tokens) - 1
+        and tokens[token.index - 1].lower in ATTRIBUTE_LEADS
+        and tokens[token.index + 1].is_word
+        and _in_forms(tokens[token.index + 1], claim_forms)
+        and base_stem(token.lower) not in claim_forms
+    ]
 
 
 def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
@@ -703,9 +725,18 @@ def _negates_what_both_say(
         token
         for token in view_negations
         if (not _explicit(token) and base_stem(token.lower) in claim_forms)
-        or _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+        or (
+            _denies_what_follows(token)
+            and _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+        )
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _denies_what_follows(negation: Token) -> bool:
+    """A negating word denies the words after it, and so does an adverb negated by an affix ("unusually short");
+    an adjective negated by one denies only itself: "the tallest uninterrupted waterfall" denies no waterfall."""
+    return _explicit(negation) or negation.lower.endswith("ly")
 
 
 def _denies_what_claim_says(
