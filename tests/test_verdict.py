@@ -1440,3 +1440,21 @@ def test_an_adjective_negated_by_an_affix_narrows_its_noun_and_denies_nothing_el
     tallest waterfall of all. An adverb carries its negation on ("not unusually short" is about "short")."""
     falls = "Kestrel Falls in Norway is the world's tallest uninterrupted waterfall, with a total height of 412 metres."
     assert verdict_of(claim, falls) == expected
+
+
+ACCORD = "The Oslo Accord on river fishing was signed in 1987 by four countries."
+FALLS = "The Kestrel Falls are the highest falls in the valley, dropping 80 metres."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The Oslo Accord on river fishing was signed in 1987.", ACCORD, SUPPORTED),
+        ("The Bergen Accord on river fishing was signed in 1987.", ACCORD, REFUTED),
+        ("The Kestrel Falls are the highest falls in the valley.", FALLS, SUPPORTED),
+        ("The Heron Falls are the highest falls in the valley.", FALLS, REFUTED),
+    ],
+)
+def test_a_word_that_names_a_kind_of_thing_tells_no_name_apart(claim: str, passage: str, expected: str) -> None:
+    """ "Accord" and "Falls" say what a thing is, not which one: "the Bergen Accord" is not "the Oslo Accord"."""
+    assert verdict_of(claim, passage) == expected

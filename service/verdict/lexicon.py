@@ -410,11 +410,11 @@ GENERIC_NAME_WORDS = words(
     """the of and de da van von der la le el al mount mountain mountains lake river sea ocean oceans city island
     islands desert galaxy station space university republic kingdom united state states empire north south
     east west northern southern eastern western great new old saint st cape bay gulf strait canal national
-    museum prize nobel company international world first second third age war"""
+    museum prize nobel company international world first second third age war protocol treaty accord agreement
+    convention conference act railway railways railroad bridge falls express airport cathedral palace"""
 )
 # Superlatives of the same degree: the lowest of a measure, and the highest.
 DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
-# Other names for the same thing, each mapped to one spelling.
 # Chemical formulas people write for a substance's name, read as the words of that name ("CO2" is "carbon
 # dioxide", not a name "CO" and a count of 2).
 FORMULAS = {
@@ -428,6 +428,7 @@ FORMULAS = {
     "SO2": ("sulfur", "dioxide"),
     "NaCl": ("sodium", "chloride"),
 }
+# Other names for the same thing, each mapped to one spelling.
 ALIASES = {
     "ussr": "soviet",
     "usa": "america",
