@@ -1458,3 +1458,36 @@ FALLS = "The Kestrel Falls are the highest falls in the valley, dropping 80 metr
 def test_a_word_that_names_a_kind_of_thing_tells_no_name_apart(claim: str, passage: str, expected: str) -> None:
     """ "Accord" and "Falls" say what a thing is, not which one: "the Bergen Accord" is not "the Oslo Accord"."""
     assert verdict_of(claim, passage) == expected
+
+
+ORCHARD = "The Bramley is the largest apple of the old orchard, and the last tree was planted in 1931."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Bramley is the orchard's largest apple.", SUPPORTED),
+        ("The Pippin is the orchard's largest apple.", REFUTED),
+        ("The Bramley is the garden's largest apple.", NOT_ENOUGH_EVIDENCE),
+        ("The orchard's last tree was planted in 1931.", SUPPORTED),
+        ("The orchard's last tree was planted in 1951.", REFUTED),
+    ],
+)
+def test_a_possessive_before_a_superlative_is_its_scope(claim: str, expected: str) -> None:
+    """ "the orchard's largest apple" is "the largest apple of the orchard": its holder is compared, the
+    possessive is no name of a slot, and another scope ("the garden's") is another place."""
+    assert verdict_of(claim, ORCHARD) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Royal Northern Kestrel became the world's first electric sleeper train.", SUPPORTED),
+        ("The Heron Flyer was the world's first electric sleeper train.", REFUTED),
+    ],
+)
+def test_a_long_name_stands_by_the_claims_verb_from_its_nearer_end(claim: str, expected: str) -> None:
+    """ "The Royal Northern Kestrel became the world's first ...": the name's last word is next to the words
+    that govern the slot, however many words the name has before it."""
+    sleeper = "The Royal Northern Kestrel became the world's first electric sleeper train when it ran in 1931."
+    assert verdict_of(claim, sleeper) == expected

@@ -43,6 +43,7 @@ from typing import TypeVar
 from service.verdict.frames import (
     PREPOSITIONS,
     SYNONYM_STEMS,
+    WIDEST_SCOPES,
     Swap,
     another_place,
     attached_elsewhere,
@@ -51,6 +52,7 @@ from service.verdict.frames import (
     modifier_changes,
     narrower_place,
     negates_another_place,
+    possessive_scopes,
     same_word,
     subject_swaps,
     unique_frame_swaps,
@@ -197,6 +199,8 @@ class Analysed:
     # A claim's words that have opposites (or whose singular has) or a category, with those: few claims have
     # any (a passage's are never looked at, so not found).
     rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
+    # A claim's possessives that scope a superlative ("Africa's highest"): said by the passage, aligned by nothing.
+    scopes: frozenset[int]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
     places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
@@ -227,6 +231,7 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         frozenset(token.lower for token in words if token.text.islower()),
         views,
         () if passage else tuple(_rivalled(words)),
+        frozenset() if passage else frozenset(possessive_scopes(tokens, SUPERLATIVES)),
         {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
         {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
@@ -299,6 +304,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     coverage = _coverage(items, claim, whole, passage) if items else 1.0
     missing = [_describe(item, claim) for item in items if not _found(item, claim, whole, passage)]
     unstated = [_describe(name, claim) for name in claim_names if not _name_in(name, claim, passage)]
+    unstated += _unstated_scopes(claim, passage)
     unstated += [
         _describe(quantity, claim) for quantity in claim.quantities if not _stated(quantity, passage.quantities)
     ]
@@ -348,14 +354,35 @@ def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
     ]
 
 
+def _unstated_scopes(claim: Analysed, passage: Analysed) -> list[str]:
+    """The scopes the claim gives a superlative by a possessive that the passage does not say: a place must be
+    said ("Asia's highest mountain"), the whole world need not ("the world's highest")."""
+    if not claim.scopes:
+        return []
+    scoping = [name for name in names(claim.tokens, passage.lowercase_words) if name.last in claim.scopes]
+    unstated = [_describe(name, claim) for name in scoping if not _name_in(name, claim, passage)]
+    named = {name.last for name in scoping}
+    return unstated + [
+        claim.tokens[place].text
+        for place in claim.scopes
+        if place not in named
+        and claim.tokens[place].lower not in WIDEST_SCOPES
+        and not _found(claim.tokens[place], claim, passage.tokens, passage)
+    ]
+
+
 def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
     """The claim's names that are slots: not the country after a city ("Paris, France"), nor "Earth"
-    in "the highest mountain on Earth"."""
+    in "the highest mountain on Earth", nor "Africa" in "Africa's highest mountain" (a scope)."""
     found = names(claim.tokens, passage.lowercase_words)
     qualifying = place_qualifiers(claim.tokens, found)
     everywhere = everywhere_words(claim.tokens, SUPERLATIVES)
     return [
-        name for name in found if name not in qualifying and not everywhere.issuperset(range(name.first, name.last + 1))
+        name
+        for name in found
+        if name not in qualifying
+        and not everywhere.issuperset(range(name.first, name.last + 1))
+        and name.last not in claim.scopes
     ]
 
 
@@ -878,12 +905,17 @@ def _next_to_verb(claim: Analysed, name: Name, passage: Analysed, view: tuple[To
     making it the first" has no maker to set against "Edward Jenner made the first vaccine")."""
     anchors = [token for token in _anchors(claim, name.first, name.last) if token is not None]
     positions = passage.places[id(view)]
-    at = positions.get(other.first)
-    return at is not None and any(
-        abs(place - at) <= ALIGNMENT_WINDOW
-        for place, token in enumerate(view)
-        for anchor in anchors
-        if _same_word(anchor, token)
+    start, end = positions.get(other.first), positions.get(other.last)
+    # Measured from the name's nearer end: "The British de Havilland Comet became the world's first".
+    return (
+        start is not None
+        and end is not None
+        and any(
+            min(abs(place - start), abs(place - end)) <= ALIGNMENT_WINDOW
+            for place, token in enumerate(view)
+            for anchor in anchors
+            if _same_word(anchor, token)
+        )
     )
 
 
@@ -1010,8 +1042,9 @@ def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:
 
 
 def _is_anchor(claim: Analysed, token: Token) -> bool:
-    """A content word of the claim that is not itself a slot (a name or part of a quantity)."""
-    if not token.is_content or (token.capitalized and not token.initial):
+    """A content word of the claim that is not itself a slot (a name or part of a quantity), nor the scope of
+    a superlative ("the orchard's largest apple": "largest" governs the holder)."""
+    if not token.is_content or (token.capitalized and not token.initial) or token.index in claim.scopes:
         return False
     return not any(quantity.first <= token.index <= quantity.last for quantity in claim.quantities)
 

@@ -99,13 +99,19 @@ class Qualifiers:
     measure: frozenset[str]
     scope: frozenset[str]
     kind: frozenset[str] = frozenset()  # words between the superlative and its noun: "land" of "fastest land animal"
+    owner: frozenset[str] = frozenset()  # a possessive's scope: "Britain" of "Britain's last steam train"
 
     def same_as(self, other: Qualifiers) -> bool:
         """The same measure, a shared scope, and neither noun narrowed where the other is not ("land
-        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values)."""
+        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values). A possessive's
+        scope is shared by a text that states none: "Britain's last" may be "the last ... run by British
+        Railways"; against another scope it must be that one ("the body's", "of the human body")."""
         if self.measure != other.measure or self.kind < other.kind or other.kind < self.kind:
             return False
-        return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
+        mine, theirs = self.scope | self.owner, other.scope | other.owner
+        if (self.owner and not theirs) or (other.owner and not mine):
+            return True
+        return bool((mine or EVERYWHERE) & (theirs or EVERYWHERE))
 
 
 @dataclass(frozen=True)
@@ -248,11 +254,14 @@ def negates_another_place(
 
 
 def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
-    """The last word of the subject of "<subject> is the <marker>": a verb must stand between."""
+    """The last word of the subject of "<subject> is the <marker>": a verb must stand between, and may be
+    followed by a possessive that scopes the marker ("The skin is the body's largest organ")."""
     place = marker - 1
     verb = False
     while (
-        place >= 0 and tokens[place].is_word and (not tokens[place].is_content or tokens[place].lower in VERB_MARKERS)
+        place >= 0
+        and tokens[place].is_word
+        and (not tokens[place].is_content or tokens[place].lower in VERB_MARKERS or _possessive(tokens, place, marker))
     ):
         verb = verb or tokens[place].lower in VERB_MARKERS
         place -= 1
@@ -261,6 +270,11 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def _possessive(tokens: Sequence[Token], place: int, marker: int) -> bool:
+    """Whether the word at ``place`` is a possessive right before the marker ("the world's tallest")."""
+    return place == marker - 1 and tokens[place].text.lower().endswith(("'s", "\u2019s"))
 
 
 def _before_apposition(tokens: Sequence[Token], comma: int) -> int:
@@ -482,10 +496,11 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
             measure.update(token.stem for token in phrase)
         else:
             scope.update(_scope(phrase))
+    owner = _scope([tokens[marker - 1]]) if marker > 0 and _possessive(tokens, marker - 1, marker) else frozenset()
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
     # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it.
     kind = frozenset(token.stem for token in noun_phrase[:-1] if token.lower not in NUMBER_WORDS)
-    return Qualifiers(frozenset(measure), frozenset(scope), kind)
+    return Qualifiers(frozenset(measure), frozenset(scope), kind, owner)
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
@@ -498,6 +513,16 @@ def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> s
                 if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
                     found.update(token.index for token in phrase)
     return found
+
+
+def possessive_scopes(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
+    """Indices of the possessives that scope a superlative ("Africa's highest mountain"): its scope, compared
+    as one (see :func:`qualifiers`), no name of a slot of its own."""
+    return {
+        marker - 1
+        for marker in range(1, len(tokens))
+        if _marks_place(tokens, marker, superlatives) and _possessive(tokens, marker - 1, marker)
+    }
 
 
 def _is_date(phrase: list[Token]) -> bool:
