@@ -1491,3 +1491,16 @@ def test_a_long_name_stands_by_the_claims_verb_from_its_nearer_end(claim: str, e
     that govern the slot, however many words the name has before it."""
     sleeper = "The Royal Northern Kestrel became the world's first electric sleeper train when it ran in 1931."
     assert verdict_of(claim, sleeper) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The mill makes flour.", SUPPORTED),
+        ("The mill makes paper.", REFUTED),
+    ],
+)
+def test_make_and_produce_are_one_verb(claim: str, expected: str) -> None:
+    """ "makes flour" against "produces flour": the same verb, so the word after it is compared, not the verb."""
+    mill = "The old mill produces flour."
+    assert verdict_of(claim, mill) == expected

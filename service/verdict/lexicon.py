@@ -279,6 +279,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "award prize",
         "beat defeat",
         "team side squad",
+        "make produce",
     )
 )
 
