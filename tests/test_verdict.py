@@ -1504,3 +1504,17 @@ def test_make_and_produce_are_one_verb(claim: str, expected: str) -> None:
     """ "makes flour" against "produces flour": the same verb, so the word after it is compared, not the verb."""
     mill = "The old mill produces flour."
     assert verdict_of(claim, mill) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The flood covered Ashby in 1802.", SUPPORTED),
+        ("The flood covered Denton in 1802.", REFUTED),
+    ],
+)
+def test_a_name_in_an_of_phrase_is_the_one_the_slot_holds(claim: str, expected: str) -> None:
+    """ "covered the Saxon villages of Ashby and Brill": the slot after "covered" holds Ashby; "Saxon" only
+    says which villages they were."""
+    flood = "The flood of 1802 covered the Saxon villages of Ashby and Brill under a metre of mud."
+    assert verdict_of(claim, flood) == expected

@@ -928,8 +928,9 @@ def _anchors(claim: Analysed, first: int, last: int) -> tuple[Token | None, Toke
 
 
 def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
-    """Whether the view places ``place`` in the claim's ``name`` right after it: "landed in Gale crater on
-    Mars" says where on Mars, so it does not deny "landed on Mars"."""
+    """Whether the view places ``place`` in the claim's ``name`` right after it, or names the claim's name in
+    an "of" phrase after it: "landed in Gale crater on Mars" says where on Mars, so it does not deny "landed
+    on Mars", nor "buried the Roman towns of Pompeii" "buried Pompeii"."""
     positions = passage.places[id(view)]
     end = positions[place.last]
     for other in view_names:
@@ -938,7 +939,7 @@ def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...],
         if (
             end < start <= end + 1 + PLACE_CHAIN_GAP
             and name.same_as(other)
-            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE for token in between)
+            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE or token.lower == "of" for token in between)
             and all(token.is_word and token.lower not in PHRASE_BREAK_WORDS for token in between)
         ):
             return True
