@@ -1518,3 +1518,16 @@ def test_a_name_in_an_of_phrase_is_the_one_the_slot_holds(claim: str, expected: 
     says which villages they were."""
     flood = "The flood of 1802 covered the Saxon villages of Ashby and Brill under a metre of mud."
     assert verdict_of(claim, flood) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lighthouse was designed by Ann Hollis.", SUPPORTED),
+        ("The lighthouse was designed by Mary Boyd.", REFUTED),
+    ],
+)
+def test_words_that_describe_a_name_before_it_are_no_name_of_their_own(claim: str, expected: str) -> None:
+    """ "designed by Welsh engineer Ann Hollis": the slot after "by" holds Ann Hollis; "Welsh" says what she is."""
+    lighthouse = "The lighthouse was designed by Welsh engineer Ann Hollis and lit for the first time in 1871."
+    assert verdict_of(claim, lighthouse) == expected

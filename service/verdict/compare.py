@@ -928,9 +928,10 @@ def _anchors(claim: Analysed, first: int, last: int) -> tuple[Token | None, Toke
 
 
 def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
-    """Whether the view places ``place`` in the claim's ``name`` right after it, or names the claim's name in
-    an "of" phrase after it: "landed in Gale crater on Mars" says where on Mars, so it does not deny "landed
-    on Mars", nor "buried the Roman towns of Pompeii" "buried Pompeii"."""
+    """Whether the view places ``place`` in the claim's ``name`` right after it, names the claim's name in an
+    "of" phrase after it, or describes it ("Dutch programmer Guido van Rossum"): "landed in Gale crater on Mars"
+    says where on Mars, so it does not deny "landed on Mars", nor "buried the Roman towns of Pompeii" "buried
+    Pompeii", nor "created by Dutch programmer Guido van Rossum" "created by Guido van Rossum"."""
     positions = passage.places[id(view)]
     end = positions[place.last]
     for other in view_names:
@@ -939,8 +940,16 @@ def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...],
         if (
             end < start <= end + 1 + PLACE_CHAIN_GAP
             and name.same_as(other)
-            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE or token.lower == "of" for token in between)
             and all(token.is_word and token.lower not in PHRASE_BREAK_WORDS for token in between)
+            and (
+                any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE or token.lower == "of" for token in between)
+                or (
+                    bool(between)
+                    and all(token.is_content and not token.capitalized for token in between)
+                    and not has_verb(between)
+                    and not view[end].text.lower().endswith(("'s", "\u2019s"))  # an owner: "Schiller's poem"
+                )
+            )
         ):
             return True
     return False
