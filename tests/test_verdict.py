@@ -1531,3 +1531,19 @@ def test_words_that_describe_a_name_before_it_are_no_name_of_their_own(claim: st
     """ "designed by Welsh engineer Ann Hollis": the slot after "by" holds Ann Hollis; "Welsh" says what she is."""
     lighthouse = "The lighthouse was designed by Welsh engineer Ann Hollis and lit for the first time in 1871."
     assert verdict_of(claim, lighthouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Harbour Almanac was first printed in 1803.", SUPPORTED),
+        ("The Harbour Almanac was first printed in 1830.", REFUTED),
+        ("The Harbour Almanac was first printed by John Grey.", REFUTED),
+        ("The Harbour Almanac was first printed by Thomas Webb.", SUPPORTED),
+    ],
+)
+def test_first_before_a_participle_says_when_and_a_passive_subject_is_no_doer(claim: str, expected: str) -> None:
+    """ "was first printed" is "printed for the first time": no rank that "the first edition" must share; and
+    "The Harbour Almanac was printed" is the thing printed, not the printer named before "printed"."""
+    almanac = "Printer Thomas Webb printed the first edition of The Harbour Almanac in 1803 at his shop in Bristol."
+    assert verdict_of(claim, almanac) == expected

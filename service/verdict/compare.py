@@ -119,6 +119,7 @@ PREPOSITION_ROLES = {
 }
 OBJECT_ROLE = "what"
 ARTICLES = frozenset({"a", "an", "the"})
+PASSIVE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 # Words between a place and the wider place it is in ("in Gale crater on Mars").
 PLACE_CHAIN_GAP = 3
 # Words that compare two things' years as "than" does their figures ("opened before the Paris Metro"), each
@@ -1025,6 +1026,8 @@ def _aligned(
                         continue
                 elif end < place:
                     gap, own_side = view[end + 1 : place], side == -1
+                    if own_side and _passive(claim.tokens[last + 1 : anchor.index], anchor) != _passive(gap, token):
+                        continue  # "Linux was released" is what "Linus Torvalds released", not who
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
@@ -1036,6 +1039,12 @@ def _aligned(
                     if own_side:
                         scored.append((len(gap), candidate))
     return _nearest_first(scored), _nearest_first(either)
+
+
+def _passive(between: Sequence[Token], verb: Token) -> bool:
+    """Whether a name before ``verb`` with ``between`` them is what the verb is done to ("Linux was released"),
+    not who does it ("Linus Torvalds released")."""
+    return verb.lower.endswith("ed") and any(token.lower in PASSIVE_AUXILIARIES for token in between)
 
 
 def _roles(words: Sequence[Token]) -> set[str]:

@@ -48,6 +48,7 @@ from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "my", "your"})
 # Markers of an event's place in a sequence: a date after their noun says when, not among which ("its first
 # launch in April 1981" is the first launch of all).
 SEQUENCE_MARKERS = frozenset({"first", "last", *ORDINALS})
@@ -192,7 +193,16 @@ def _marks_place(tokens: Sequence[Token], place: int, superlatives: frozenset[st
     if word == "only" and place + 1 < len(tokens):
         following = tokens[place + 1]
         return not (following.text[0].isdigit() or following.lower in NUMBER_WORDS)
+    if word in SEQUENCE_MARKERS and 0 < place < len(tokens) - 1:
+        return not _adverb_of_time(tokens, place)
     return True
+
+
+def _adverb_of_time(tokens: Sequence[Token], place: int) -> bool:
+    """ "was first released", "last seen in": "first" or "last" before a participle says when, unless an article
+    or a possessive makes it an adjective that ranks ("the first recorded journey", "Europe's last surviving")."""
+    before, after = tokens[place - 1], tokens[place + 1]
+    return after.lower.endswith("ed") and before.lower not in DETERMINERS and not _possessive(tokens, place - 1, place)
 
 
 def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
