@@ -1547,3 +1547,34 @@ def test_first_before_a_participle_says_when_and_a_passive_subject_is_no_doer(cl
     "The Harbour Almanac was printed" is the thing printed, not the printer named before "printed"."""
     almanac = "Printer Thomas Webb printed the first edition of The Harbour Almanac in 1803 at his shop in Bristol."
     assert verdict_of(claim, almanac) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A chess match has four boards of 90 minutes.", SUPPORTED),
+        ("A chess match has four boards of 60 minutes.", REFUTED),
+    ],
+)
+def test_a_clause_before_and_is_no_parenthetical(claim: str, expected: str) -> None:
+    """ "Under the Laws of the League, a chess club fields four players, and a ...": the part between the commas is
+    the main clause, not a parenthetical to cut out, so "chess" is no subject swapped for "Laws"."""
+    chess = (
+        "Under the Laws of the League, a chess club fields four players, and a standard match consists of four "
+        "boards of 90 minutes."
+    )
+    assert verdict_of(claim, chess) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Blackbirds are garden birds.", SUPPORTED),
+        ("Blackbirds are sea birds.", NOT_ENOUGH_EVIDENCE),
+        ("Blackbirds are birds of the sea.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_a_claim_word_inside_another_of_its_words_is_not_stated_by_that_one(claim: str, expected: str) -> None:
+    """ "birds" is the head of "Blackbirds": the passage's "Blackbirds" states "Blackbirds", not "birds" too."""
+    blackbirds = "Blackbirds are common in gardens across Europe."
+    assert verdict_of(claim, blackbirds) == expected

@@ -202,6 +202,9 @@ class Analysed:
     rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
     # A claim's possessives that scope a superlative ("Africa's highest"): said by the passage, aligned by nothing.
     scopes: frozenset[int]
+    # A claim's words that are the head of another of its words ("nuts" of "Peanuts are tree nuts"): the passage's
+    # compound ("peanuts") states that other word, not these (see _found).
+    own_heads: frozenset[int]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
     places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
@@ -233,6 +236,7 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         views,
         () if passage else tuple(_rivalled(words)),
         frozenset() if passage else frozenset(possessive_scopes(tokens, SUPERLATIVES)),
+        frozenset() if passage else _own_heads(words),
         {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
         {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
@@ -245,6 +249,11 @@ def analyse(text: str, passage: bool = True) -> Analysed:
 PASSAGE_CHARS_KEPT = 120_000
 PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
 analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
+
+
+def _own_heads(words: list[Token]) -> frozenset[int]:
+    """Indices of the words that are a compound head of another word of the same text."""
+    return frozenset(word.index for word in words if any(is_compound_head(word.lower, other.lower) for other in words))
 
 
 def _forms(tokens: tuple[Token, ...], heads: bool) -> frozenset[str]:
@@ -454,7 +463,14 @@ def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analys
     if isinstance(item, Quantity):
         return _stated(item, _in_view(passage, view))
     forms = passage.forms[id(view)]  # every view of a passage, and its whole token tuple, has its forms
-    return item.stem in forms or item.lower in forms or base_stem(item.lower) in forms or "~" + item.lower in forms
+    if item.stem in forms or item.lower in forms or base_stem(item.lower) in forms:
+        return True
+    if "~" + item.lower not in forms:
+        return False
+    # A head of the claim's own compound ("nuts" of "Peanuts") is stated only by another compound ("songbirds").
+    return item.index not in claim.own_heads or any(
+        is_compound_head(item.lower, token.lower) and token.lower not in claim.lowers for token in view
+    )
 
 
 def _same_word(word: Token, other: Token) -> bool:

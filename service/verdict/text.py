@@ -55,6 +55,8 @@ APPOSITION_STARTERS = frozenset(
     ]
 )
 
+LIST_JOINS = frozenset({"and", "or", "but"})
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -213,5 +215,7 @@ def _apposition_end(clause: tuple[Token, ...], position: int) -> int | None:
         return None
     for closing in range(position + 2, len(clause)):
         if clause[closing].text == ",":
-            return closing
+            # ", ... fields 11 players, and a match lasts ...": a clause in a list of clauses, no parenthetical.
+            following = clause[closing + 1].lower if closing + 1 < len(clause) else ""
+            return None if following in LIST_JOINS else closing
     return None
