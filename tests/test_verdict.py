@@ -1578,3 +1578,19 @@ def test_a_claim_word_inside_another_of_its_words_is_not_stated_by_that_one(clai
     """ "birds" is the head of "Blackbirds": the passage's "Blackbirds" states "Blackbirds", not "birds" too."""
     blackbirds = "Blackbirds are common in gardens across Europe."
     assert verdict_of(claim, blackbirds) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Red apples are sweeter than green apples.", REFUTED),
+        ("Green apples are less sweet than red apples.", REFUTED),
+        ("Red apples are no sweeter than green apples.", SUPPORTED),
+        ("Red apples are no more sweet than green apples.", SUPPORTED),
+    ],
+)
+def test_a_comparison_is_opposed_to_the_same_and_no_more_than_agrees_with_it(claim: str, expected: str) -> None:
+    """A clause that calls two things the same denies a comparison of them; "no more X than", a negated
+    comparison, agrees with it as "Bats can see" does with "not blind"."""
+    apples = "The sugar content of red apples and green apples is essentially the same, and both are sweet."
+    assert verdict_of(claim, apples, similarity=0.85) == expected

@@ -580,7 +580,7 @@ def _conflicts(
     denied_in_view = _denied_indices(passage, view, view_negations)
     swaps = [
         (kind, claimed, given)
-        for kind, claimed, given in _swapped_words(claim, view)
+        for kind, claimed, given in _swapped_words(claim, view) + _said_the_same(claim, view)
         if claimed.index not in found.restated
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
@@ -666,6 +666,26 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
         return None
     greater = ORDER_WORDS.get(word.lower, word.lower) in GREATER_WORDS
     return word, first, (first.value > second.value) == greater
+
+
+def _said_the_same(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """ "Brown eggs are more nutritious than white eggs" against a clause that calls the two "the same": the
+    comparative is opposed to "same" (so "no more nutritious than", negated, agrees with it, as "Bats can see"
+    does with "not blind")."""
+    if "than" not in claim.lowers or "same" in claim.lowers:
+        return []
+    same = next((token for token in view if token.lower == "same"), None)
+    if same is None or any(token.lower == "than" for token in view):
+        return []  # a clause that compares too ("80 times more heat than the same mass of ...") says no sameness
+    place = next(token.index for token in claim.tokens if token.lower == "than")
+    before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
+    word = next((t for t in before if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    if word is None and before and before[-1].lower.endswith("er"):
+        word = before[-1]  # "sweeter than": a comparative of any adjective
+    after = next((t for t in claim.tokens[place + 1 :] if t.is_content), None)
+    if word is None or after is None or not any(_same_word(after, token) for token in view):
+        return []  # no comparison, or the clause does not name its other side
+    return [("opposite", word, same)]
 
 
 def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
