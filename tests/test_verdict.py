@@ -1594,3 +1594,32 @@ def test_a_comparison_is_opposed_to_the_same_and_no_more_than_agrees_with_it(cla
     comparison, agrees with it as "Bats can see" does with "not blind"."""
     apples = "The sugar content of red apples and green apples is essentially the same, and both are sweet."
     assert verdict_of(claim, apples, similarity=0.85) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Last Harvest is a true tapestry.", REFUTED),
+        ("The Last Harvest is not a true tapestry.", SUPPORTED),
+    ],
+)
+def test_a_superlative_or_last_inside_a_name_marks_no_unique_place(claim: str, expected: str) -> None:
+    """ "The Last Harvest" is a name: its "Last" ranks nothing, so the passage's scope ("in Leeds") does not
+    make it another place, and the negation is compared."""
+    harvest = "The Last Harvest in Leeds is not a true tapestry; it was painted on linen with oil."
+    assert verdict_of(claim, harvest) == expected
+
+
+COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The first mail coach ran from Hexham to Carlisle.", COACH, SUPPORTED),
+        ("The first mail coach ran from Carlisle to Hexham.", COACH, REFUTED),
+    ],
+)
+def test_each_end_of_a_route_is_a_phrase(claim: str, passage: str, expected: str) -> None:
+    """ "from Old Bridge in Hexham to Carlisle": the origin is the phrase, Hexham in it."""
+    assert verdict_of(claim, passage) == expected

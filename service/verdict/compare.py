@@ -1261,8 +1261,24 @@ def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> l
 
 
 def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford"."""
-    return _swapped_pair("role", _route(claim), _route(view))
+    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford", or "from
+    Thane to Bombay" against "from Bori Bunder in Bombay to Thane" (each end a phrase of words)."""
+    claimed, given = _route(claim), _route(view)
+    if claimed is None or given is None:
+        return []
+    (origin, destination), (their_origin, their_destination) = claimed, given
+
+    def said(words: list[Token], phrase: list[Token]) -> bool:
+        return any(same_word(word, other) for word in words for other in phrase)
+
+    if (
+        said(origin, their_destination)
+        and said(destination, their_origin)
+        and not said(origin, their_origin)
+        and not said(destination, their_destination)
+    ):
+        return [("role", origin[0], their_origin[0])]
+    return []
 
 
 def _swapped_pair(
@@ -1278,8 +1294,9 @@ def _swapped_pair(
     return []
 
 
-def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
-    """The first content words after "from" and after the "to" that follows it within a few words."""
+def _route(tokens: tuple[Token, ...]) -> tuple[list[Token], list[Token]] | None:
+    """The content words between "from" and the "to" that follows it within a few words, and those after that
+    "to" up to a clause's punctuation."""
     start = next((place for place, token in enumerate(tokens) if token.lower == "from"), None)
     if start is None:
         return None
@@ -1289,9 +1306,10 @@ def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
     )
     if end is None:
         return None
-    origin = next((token for token in tokens[start + 1 : end] if token.is_content), None)
-    destination = next((token for token in tokens[end + 1 : end + ROUTE_REACH] if token.is_content), None)
-    return (origin, destination) if origin is not None and destination is not None else None
+    origin = [token for token in tokens[start + 1 : end] if token.is_content]
+    after = itertools.takewhile(lambda token: token.is_word, tokens[end + 1 : end + ROUTE_REACH])
+    destination = [token for token in after if token.is_content]
+    return (origin, destination) if origin and destination else None
 
 
 def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:

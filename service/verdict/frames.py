@@ -186,10 +186,12 @@ def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
 
 def _marks_place(tokens: Sequence[Token], place: int, superlatives: frozenset[str]) -> bool:
     """Whether the word at ``place`` gives its noun one holder: not "only" before a figure ("only 10 percent",
-    "only ten percent" bound a quantity, they name no unique place)."""
+    "only ten percent" bound a quantity, they name no unique place), nor a word of a name."""
     word = tokens[place].lower
     if word not in UNIQUE_MARKERS and word not in superlatives:
         return False
+    if tokens[place].capitalized and not tokens[place].initial:
+        return False  # a word of a name: "The Last Supper", "the First World War"
     if word == "only" and place + 1 < len(tokens):
         following = tokens[place + 1]
         return not (following.text[0].isdigit() or following.lower in NUMBER_WORDS)
@@ -508,8 +510,13 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
             scope.update(_scope(phrase))
     owner = _scope([tokens[marker - 1]]) if marker > 0 and _possessive(tokens, marker - 1, marker) else frozenset()
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
-    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it.
-    kind = frozenset(token.stem for token in noun_phrase[:-1] if token.lower not in NUMBER_WORDS)
+    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it. A name
+    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET").
+    modifiers = noun_phrase[:-1]
+    kind = frozenset(token.stem for token in modifiers if token.lower not in NUMBER_WORDS and not token.capitalized)
+    named = [token for token in modifiers if token.capitalized]
+    if named:
+        scope.update(_scope(named))
     return Qualifiers(frozenset(measure), frozenset(scope), kind, owner)
 
 
