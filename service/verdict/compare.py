@@ -253,7 +253,14 @@ analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
 
 def _own_heads(words: list[Token]) -> frozenset[int]:
     """Indices of the words that are a compound head of another word of the same text."""
-    return frozenset(word.index for word in words if any(is_compound_head(word.lower, other.lower) for other in words))
+    compounds = [word.lower for word in words if len(word.lower) >= MIN_HEAD + MIN_MODIFIER]
+    if not compounds:  # most claims: no word long enough to be a compound
+        return frozenset()
+    return frozenset(
+        word.index
+        for word in words
+        if len(word.lower) >= MIN_HEAD and any(is_compound_head(word.lower, other) for other in compounds)
+    )
 
 
 def _forms(tokens: tuple[Token, ...], heads: bool) -> frozenset[str]:
