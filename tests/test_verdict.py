@@ -398,11 +398,12 @@ def test_lacking_a_thing_the_claim_never_names_negates_nothing_of_it() -> None:
         ("The escape velocity at Earth's surface is about 11.2 kilometres per second.", SUPPORTED),
         ("The escape velocity at Earth's surface is about 6.96 miles per second.", SUPPORTED),
         ("A powered object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
-        ("An object needs 11.2 kilometres per second to break free of Earth's gravity.", REFUTED),
+        ("An object needs 11.2 kilometres per second to break free of Earth's gravity.", NOT_ENOUGH_EVIDENCE),
     ],
 )
 def test_a_passage_word_negated_by_an_affix_denies_only_what_the_claim_says_of_it(claim: str, expected: str) -> None:
-    """ "an unpowered object needs ..." denies power to the object, nothing of the velocity's figure."""
+    """ "an unpowered object needs ..." denies power to the object, nothing of the velocity's figure; of "an
+    object" it says nothing: that is more than an unpowered one."""
     escape = (
         "The escape velocity at Earth's surface is about 11.2 kilometres per second, the minimum speed an "
         "unpowered object needs to break free of Earth's gravity."
@@ -425,11 +426,6 @@ def test_initials_are_the_name_they_stand_for(claim: str, expected: str) -> None
     assert verdict_of(claim, gps) == expected
 
 
-# A passage that one clause of another cannot be compared with yet: "IPv4 uses 32-bit addresses, ..., whereas
-# IPv6 uses 128-bit addresses" read whole against its first clause (see README, "What still fails").
-READ_AGAINST_ONE_CLAUSE = {"kb-0221"}
-
-
 def test_every_built_in_passage_supports_what_it_says() -> None:
     """Each sentence of the knowledge base, sent as a claim, is supported by its own passage: a rule that
     refutes a passage with itself has read a negation, a name or a figure in the wrong place."""
@@ -437,8 +433,6 @@ def test_every_built_in_passage_supports_what_it_says() -> None:
     longest = Settings().max_claim_chars
     for line in BUILTIN_KNOWLEDGE_BASE.read_text(encoding="utf-8").splitlines():
         passage = json.loads(line)
-        if passage["id"] in READ_AGAINST_ONE_CLAUSE:
-            continue
         for claim in split_claims(passage["text"], longest):
             judgement = judge(claim.text, [Passage(passage["id"], passage["text"], 1.0)], THRESHOLD)
             if judgement.verdict != SUPPORTED:
@@ -528,7 +522,7 @@ UNIX = "The Unix operating system was developed at Bell Labs starting in 1969 by
         (
             "Mercury takes about 88 days to orbit the Sun.",
             "Mercury is the planet closest to the Sun, completing one orbit in about 88 Earth days.",
-            NOT_ENOUGH_EVIDENCE,
+            SUPPORTED,
         ),
         (
             "Mercury takes about 88 days to orbit Venus.",
@@ -1310,3 +1304,322 @@ def test_a_bare_figure_takes_the_unit_of_the_parallel_clause(claim: str, expecte
         "The northern trail is 12 kilometres long, whereas the southern trail is 8 kilometres long and far steeper."
     )
     assert verdict_of(claim, trails) == expected
+
+
+HERONS = "Grey herons nest in tall trees while bitterns hide in dense reed beds, and both eat fish and frogs."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Grey herons nest in tall trees while bitterns hide in dense reed beds.", SUPPORTED),
+        ("Bitterns nest in tall trees while grey herons hide in dense reed beds.", REFUTED),
+        ("Grey herons nest in tall trees whereas bitterns hide in dense reed beds.", SUPPORTED),
+        ("Grey herons hide in dense reed beds while bitterns nest in tall trees.", REFUTED),
+    ],
+)
+def test_while_and_whereas_join_two_statements_whatever_their_verbs(claim: str, expected: str) -> None:
+    """ "nest" and "hide" are verbs the rule does not know; the part after "while" is a statement of its own,
+    so the first is not read against the clause about the bitterns (which has "reed beds", not "trees")."""
+    assert verdict_of(claim, HERONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "parts"),
+    [
+        ("Tim wrote the proposal while working at the laboratory.", 1),
+        ("The crew repaired the antenna while in orbit.", 1),
+        ("A long ton weighs 2,240 pounds, whereas a short ton weighs 2,000.", 1),
+        ("A long ton weighs 2,240 pounds, whereas a short ton weighs 2,000 pounds.", 2),
+    ],
+)
+def test_while_before_a_participle_a_phrase_or_an_elliptical_figure_joins_no_statement(claim: str, parts: int) -> None:
+    """ "while working", "while in orbit" are no statements; "a short ton weighs 2,000" takes its unit from the
+    part before, so it is not judged alone."""
+    assert len(statements(claim)) == parts
+
+
+def test_a_rival_the_claim_says_itself_in_the_plural_is_no_swap() -> None:
+    """ "floor" against a clause with "ceilings" is an opposite only when the claim does not say "ceilings" too."""
+    caves = "Bats roost on the ceilings of caves."
+    assert verdict_of("Bats roost on the ceilings of caves, high above the floor.", caves, similarity=0.85) == SUPPORTED
+    assert verdict_of("Bats roost on the floor of caves.", caves) == REFUTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A lighthouse keeper's shift lasts between 10 and 11 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts about 10.5 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts about 600 to 650 minutes.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts 10 hours.", SUPPORTED),
+        ("A lighthouse keeper's shift lasts 14 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts 2 to 3 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts more than 12 hours.", REFUTED),
+        ("A lighthouse keeper's shift lasts more than 9 hours.", SUPPORTED),
+    ],
+)
+def test_two_figures_joined_by_to_are_one_range(claim: str, expected: str) -> None:
+    """ "10 to 11 hours" is every figure between: the bare 10 takes the unit of 11, and a figure or a range
+    of the claim agrees when it shares a value with it, in any unit."""
+    shifts = "A lighthouse keeper's shift usually lasts 10 to 11 hours, through the whole night."
+    assert verdict_of(claim, shifts) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The old stove holds 21.5 percent of the kitchen's heat.", SUPPORTED),
+        ("The old stove holds about 30 percent of the kitchen's heat.", REFUTED),
+        ("The old stove holds 2 to 3 million joules of the kitchen's heat.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_a_range_keeps_its_unit_and_scale(claim: str, expected: str) -> None:
+    """ "21 to 23 percent": 21.5 percent is in it; no bare count of 21 stands beside a figure of 23 percent."""
+    stove = "The old stove holds roughly 21 to 23 percent of the kitchen's heat through the night."
+    assert verdict_of(claim, stove) == expected
+
+
+RED_PLANET = "A day on the red planet lasts about 25 Earth hours."
+BAY = "Sea water in the bay freezes at about minus 2 degrees Celsius."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A day on the red planet lasts about 25 hours.", RED_PLANET, SUPPORTED),
+        ("A day on the red planet lasts about 40 hours.", RED_PLANET, REFUTED),
+        ("Sea water in the bay freezes at -2 °C.", BAY, SUPPORTED),
+        ("Sea water in the bay freezes at 2 °C.", BAY, REFUTED),
+    ],
+)
+def test_a_unit_of_time_after_a_word_and_a_minus_sign(claim: str, passage: str, expected: str) -> None:
+    """ "25 Earth hours" is 25 hours; "-2 °C" is minus two degrees, not two."""
+    assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The marsh holds about a fifth of the region's fresh water.", SUPPORTED),
+        ("The marsh holds about half of the region's fresh water.", REFUTED),
+        ("The marsh holds about a tenth of the region's fresh water.", REFUTED),
+    ],
+)
+def test_a_fraction_in_words_stands_for_the_shares_nearest_it(claim: str, expected: str) -> None:
+    """ "About a fifth" is any share nearer a fifth than a quarter or a tenth: 22 to 24 percent has one."""
+    marsh = "The marsh holds roughly 22 to 24 percent of the region's fresh water."
+    assert verdict_of(claim, marsh) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The greenhouse air holds about 800 parts per million of CO2.", SUPPORTED),
+        ("The greenhouse air holds about 300 parts per million of CO2.", REFUTED),
+        ("The greenhouse air holds about 800 parts per million of CH4.", REFUTED),
+    ],
+)
+def test_a_chemical_formula_is_the_name_of_its_substance(claim: str, expected: str) -> None:
+    """ "CO2" is "carbon dioxide": not a name the passage lacks and a count of two that conflicts."""
+    greenhouse = "Growers keep the greenhouse air at about 800 parts per million of carbon dioxide, not methane."
+    assert verdict_of(claim, greenhouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Kestrel Falls is the tallest waterfall in the world.", NOT_ENOUGH_EVIDENCE),
+        ("Kestrel Falls is the tallest interrupted waterfall in the world.", REFUTED),
+        ("Kestrel Falls is the tallest uninterrupted waterfall in the world.", SUPPORTED),
+        ("Kestrel Falls is the shortest uninterrupted waterfall in the world.", REFUTED),
+    ],
+)
+def test_an_adjective_negated_by_an_affix_narrows_its_noun_and_denies_nothing_else(claim: str, expected: str) -> None:
+    """ "the tallest uninterrupted waterfall" denies "interrupted", not the waterfall; nor does it say which is the
+    tallest waterfall of all. An adverb carries its negation on ("not unusually short" is about "short")."""
+    falls = "Kestrel Falls in Norway is the world's tallest uninterrupted waterfall, with a total height of 412 metres."
+    assert verdict_of(claim, falls) == expected
+
+
+ACCORD = "The Oslo Accord on river fishing was signed in 1987 by four countries."
+FALLS = "The Kestrel Falls are the highest falls in the valley, dropping 80 metres."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The Oslo Accord on river fishing was signed in 1987.", ACCORD, SUPPORTED),
+        ("The Bergen Accord on river fishing was signed in 1987.", ACCORD, REFUTED),
+        ("The Kestrel Falls are the highest falls in the valley.", FALLS, SUPPORTED),
+        ("The Heron Falls are the highest falls in the valley.", FALLS, REFUTED),
+    ],
+)
+def test_a_word_that_names_a_kind_of_thing_tells_no_name_apart(claim: str, passage: str, expected: str) -> None:
+    """ "Accord" and "Falls" say what a thing is, not which one: "the Bergen Accord" is not "the Oslo Accord"."""
+    assert verdict_of(claim, passage) == expected
+
+
+ORCHARD = "The Bramley is the largest apple of the old orchard, and the last tree was planted in 1931."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Bramley is the orchard's largest apple.", SUPPORTED),
+        ("The Pippin is the orchard's largest apple.", REFUTED),
+        ("The Bramley is the garden's largest apple.", NOT_ENOUGH_EVIDENCE),
+        ("The orchard's last tree was planted in 1931.", SUPPORTED),
+        ("The orchard's last tree was planted in 1951.", REFUTED),
+    ],
+)
+def test_a_possessive_before_a_superlative_is_its_scope(claim: str, expected: str) -> None:
+    """ "the orchard's largest apple" is "the largest apple of the orchard": its holder is compared, the
+    possessive is no name of a slot, and another scope ("the garden's") is another place."""
+    assert verdict_of(claim, ORCHARD) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Royal Northern Kestrel became the world's first electric sleeper train.", SUPPORTED),
+        ("The Heron Flyer was the world's first electric sleeper train.", REFUTED),
+    ],
+)
+def test_a_long_name_stands_by_the_claims_verb_from_its_nearer_end(claim: str, expected: str) -> None:
+    """ "The Royal Northern Kestrel became the world's first ...": the name's last word is next to the words
+    that govern the slot, however many words the name has before it."""
+    sleeper = "The Royal Northern Kestrel became the world's first electric sleeper train when it ran in 1931."
+    assert verdict_of(claim, sleeper) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The mill makes flour.", SUPPORTED),
+        ("The mill makes paper.", REFUTED),
+    ],
+)
+def test_make_and_produce_are_one_verb(claim: str, expected: str) -> None:
+    """ "makes flour" against "produces flour": the same verb, so the word after it is compared, not the verb."""
+    mill = "The old mill produces flour."
+    assert verdict_of(claim, mill) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The flood covered Ashby in 1802.", SUPPORTED),
+        ("The flood covered Denton in 1802.", REFUTED),
+    ],
+)
+def test_a_name_in_an_of_phrase_is_the_one_the_slot_holds(claim: str, expected: str) -> None:
+    """ "covered the Saxon villages of Ashby and Brill": the slot after "covered" holds Ashby; "Saxon" only
+    says which villages they were."""
+    flood = "The flood of 1802 covered the Saxon villages of Ashby and Brill under a metre of mud."
+    assert verdict_of(claim, flood) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The lighthouse was designed by Ann Hollis.", SUPPORTED),
+        ("The lighthouse was designed by Mary Boyd.", REFUTED),
+    ],
+)
+def test_words_that_describe_a_name_before_it_are_no_name_of_their_own(claim: str, expected: str) -> None:
+    """ "designed by Welsh engineer Ann Hollis": the slot after "by" holds Ann Hollis; "Welsh" says what she is."""
+    lighthouse = "The lighthouse was designed by Welsh engineer Ann Hollis and lit for the first time in 1871."
+    assert verdict_of(claim, lighthouse) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Harbour Almanac was first printed in 1803.", SUPPORTED),
+        ("The Harbour Almanac was first printed in 1830.", REFUTED),
+        ("The Harbour Almanac was first printed by John Grey.", REFUTED),
+        ("The Harbour Almanac was first printed by Thomas Webb.", SUPPORTED),
+    ],
+)
+def test_first_before_a_participle_says_when_and_a_passive_subject_is_no_doer(claim: str, expected: str) -> None:
+    """ "was first printed" is "printed for the first time": no rank that "the first edition" must share; and
+    "The Harbour Almanac was printed" is the thing printed, not the printer named before "printed"."""
+    almanac = "Printer Thomas Webb printed the first edition of The Harbour Almanac in 1803 at his shop in Bristol."
+    assert verdict_of(claim, almanac) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A chess match has four boards of 90 minutes.", SUPPORTED),
+        ("A chess match has four boards of 60 minutes.", REFUTED),
+    ],
+)
+def test_a_clause_before_and_is_no_parenthetical(claim: str, expected: str) -> None:
+    """ "Under the Laws of the League, a chess club fields four players, and a ...": the part between the commas is
+    the main clause, not a parenthetical to cut out, so "chess" is no subject swapped for "Laws"."""
+    chess = (
+        "Under the Laws of the League, a chess club fields four players, and a standard match consists of four "
+        "boards of 90 minutes."
+    )
+    assert verdict_of(claim, chess) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Blackbirds are garden birds.", SUPPORTED),
+        ("Blackbirds are sea birds.", NOT_ENOUGH_EVIDENCE),
+        ("Blackbirds are birds of the sea.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_a_claim_word_inside_another_of_its_words_is_not_stated_by_that_one(claim: str, expected: str) -> None:
+    """ "birds" is the head of "Blackbirds": the passage's "Blackbirds" states "Blackbirds", not "birds" too."""
+    blackbirds = "Blackbirds are common in gardens across Europe."
+    assert verdict_of(claim, blackbirds) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Red apples are sweeter than green apples.", REFUTED),
+        ("Green apples are less sweet than red apples.", REFUTED),
+        ("Red apples are no sweeter than green apples.", SUPPORTED),
+        ("Red apples are no more sweet than green apples.", SUPPORTED),
+    ],
+)
+def test_a_comparison_is_opposed_to_the_same_and_no_more_than_agrees_with_it(claim: str, expected: str) -> None:
+    """A clause that calls two things the same denies a comparison of them; "no more X than", a negated
+    comparison, agrees with it as "Bats can see" does with "not blind"."""
+    apples = "The sugar content of red apples and green apples is essentially the same, and both are sweet."
+    assert verdict_of(claim, apples, similarity=0.85) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The Last Harvest is a true tapestry.", REFUTED),
+        ("The Last Harvest is not a true tapestry.", SUPPORTED),
+    ],
+)
+def test_a_superlative_or_last_inside_a_name_marks_no_unique_place(claim: str, expected: str) -> None:
+    """ "The Last Harvest" is a name: its "Last" ranks nothing, so the passage's scope ("in Leeds") does not
+    make it another place, and the negation is compared."""
+    harvest = "The Last Harvest in Leeds is not a true tapestry; it was painted on linen with oil."
+    assert verdict_of(claim, harvest) == expected
+
+
+COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The first mail coach ran from Hexham to Carlisle.", COACH, SUPPORTED),
+        ("The first mail coach ran from Carlisle to Hexham.", COACH, REFUTED),
+    ],
+)
+def test_each_end_of_a_route_is_a_phrase(claim: str, passage: str, expected: str) -> None:
+    """ "from Old Bridge in Hexham to Carlisle": the origin is the phrase, Hexham in it."""
+    assert verdict_of(claim, passage) == expected

@@ -50,6 +50,9 @@ REFUTED = "refuted"
 NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
 
 CONJUNCTIONS = frozenset({"and", "but", "while", "whereas", ";"})
+# Those that join two clauses, never two nouns: the part after them is a statement whatever its verb.
+CLAUSE_CONJUNCTIONS = frozenset({"while", "whereas"})
+ARTICLES = frozenset({"a", "an", "the"})
 MIN_PART_TOKENS = 3
 
 
@@ -165,8 +168,24 @@ def _statements(analysed: Analysed) -> list[str]:
 
 def _joins_statements(tokens: Sequence[Token], place: int) -> bool:
     """Whether a conjunction joins two statements, each with a verb, rather than two names or numbers.
-    A semicolon always does, whatever the words either side ("X is not Y; Z is")."""
-    return has_verb(tokens[place + 1 :]) and has_verb(tokens[:place]) and not _joins_names_or_numbers(tokens, place)
+    A semicolon always does, whatever the words either side ("X is not Y; Z is"); "while" and "whereas" do
+    when a subject follows them, whether or not the verb after it is one the rule knows ("Stalactites hang
+    ... while stalagmites rise ..."), not a participle or a phrase ("while working at CERN", "while in orbit")."""
+    if _joins_names_or_numbers(tokens, place):
+        return False
+    if tokens[place].lower in CLAUSE_CONJUNCTIONS and _starts_with_subject(tokens[place + 1 :]):
+        return True
+    return has_verb(tokens[place + 1 :]) and has_verb(tokens[:place])
+
+
+def _starts_with_subject(tokens: Sequence[Token]) -> bool:
+    """Whether ``tokens`` start with an article or a content word that is not a participle, and do not end
+    with a bare figure, which takes its unit from the part before ("..., whereas a kilobyte holds 1,000")."""
+    first = tokens[0]
+    words = [token for token in tokens if token.is_word or token.text[0].isdigit()]
+    if not words or not words[-1].is_word:
+        return False
+    return first.lower in ARTICLES or (first.is_content and not first.lower.endswith("ing"))
 
 
 def _joins_names_or_numbers(tokens: Sequence[Token], place: int) -> bool:
@@ -186,7 +205,7 @@ def claim_key(claim: str) -> str:
     can make two keys of one claim: memory then misses (and judges afresh), never answers wrongly.
     """
     analysed = analyse_claim(claim)
-    figures = sorted(f"{q.kind}:{q.bound}{q.value:.6g}" for q in analysed.quantities)
+    figures = sorted(f"{q.kind}:{q.bound}{q.value:.6g}-{q.highest:.6g}" for q in analysed.quantities)
     found = sorted(" ".join(sorted(name.keys)) for name in names(analysed.tokens, analysed.lowercase_words))
     negated = len(negations(analysed.tokens, analysed.lowers)) % 2
     opposites = sorted(

@@ -43,6 +43,7 @@ from typing import TypeVar
 from service.verdict.frames import (
     PREPOSITIONS,
     SYNONYM_STEMS,
+    WIDEST_SCOPES,
     Swap,
     another_place,
     attached_elsewhere,
@@ -51,6 +52,7 @@ from service.verdict.frames import (
     modifier_changes,
     narrower_place,
     negates_another_place,
+    possessive_scopes,
     same_word,
     subject_swaps,
     unique_frame_swaps,
@@ -117,6 +119,7 @@ PREPOSITION_ROLES = {
 }
 OBJECT_ROLE = "what"
 ARTICLES = frozenset({"a", "an", "the"})
+PASSIVE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 # Words between a place and the wider place it is in ("in Gale crater on Mars").
 PLACE_CHAIN_GAP = 3
 # Words that compare two things' years as "than" does their figures ("opened before the Paris Metro"), each
@@ -147,6 +150,8 @@ def _opposite_words() -> dict[str, frozenset[str]]:
 OPPOSITE_WORDS = _opposite_words()
 SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
 SUPERLATIVE_MARKERS = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
+# Words before an adjective that stands before its noun ("an unpowered object", "the tallest uninterrupted fall").
+ATTRIBUTE_LEADS = ARTICLES | SUPERLATIVE_MARKERS
 # Superlatives of one degree, each stated by the others when the measure moves to the noun ("the lowest
 # density" for "the least dense", "the largest number" for "the most").
 DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
@@ -195,6 +200,11 @@ class Analysed:
     # A claim's words that have opposites (or whose singular has) or a category, with those: few claims have
     # any (a passage's are never looked at, so not found).
     rivalled: tuple[tuple[Token, frozenset[str], frozenset[str]], ...]
+    # A claim's possessives that scope a superlative ("Africa's highest"): said by the passage, aligned by nothing.
+    scopes: frozenset[int]
+    # A claim's words that are the head of another of its words ("nuts" of "Peanuts are tree nuts"): the passage's
+    # compound ("peanuts") states that other word, not these (see _found).
+    own_heads: frozenset[int]
     forms: dict[int, frozenset[str]] = field(compare=False)  # id of a view (or of tokens) -> its word forms
     places: dict[int, dict[int, int]] = field(compare=False)  # id of a view (or of tokens) -> index -> place in it
 
@@ -225,6 +235,8 @@ def analyse(text: str, passage: bool = True) -> Analysed:
         frozenset(token.lower for token in words if token.text.islower()),
         views,
         () if passage else tuple(_rivalled(words)),
+        frozenset() if passage else frozenset(possessive_scopes(tokens, SUPERLATIVES)),
+        frozenset() if passage else _own_heads(words),
         {id(view): _forms(view, heads=passage) for view in (*views, tokens)},
         {id(view): {token.index: place for place, token in enumerate(view)} for view in (*views, tokens)},
     )
@@ -237,6 +249,18 @@ def analyse(text: str, passage: bool = True) -> Analysed:
 PASSAGE_CHARS_KEPT = 120_000
 PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
 analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
+
+
+def _own_heads(words: list[Token]) -> frozenset[int]:
+    """Indices of the words that are a compound head of another word of the same text."""
+    compounds = [word.lower for word in words if len(word.lower) >= MIN_HEAD + MIN_MODIFIER]
+    if not compounds:  # most claims: no word long enough to be a compound
+        return frozenset()
+    return frozenset(
+        word.index
+        for word in words
+        if len(word.lower) >= MIN_HEAD and any(is_compound_head(word.lower, other) for other in compounds)
+    )
 
 
 def _forms(tokens: tuple[Token, ...], heads: bool) -> frozenset[str]:
@@ -297,6 +321,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     coverage = _coverage(items, claim, whole, passage) if items else 1.0
     missing = [_describe(item, claim) for item in items if not _found(item, claim, whole, passage)]
     unstated = [_describe(name, claim) for name in claim_names if not _name_in(name, claim, passage)]
+    unstated += _unstated_scopes(claim, passage)
     unstated += [
         _describe(quantity, claim) for quantity in claim.quantities if not _stated(quantity, passage.quantities)
     ]
@@ -307,8 +332,28 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
         unstated.append("the superlative as the claim measures it")
     unstated += _other_superlative(claim, passage)
     if not unstated and coverage >= needed:
+        unstated = _narrowed_by_affix(claim, passage)
+    if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _narrowed_by_affix(claim: Analysed, passage: Analysed) -> list[str]:
+    """The claim's words the passage says only with an adjective negated by an affix before them, the claim's
+    word being bare: "the tallest uninterrupted waterfall" states nothing of "the tallest waterfall", nor "an
+    unpowered object needs" of "an object needs" (nor does it deny them: see :func:`_denies_what_follows`)."""
+    claim_forms = claim.forms[id(claim.tokens)]
+    tokens = passage.tokens
+    return [
+        f"{tokens[token.index + 1].text} without {token.text}"
+        for token in negations(tokens, claim.word_forms)
+        if not _denies_what_follows(token)
+        and 0 < token.index < len(tokens) - 1
+        and tokens[token.index - 1].lower in ATTRIBUTE_LEADS
+        and tokens[token.index + 1].is_word
+        and _in_forms(tokens[token.index + 1], claim_forms)
+        and base_stem(token.lower) not in claim_forms
+    ]
 
 
 def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
@@ -326,14 +371,35 @@ def _other_superlative(claim: Analysed, passage: Analysed) -> list[str]:
     ]
 
 
+def _unstated_scopes(claim: Analysed, passage: Analysed) -> list[str]:
+    """The scopes the claim gives a superlative by a possessive that the passage does not say: a place must be
+    said ("Asia's highest mountain"), the whole world need not ("the world's highest")."""
+    if not claim.scopes:
+        return []
+    scoping = [name for name in names(claim.tokens, passage.lowercase_words) if name.last in claim.scopes]
+    unstated = [_describe(name, claim) for name in scoping if not _name_in(name, claim, passage)]
+    named = {name.last for name in scoping}
+    return unstated + [
+        claim.tokens[place].text
+        for place in claim.scopes
+        if place not in named
+        and claim.tokens[place].lower not in WIDEST_SCOPES
+        and not _found(claim.tokens[place], claim, passage.tokens, passage)
+    ]
+
+
 def _slot_names(claim: Analysed, passage: Analysed) -> list[Name]:
     """The claim's names that are slots: not the country after a city ("Paris, France"), nor "Earth"
-    in "the highest mountain on Earth"."""
+    in "the highest mountain on Earth", nor "Africa" in "Africa's highest mountain" (a scope)."""
     found = names(claim.tokens, passage.lowercase_words)
     qualifying = place_qualifiers(claim.tokens, found)
     everywhere = everywhere_words(claim.tokens, SUPERLATIVES)
     return [
-        name for name in found if name not in qualifying and not everywhere.issuperset(range(name.first, name.last + 1))
+        name
+        for name in found
+        if name not in qualifying
+        and not everywhere.issuperset(range(name.first, name.last + 1))
+        and name.last not in claim.scopes
     ]
 
 
@@ -404,7 +470,14 @@ def _found(item: Item, claim: Analysed, view: tuple[Token, ...], passage: Analys
     if isinstance(item, Quantity):
         return _stated(item, _in_view(passage, view))
     forms = passage.forms[id(view)]  # every view of a passage, and its whole token tuple, has its forms
-    return item.stem in forms or item.lower in forms or base_stem(item.lower) in forms or "~" + item.lower in forms
+    if item.stem in forms or item.lower in forms or base_stem(item.lower) in forms:
+        return True
+    if "~" + item.lower not in forms:
+        return False
+    # A head of the claim's own compound ("nuts" of "Peanuts") is stated only by another compound ("songbirds").
+    return item.index not in claim.own_heads or any(
+        is_compound_head(item.lower, token.lower) and token.lower not in claim.lowers for token in view
+    )
 
 
 def _same_word(word: Token, other: Token) -> bool:
@@ -514,7 +587,7 @@ def _conflicts(
     denied_in_view = _denied_indices(passage, view, view_negations)
     swaps = [
         (kind, claimed, given)
-        for kind, claimed, given in _swapped_words(claim, view)
+        for kind, claimed, given in _swapped_words(claim, view) + _said_the_same(claim, view)
         if claimed.index not in found.restated
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
@@ -600,6 +673,26 @@ def _compared_figures(claim: Analysed, passage: Analysed) -> tuple[Token, Quanti
         return None
     greater = ORDER_WORDS.get(word.lower, word.lower) in GREATER_WORDS
     return word, first, (first.value > second.value) == greater
+
+
+def _said_the_same(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """ "Brown eggs are more nutritious than white eggs" against a clause that calls the two "the same": the
+    comparative is opposed to "same" (so "no more nutritious than", negated, agrees with it, as "Bats can see"
+    does with "not blind")."""
+    if "than" not in claim.lowers or "same" in claim.lowers:
+        return []
+    same = next((token for token in view if token.lower == "same"), None)
+    if same is None or any(token.lower == "than" for token in view):
+        return []  # a clause that compares too ("80 times more heat than the same mass of ...") says no sameness
+    place = next(token.index for token in claim.tokens if token.lower == "than")
+    before = claim.tokens[max(0, place - COMPARISON_REACH) : place]
+    word = next((t for t in before if t.lower in GREATER_WORDS or t.lower in LESSER_WORDS), None)
+    if word is None and before and before[-1].lower.endswith("er"):
+        word = before[-1]  # "sweeter than": a comparative of any adjective
+    after = next((t for t in claim.tokens[place + 1 :] if t.is_content), None)
+    if word is None or after is None or not any(_same_word(after, token) for token in view):
+        return []  # no comparison, or the clause does not name its other side
+    return [("opposite", word, same)]
 
 
 def _figures_of(passage: Analysed, side: set[str]) -> list[Quantity]:
@@ -703,9 +796,18 @@ def _negates_what_both_say(
         token
         for token in view_negations
         if (not _explicit(token) and base_stem(token.lower) in claim_forms)
-        or _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+        or (
+            _denies_what_follows(token)
+            and _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+        )
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
+
+
+def _denies_what_follows(negation: Token) -> bool:
+    """A negating word denies the words after it, and so does an adverb negated by an affix ("unusually short");
+    an adjective negated by one denies only itself: "the tallest uninterrupted waterfall" denies no waterfall."""
+    return _explicit(negation) or negation.lower.endswith("ly")
 
 
 def _denies_what_claim_says(
@@ -847,12 +949,17 @@ def _next_to_verb(claim: Analysed, name: Name, passage: Analysed, view: tuple[To
     making it the first" has no maker to set against "Edward Jenner made the first vaccine")."""
     anchors = [token for token in _anchors(claim, name.first, name.last) if token is not None]
     positions = passage.places[id(view)]
-    at = positions.get(other.first)
-    return at is not None and any(
-        abs(place - at) <= ALIGNMENT_WINDOW
-        for place, token in enumerate(view)
-        for anchor in anchors
-        if _same_word(anchor, token)
+    start, end = positions.get(other.first), positions.get(other.last)
+    # Measured from the name's nearer end: "The British de Havilland Comet became the world's first".
+    return (
+        start is not None
+        and end is not None
+        and any(
+            min(abs(place - start), abs(place - end)) <= ALIGNMENT_WINDOW
+            for place, token in enumerate(view)
+            for anchor in anchors
+            if _same_word(anchor, token)
+        )
     )
 
 
@@ -865,8 +972,10 @@ def _anchors(claim: Analysed, first: int, last: int) -> tuple[Token | None, Toke
 
 
 def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...], view_names: list[Name]) -> bool:
-    """Whether the view places ``place`` in the claim's ``name`` right after it: "landed in Gale crater on
-    Mars" says where on Mars, so it does not deny "landed on Mars"."""
+    """Whether the view places ``place`` in the claim's ``name`` right after it, names the claim's name in an
+    "of" phrase after it, or describes it ("Dutch programmer Guido van Rossum"): "landed in Gale crater on Mars"
+    says where on Mars, so it does not deny "landed on Mars", nor "buried the Roman towns of Pompeii" "buried
+    Pompeii", nor "created by Dutch programmer Guido van Rossum" "created by Guido van Rossum"."""
     positions = passage.places[id(view)]
     end = positions[place.last]
     for other in view_names:
@@ -875,8 +984,16 @@ def _within(place: Name, name: Name, passage: Analysed, view: tuple[Token, ...],
         if (
             end < start <= end + 1 + PLACE_CHAIN_GAP
             and name.same_as(other)
-            and any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE for token in between)
             and all(token.is_word and token.lower not in PHRASE_BREAK_WORDS for token in between)
+            and (
+                any(PREPOSITION_ROLES.get(token.lower) == PLACE_ROLE or token.lower == "of" for token in between)
+                or (
+                    bool(between)
+                    and all(token.is_content and not token.capitalized for token in between)
+                    and not has_verb(between)
+                    and not view[end].text.lower().endswith(("'s", "\u2019s"))  # an owner: "Schiller's poem"
+                )
+            )
         ):
             return True
     return False
@@ -952,6 +1069,8 @@ def _aligned(
                         continue
                 elif end < place:
                     gap, own_side = view[end + 1 : place], side == -1
+                    if own_side and _passive(claim.tokens[last + 1 : anchor.index], anchor) != _passive(gap, token):
+                        continue  # "Linux was released" is what "Linus Torvalds released", not who
                 else:
                     continue
                 if len(gap) < ALIGNMENT_WINDOW and all(
@@ -963,6 +1082,12 @@ def _aligned(
                     if own_side:
                         scored.append((len(gap), candidate))
     return _nearest_first(scored), _nearest_first(either)
+
+
+def _passive(between: Sequence[Token], verb: Token) -> bool:
+    """Whether a name before ``verb`` with ``between`` them is what the verb is done to ("Linux was released"),
+    not who does it ("Linus Torvalds released")."""
+    return verb.lower.endswith("ed") and any(token.lower in PASSIVE_AUXILIARIES for token in between)
 
 
 def _roles(words: Sequence[Token]) -> set[str]:
@@ -979,8 +1104,9 @@ def _nearest_first(scored: list[tuple[int, Slot]]) -> list[Slot]:
 
 
 def _is_anchor(claim: Analysed, token: Token) -> bool:
-    """A content word of the claim that is not itself a slot (a name or part of a quantity)."""
-    if not token.is_content or (token.capitalized and not token.initial):
+    """A content word of the claim that is not itself a slot (a name or part of a quantity), nor the scope of
+    a superlative ("the orchard's largest apple": "largest" governs the holder)."""
+    if not token.is_content or (token.capitalized and not token.initial) or token.index in claim.scopes:
         return False
     return not any(quantity.first <= token.index <= quantity.last for quantity in claim.quantities)
 
@@ -994,6 +1120,9 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
     view_lowers = {token.lower: token for token in view if token.is_word}
     view_lowers |= {_singular(token.lower): token for token in view if token.is_word} | view_lowers
     view_stems = {token.stem for token in view if token.is_word}
+    # A rival the claim says itself, in either number ("ceilings" for "ceiling"), is no value the view gives
+    # instead: "hang from the ceilings ... while stalagmites rise from the floor" has both.
+    said = claim.lowers | {_singular(word) for word in claim.lowers}
     for token, opposites, category in claim.rivalled:
         if token.lower in view_lowers or token.stem in view_stems:
             rivals = opposites | category
@@ -1003,13 +1132,13 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
                 swaps.append(("opposite" if rival.lower in opposites else "category", token, rival))
             continue
         opposite = next(
-            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in claim.lowers),
+            (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in said),
             None,
         )
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
-        member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in claim.lowers), None)
+        member = next((view_lowers[w] for w in sorted(category) if w in view_lowers and w not in said), None)
         if member is not None:
             swaps.append(("category", token, member))
     return swaps + _reversed_orders(claim, view)
@@ -1139,8 +1268,24 @@ def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> l
 
 
 def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford"."""
-    return _swapped_pair("role", _route(claim), _route(view))
+    """The two ends of a route swapped: "sent from Stanford to UCLA" against "from UCLA to Stanford", or "from
+    Thane to Bombay" against "from Bori Bunder in Bombay to Thane" (each end a phrase of words)."""
+    claimed, given = _route(claim), _route(view)
+    if claimed is None or given is None:
+        return []
+    (origin, destination), (their_origin, their_destination) = claimed, given
+
+    def said(words: list[Token], phrase: list[Token]) -> bool:
+        return any(same_word(word, other) for word in words for other in phrase)
+
+    if (
+        said(origin, their_destination)
+        and said(destination, their_origin)
+        and not said(origin, their_origin)
+        and not said(destination, their_destination)
+    ):
+        return [("role", origin[0], their_origin[0])]
+    return []
 
 
 def _swapped_pair(
@@ -1156,8 +1301,9 @@ def _swapped_pair(
     return []
 
 
-def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
-    """The first content words after "from" and after the "to" that follows it within a few words."""
+def _route(tokens: tuple[Token, ...]) -> tuple[list[Token], list[Token]] | None:
+    """The content words between "from" and the "to" that follows it within a few words, and those after that
+    "to" up to a clause's punctuation."""
     start = next((place for place, token in enumerate(tokens) if token.lower == "from"), None)
     if start is None:
         return None
@@ -1167,9 +1313,10 @@ def _route(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:
     )
     if end is None:
         return None
-    origin = next((token for token in tokens[start + 1 : end] if token.is_content), None)
-    destination = next((token for token in tokens[end + 1 : end + ROUTE_REACH] if token.is_content), None)
-    return (origin, destination) if origin is not None and destination is not None else None
+    origin = [token for token in tokens[start + 1 : end] if token.is_content]
+    after = itertools.takewhile(lambda token: token.is_word, tokens[end + 1 : end + ROUTE_REACH])
+    destination = [token for token in after if token.is_content]
+    return (origin, destination) if origin and destination else None
 
 
 def _compared(tokens: tuple[Token, ...]) -> tuple[Token, Token] | None:

@@ -48,6 +48,7 @@ from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
 UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "my", "your"})
 # Markers of an event's place in a sequence: a date after their noun says when, not among which ("its first
 # launch in April 1981" is the first launch of all).
 SEQUENCE_MARKERS = frozenset({"first", "last", *ORDINALS})
@@ -99,13 +100,19 @@ class Qualifiers:
     measure: frozenset[str]
     scope: frozenset[str]
     kind: frozenset[str] = frozenset()  # words between the superlative and its noun: "land" of "fastest land animal"
+    owner: frozenset[str] = frozenset()  # a possessive's scope: "Britain" of "Britain's last steam train"
 
     def same_as(self, other: Qualifiers) -> bool:
         """The same measure, a shared scope, and neither noun narrowed where the other is not ("land
-        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values)."""
+        animal" and "animal"; "cold desert" and "hot desert" are one slot with two values). A possessive's
+        scope is shared by a text that states none: "Britain's last" may be "the last ... run by British
+        Railways"; against another scope it must be that one ("the body's", "of the human body")."""
         if self.measure != other.measure or self.kind < other.kind or other.kind < self.kind:
             return False
-        return bool((self.scope or EVERYWHERE) & (other.scope or EVERYWHERE))
+        mine, theirs = self.scope | self.owner, other.scope | other.owner
+        if (self.owner and not theirs) or (other.owner and not mine):
+            return True
+        return bool((mine or EVERYWHERE) & (theirs or EVERYWHERE))
 
 
 @dataclass(frozen=True)
@@ -179,14 +186,25 @@ def _is_marker(token: Token, superlatives: frozenset[str]) -> bool:
 
 def _marks_place(tokens: Sequence[Token], place: int, superlatives: frozenset[str]) -> bool:
     """Whether the word at ``place`` gives its noun one holder: not "only" before a figure ("only 10 percent",
-    "only ten percent" bound a quantity, they name no unique place)."""
+    "only ten percent" bound a quantity, they name no unique place), nor a word of a name."""
     word = tokens[place].lower
     if word not in UNIQUE_MARKERS and word not in superlatives:
         return False
+    if tokens[place].capitalized and not tokens[place].initial:
+        return False  # a word of a name: "The Last Supper", "the First World War"
     if word == "only" and place + 1 < len(tokens):
         following = tokens[place + 1]
         return not (following.text[0].isdigit() or following.lower in NUMBER_WORDS)
+    if word in SEQUENCE_MARKERS and 0 < place < len(tokens) - 1:
+        return not _adverb_of_time(tokens, place)
     return True
+
+
+def _adverb_of_time(tokens: Sequence[Token], place: int) -> bool:
+    """ "was first released", "last seen in": "first" or "last" before a participle says when, unless an article
+    or a possessive makes it an adjective that ranks ("the first recorded journey", "Europe's last surviving")."""
+    before, after = tokens[place - 1], tokens[place + 1]
+    return after.lower.endswith("ed") and before.lower not in DETERMINERS and not _possessive(tokens, place - 1, place)
 
 
 def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: frozenset[str]) -> bool:
@@ -248,11 +266,14 @@ def negates_another_place(
 
 
 def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
-    """The last word of the subject of "<subject> is the <marker>": a verb must stand between."""
+    """The last word of the subject of "<subject> is the <marker>": a verb must stand between, and may be
+    followed by a possessive that scopes the marker ("The skin is the body's largest organ")."""
     place = marker - 1
     verb = False
     while (
-        place >= 0 and tokens[place].is_word and (not tokens[place].is_content or tokens[place].lower in VERB_MARKERS)
+        place >= 0
+        and tokens[place].is_word
+        and (not tokens[place].is_content or tokens[place].lower in VERB_MARKERS or _possessive(tokens, place, marker))
     ):
         verb = verb or tokens[place].lower in VERB_MARKERS
         place -= 1
@@ -261,6 +282,11 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def _possessive(tokens: Sequence[Token], place: int, marker: int) -> bool:
+    """Whether the word at ``place`` is a possessive right before the marker ("the world's tallest")."""
+    return place == marker - 1 and tokens[place].text.lower().endswith(("'s", "\u2019s"))
 
 
 def _before_apposition(tokens: Sequence[Token], comma: int) -> int:
@@ -482,10 +508,16 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
             measure.update(token.stem for token in phrase)
         else:
             scope.update(_scope(phrase))
+    owner = _scope([tokens[marker - 1]]) if marker > 0 and _possessive(tokens, marker - 1, marker) else frozenset()
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
-    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it.
-    kind = frozenset(token.stem for token in noun_phrase[:-1] if token.lower not in NUMBER_WORDS)
-    return Qualifiers(frozenset(measure), frozenset(scope), kind)
+    # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it. A name
+    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET").
+    modifiers = noun_phrase[:-1]
+    kind = frozenset(token.stem for token in modifiers if token.lower not in NUMBER_WORDS and not token.capitalized)
+    named = [token for token in modifiers if token.capitalized]
+    if named:
+        scope.update(_scope(named))
+    return Qualifiers(frozenset(measure), frozenset(scope), kind, owner)
 
 
 def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
@@ -498,6 +530,16 @@ def everywhere_words(tokens: Sequence[Token], superlatives: frozenset[str]) -> s
                 if word in SCOPE_WORDS and _scope(phrase) == EVERYWHERE:
                     found.update(token.index for token in phrase)
     return found
+
+
+def possessive_scopes(tokens: Sequence[Token], superlatives: frozenset[str]) -> set[int]:
+    """Indices of the possessives that scope a superlative ("Africa's highest mountain"): its scope, compared
+    as one (see :func:`qualifiers`), no name of a slot of its own."""
+    return {
+        marker - 1
+        for marker in range(1, len(tokens))
+        if _marks_place(tokens, marker, superlatives) and _possessive(tokens, marker - 1, marker)
+    }
 
 
 def _is_date(phrase: list[Token]) -> bool:

@@ -279,6 +279,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "award prize",
         "beat defeat",
         "team side squad",
+        "make produce",
     )
 )
 
@@ -410,10 +411,24 @@ GENERIC_NAME_WORDS = words(
     """the of and de da van von der la le el al mount mountain mountains lake river sea ocean oceans city island
     islands desert galaxy station space university republic kingdom united state states empire north south
     east west northern southern eastern western great new old saint st cape bay gulf strait canal national
-    museum prize nobel company international world first second third age war"""
+    museum prize nobel company international world first second third age war protocol treaty accord agreement
+    convention conference act railway railways railroad bridge falls express airport cathedral palace"""
 )
 # Superlatives of the same degree: the lowest of a measure, and the highest.
 DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
+# Chemical formulas people write for a substance's name, read as the words of that name ("CO2" is "carbon
+# dioxide", not a name "CO" and a count of 2).
+FORMULAS = {
+    "CO2": ("carbon", "dioxide"),
+    "H2O": ("water",),
+    "O2": ("oxygen",),
+    "O3": ("ozone",),
+    "N2": ("nitrogen",),
+    "H2": ("hydrogen",),
+    "CH4": ("methane",),
+    "SO2": ("sulfur", "dioxide"),
+    "NaCl": ("sodium", "chloride"),
+}
 # Other names for the same thing, each mapped to one spelling.
 ALIASES = {
     "ussr": "soviet",

@@ -73,6 +73,9 @@ MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts 
 MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
 MIN_ACRONYM, MAX_ACRONYM = 2, 6
+# The shares fractions in words name, in percent: 1/10, 1/5, 1/4, 3/10, 1/3 ... 9/10.
+COMMON_SHARES = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
+MINUS_SIGNS = frozenset({"minus", "-", "\u2212"})
 # Words between a figure and its scale's letter ("100 degrees C").
 DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
@@ -95,6 +98,12 @@ class Quantity:
     # Half a step of the figure as written, relative to it, for a hedged single digit: "almost two years" is
     # anything that rounds to two years (0.25), "about 3 metres" to three metres.
     rounding: float = 0.0
+    # The top of a range ("22 to 23 percent", "between 60 and 100 beats"), whose bottom is ``value``.
+    top: float | None = None
+
+    @property
+    def highest(self) -> float:
+        return self.value if self.top is None else self.top
 
     def comparable(self, other: Quantity) -> bool:
         if self.kind != other.kind:
@@ -107,13 +116,15 @@ class Quantity:
         if self.bound == other.bound != "=":
             return _same(self, other)
         if self.bound == ">":
-            return other.value > self.value or _same(self, other)
+            return other.highest > self.value or _same(self, other)
         if self.bound == "<":
             return other.value < self.value or _same(self, other)
         return _same(self, other)
 
 
 def _same(claimed: Quantity, given: Quantity) -> bool:
+    if claimed.top is not None or given.top is not None:
+        return _overlap(claimed, given)
     if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
         return claimed.value == given.value
     if claimed.hedged or given.hedged:
@@ -122,6 +133,19 @@ def _same(claimed: Quantity, given: Quantity) -> bool:
             return True
         return math.isclose(claimed.value, given.value, rel_tol=SAME_HEDGED_FIGURE, abs_tol=1e-9)
     return math.isclose(claimed.value, given.value, rel_tol=SAME_FIGURE, abs_tol=1e-9)
+
+
+def _overlap(claimed: Quantity, given: Quantity) -> bool:
+    """Whether two ranges (a single figure is a range of one) share a value, within the tolerance of the
+    figures written: "three to four months" and "100 to 120 days", "22 percent" and "22 to 23 percent"."""
+    highest = max(abs(claimed.highest), abs(given.highest))
+    if claimed.kind == "count" and highest < 100:
+        slack = 0.0
+    elif claimed.hedged or given.hedged:
+        slack = SAME_HEDGED_FIGURE * highest
+    else:
+        slack = SAME_FIGURE * highest
+    return claimed.value <= given.highest + slack and given.value <= claimed.highest + slack
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +200,8 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
             found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
         elif previous is not None and _converts(tokens, previous, parsed):
             found.append(dataclasses.replace(parsed, bound=previous.bound))
+        elif previous is not None and _joins_range(tokens, previous, parsed):
+            found[-1] = _range(tokens, previous, parsed)
         else:
             found.append(_with_unit_of_parallel(tokens, found, parsed))
         position = parsed.last + 1
@@ -197,6 +223,47 @@ def _with_unit_of_parallel(tokens: tuple[Token, ...], found: list[Quantity], par
     if measured.kind in UNITLESS_KINDS or measured.kind == "temperature" or not raw:
         return parsed
     return dataclasses.replace(parsed, value=parsed.value * measured.value / raw, kind=measured.kind, nouns=frozenset())
+
+
+def _joins_range(tokens: tuple[Token, ...], low: Quantity, high: Quantity) -> bool:
+    """Whether two figures are the ends of one range: "22 to 23 percent", "between 60 and 100", "20 hertz to
+    20,000 hertz". Not dates, ordinals or years, not a change ("rose from 280 to 400"), not "2 to 1"."""
+    if low.last + 2 != high.first or low.kind in EXACT_KINDS or high.kind in EXACT_KINDS:
+        return False
+    if low.kind != high.kind and (low.kind != "count" or _unit_after_number(tokens, low.first) is not None):
+        return False
+    joiner = tokens[low.last + 1].lower
+    before = [token.lower for token in tokens[max(0, low.first - 2) : low.first]]
+    if "from" in before or not (joiner == "to" or (joiner == "and" and "between" in before)):
+        return False
+    return _range(tokens, low, high).value < high.highest
+
+
+def _range(tokens: tuple[Token, ...], low: Quantity, high: Quantity) -> Quantity:
+    """The range from ``low`` to ``high``; a bare bottom figure (a count, its sign and scale read) takes the
+    top's unit, and its scale when it has none ("2 to 3 million", "100 to 120 days")."""
+    value = low.value
+    if low.kind != high.kind or _unit_after_number(tokens, low.first) is None:
+        written, _ = _number(tokens, high.first)
+        digits, _ = _number(tokens[high.first : high.first + 1], 0)
+        if written and digits and not any(token.lower in SCALE_WORDS for token in tokens[low.first : low.last + 1]):
+            value *= written / digits
+        unit = _unit_after_number(tokens, high.first)
+        if unit is not None:
+            kind, factor = unit
+            value = _to_base(value, kind, factor)
+    return dataclasses.replace(
+        high, value=value, top=high.highest, first=low.first, hedged=low.hedged or high.hedged, bound="=", rounding=0.0
+    )
+
+
+def _unit_after_number(tokens: tuple[Token, ...], position: int) -> tuple[str, float] | None:
+    """The unit after the number that starts at ``position``, if any."""
+    _, last = _number(tokens, position)
+    _, unit = _unit(tokens, last + 1)
+    if unit is None:
+        _, unit = _qualified_time(tokens, last + 1)
+    return unit
 
 
 def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -> bool:
@@ -221,7 +288,8 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     fraction = _fraction(tokens, position)
     if fraction is not None:
         share, last = fraction
-        return Quantity(share, "percent", frozenset(), "=", True, position, last)
+        low, high = _shares_near(share)
+        return Quantity(low, "percent", frozenset(), "=", True, position, last, top=high)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
     if ordinal is not None and _day_of_month(tokens, position):
         return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
@@ -232,7 +300,7 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return None
     before = tokens[position - 1].lower if position else ""
     before2 = f"{tokens[position - 2].lower} {before}" if position > 1 else ""
-    if before == "minus":
+    if before in MINUS_SIGNS:
         value = -value
     bound = "="
     if before in LOWER_BOUNDS or before2 in {"more than", "at least", "greater than"}:
@@ -248,6 +316,8 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     if next_to_month and value == int(value) and 1 <= value <= 31:
         return Quantity(value, "day", frozenset(), "=", False, position, last)
     unit_end, unit = _unit(tokens, last + 1)
+    if unit is None:
+        unit_end, unit = _qualified_time(tokens, last + 1)
     if unit is not None:
         kind, factor = unit
         rounding = 0.5 / value if hedged and value == int(value) and 1 <= value <= MAX_ROUNDED_DIGIT else 0.0
@@ -264,6 +334,17 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _qualified_time(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
+    """A unit of time after one word that says whose or which ("88 Earth days", "27 solar days"): the same
+    span of time as the bare unit. Not a number word ("two hundred days") nor a stop word."""
+    if position + 1 >= len(tokens) or not tokens[position].is_content or tokens[position].lower in NUMBER_WORDS:
+        return position, None
+    end, unit = _simple_unit(tokens, position + 1, fillers=frozenset())
+    if unit is None or unit[0] != "time":
+        return position, None
+    return end, unit
 
 
 def _numbered(tokens: tuple[Token, ...], position: int) -> str | None:
@@ -291,6 +372,15 @@ def _fraction(tokens: tuple[Token, ...], position: int) -> tuple[float, int] | N
     else:
         return None
     return (100.0 * numerator / parts, position + 1) if numerator < parts else None
+
+
+def _shares_near(share: float) -> tuple[float, float]:
+    """The percentages a fraction in words stands for: those nearer to it than to any other fraction of
+    halves, thirds, quarters, fifths or tenths ("a fifth" is 15 to 22.5 percent: 22 percent is "about a fifth",
+    25 "a quarter")."""
+    below = max((other for other in COMMON_SHARES if other < share), default=0.0)
+    above = min((other for other in COMMON_SHARES if other > share), default=100.0)
+    return (share + below) / 2, (share + above) / 2
 
 
 def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:

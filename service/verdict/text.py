@@ -15,11 +15,16 @@ from functools import lru_cache
 
 import Stemmer
 
-from service.verdict.lexicon import ALIASES, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
+from service.verdict.lexicon import ALIASES, FORMULAS, IRREGULAR_FORMS, STOP_WORDS, VERB_MARKERS
 
 # An ordinal written in digits ("14th") is one token, so that it reads as a day or a rank.
+# A minus sign right before a figure ("-18 °C") is a token of its own, read as "minus"; a chemical formula
+# ("CO2") is one, read as the words of its name (see ``_formula``).
 TOKEN = re.compile(
-    r"\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
+    r"\b(?:" + "|".join(FORMULAS) + r")\b"
+    r"|(?<![\w.,])[-\u2212](?=\d)"
+    r"|\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    r"|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
 )
 # Where a passage's clauses end: a new clause states its own fact.
 CLAUSE_BREAKS = frozenset({";", ":", ".", "!", "?"})
@@ -49,6 +54,8 @@ APPOSITION_STARTERS = frozenset(
         "known",
     ]
 )
+
+LIST_JOINS = frozenset({"and", "or", "but"})
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -87,6 +94,10 @@ def tokenize(text: str) -> tuple[Token, ...]:
     initial = True
     for match in TOKEN.finditer(text):
         word = match.group()
+        if word in FORMULAS:
+            tokens += _formula(word, match.start(), match.end(), len(tokens), initial)
+            initial = False
+            continue
         lower = fold(word)
         tokens.append(
             Token(
@@ -107,6 +118,15 @@ def tokenize(text: str) -> tuple[Token, ...]:
         elif word in CLAUSE_BREAKS:
             initial = True
     return tuple(_calendar_days(tokens))
+
+
+def _formula(word: str, start: int, end: int, index: int, initial: bool) -> list[Token]:
+    """A chemical formula as the words of the substance's name, each spanning the formula: common nouns,
+    not a name."""
+    return [
+        Token(word, start, end, index + place, name, stem(name), False, initial and place == 0, True, True)
+        for place, name in enumerate(FORMULAS[word])
+    ]
 
 
 # A year's first and last days said in words, as their day and month: "the first day of 1995" is
@@ -195,5 +215,7 @@ def _apposition_end(clause: tuple[Token, ...], position: int) -> int | None:
         return None
     for closing in range(position + 2, len(clause)):
         if clause[closing].text == ",":
-            return closing
+            # ", ... fields 11 players, and a match lasts ...": a clause in a list of clauses, no parenthetical.
+            following = clause[closing + 1].lower if closing + 1 < len(clause) else ""
+            return None if following in LIST_JOINS else closing
     return None
