@@ -205,7 +205,10 @@ def claim_key(claim: str) -> str:
     can make two keys of one claim: memory then misses (and judges afresh), never answers wrongly.
     """
     analysed = analyse_claim(claim)
-    figures = sorted(f"{q.kind}:{q.bound}{q.value:.6g}-{q.highest:.6g}" for q in analysed.quantities)
+    # A range adds its top; a single figure keeps the form keys had before ranges, so remembered claims match.
+    figures = sorted(
+        f"{q.kind}:{q.bound}{q.value:.6g}" + (f"-{q.top:.6g}" if q.top is not None else "") for q in analysed.quantities
+    )
     found = sorted(" ".join(sorted(name.keys)) for name in names(analysed.tokens, analysed.lowercase_words))
     negated = len(negations(analysed.tokens, analysed.lowers)) % 2
     opposites = sorted(
