@@ -66,3 +66,18 @@ async def test_memory_pages_newest_first(client: Client) -> None:
     assert len(first["items"]) == len(second["items"]) == 2
     ids = [item["id"] for item in first["items"] + second["items"]]
     assert ids == sorted(ids, reverse=True)
+
+
+async def test_a_figure_too_large_for_a_float_is_read_as_no_figure(client: Client) -> None:
+    """A passage pasted from a log, with an id of 400 digits, was read as a figure of infinity and every claim
+    it was evidence for failed with 500: it is evidence like any other."""
+    log_line = {"id": "log-1", "text": f"Transaction {'7' * 400} settled the Eiffel Tower fee in 2024 in Paris."}
+    assert (await client.post("/evidence", json={"passages": [log_line]})).status == 201
+    for claim in (
+        "The Eiffel Tower fee was settled in 2024.",
+        f"The transaction {'7' * 200} billion billion was settled.",
+    ):
+        response = await client.post("/verify", json={"raw_text": claim, "top_k": 5})
+        assert response.status == 200, await response.text()
+        body = await response.json()
+        assert [e["id"] for e in body["claims"][0]["evidence"]].count("log-1") == 1

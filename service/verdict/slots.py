@@ -401,7 +401,7 @@ def _ordinal(token: Token, before: Token | None) -> float | None:
     if token.lower in ORDINALS:
         return float(ORDINALS[token.lower])
     match = ORDINAL_DIGITS.match(token.lower)
-    return float(match.group(1)) if match else None
+    return _finite(float(match.group(1))) if match else None
 
 
 def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int]:
@@ -417,7 +417,13 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
     while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
         value *= SCALE_WORDS[tokens[last + 1].lower]
         last += 1
-    return value, last
+    return _finite(value), last
+
+
+def _finite(value: float) -> float | None:
+    """A figure, unless it is too large for a float (309 digits and more, pasted from a log or a hash, or
+    "billion" said 35 times): that one is no figure, where comparing it would raise."""
+    return value if math.isfinite(value) else None
 
 
 def _number_words(tokens: tuple[Token, ...], position: int) -> tuple[float, int]:
