@@ -1623,3 +1623,11 @@ COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786.
 def test_each_end_of_a_route_is_a_phrase(claim: str, passage: str, expected: str) -> None:
     """ "from Old Bridge in Hexham to Carlisle": the origin is the phrase, Hexham in it."""
     assert verdict_of(claim, passage) == expected
+
+
+@pytest.mark.parametrize("claim", [";", "; ;", "while ;", ", ;"])
+def test_a_claim_of_separators_alone_is_judged_whole(claim: str) -> None:
+    """No statement in it: the rule answers (a caller that does not split claims first may send one), it does
+    not fail on an empty list of parts."""
+    judgement = judge(claim, [Passage("p", "The Eiffel Tower is in Paris.", 0.9)], 0.5)
+    assert judgement.verdict in {SUPPORTED, REFUTED, NOT_ENOUGH_EVIDENCE}

@@ -82,7 +82,7 @@ def judge(claim: str, evidence: Sequence[Passage], threshold: float) -> Judgemen
         )
     analysed = analyse_claim(claim)
     parts = _statements(analysed)
-    if len(parts) == 1:
+    if len(parts) <= 1:  # one statement, or separators alone (";"): the claim as it is
         return _judge_part(analysed, about)
     judgements = [_judge_part(analyse(part, passage=False), about) for part in parts]
     for verdict in (REFUTED, NOT_ENOUGH_EVIDENCE):
