@@ -1031,6 +1031,30 @@ def test_a_figure_belongs_to_the_thing_its_clause_names(claim: str, expected: st
     assert verdict_of(claim, COURT) == expected
 
 
+BOWLS = "A bowls pairs team has two players on the green, whereas a bowls fours team has four."
+NETBALL_LEAGUES = "A netball league team has seven players on the court, whereas a netball club team has nine."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A bowls fours team has two players.", BOWLS, REFUTED),
+        ("A bowls fours team has four players.", BOWLS, SUPPORTED),
+        ("A bowls pairs team has two players.", BOWLS, SUPPORTED),
+        ("A bowls pairs team has four players.", BOWLS, REFUTED),
+        ("A netball club team has seven players.", NETBALL_LEAGUES, REFUTED),
+        ("A netball club team has nine players.", NETBALL_LEAGUES, SUPPORTED),
+    ],
+)
+def test_a_clause_naming_another_kind_of_the_noun_does_not_state_the_claim(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "a bowls pairs team has two players" states most words of "a bowls fours team has two players", but
+    gives "team" another modifier; the clause with the claim's own ("whereas a bowls fours team has four",
+    four players though it leaves "players" out) is the one compared."""
+    assert verdict_of(claim, passage) == expected
+
+
 def test_a_comparison_computed_from_figures_outweighs_a_listed_opposite() -> None:
     rivers = (
         "The Rhine flows for about 1,230 kilometres; the Danube, Europe's second-longest river, "

@@ -314,6 +314,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
             and view_coverage >= SUPPORT_COVERAGE
             and _states_slots(claim, claim_names, view, passage)
             and not another_place(claim.tokens, view, SUPERLATIVES)
+            and not _said_only_elsewhere(items, claim, view, passage)
         ):
             break  # this clause says what the claim says; a clause covering less cannot overrule it
     items = [item for item in all_items if _first_index(item) not in restated]
@@ -336,6 +337,27 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _said_only_elsewhere(items: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
+    """Whether this clause gives a noun of the claim another modifier than the claim's, which another clause
+    of the passage says: "A rugby union team has 15 players" states most of "A rugby league team has 15
+    players", but the clause that names the league ("whereas a rugby league team has 13") speaks of its subject."""
+    claim_words = claim.forms[id(claim.tokens)]
+    for item in items:
+        if not isinstance(item, Token) or item.index + 1 >= len(claim.tokens):
+            continue
+        noun = claim.tokens[item.index + 1]
+        if not noun.is_content or _found(item, claim, view, passage):
+            continue
+        if not _found(item, claim, passage.tokens, passage):
+            continue
+        if any(
+            _same_word(noun, token) and modifier.is_content and not _in_forms(modifier, claim_words)
+            for modifier, token in itertools.pairwise(view)
+        ):
+            return True
+    return False
 
 
 def _narrowed_by_affix(claim: Analysed, passage: Analysed) -> list[str]:
@@ -631,9 +653,16 @@ def _told_elsewhere(claim: Analysed, passage: Analysed, view: tuple[Token, ...],
     """Whether another clause of the passage states ``item`` of the claim together with a word of the
     claim this clause lacks: "a basketball team has five players, whereas a netball team has seven"
     gives seven to the netball team, and five is no figure of "a netball side of seven"; "stalagmites
-    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim."""
+    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim. What a
+    figure counts tells no clause apart: a parallel clause leaves it out ("..., whereas a rugby league
+    team has 13" is 13 players, though "players" is only in the clause before)."""
     first, last = (item.index, item.index) if isinstance(item, Token) else (item.first, item.last)
-    words = [word for word in claim.tokens if word.is_content and not first <= word.index <= last]
+    counted = item.nouns if isinstance(item, Quantity) else frozenset()
+    words = [
+        word
+        for word in claim.tokens
+        if word.is_content and not first <= word.index <= last and word.stem not in counted
+    ]
     for other in passage.views:
         if other is view or not _found(item, claim, other, passage):
             continue
