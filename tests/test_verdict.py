@@ -371,6 +371,27 @@ def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
     )
 
 
+SAGUARO = "A saguaro cactus can live for more than 150 years, and a hummingbird egg weighs less than 0.5 grams."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A saguaro cactus can live for over 140 years.", SUPPORTED),
+        ("A saguaro cactus can live for more than 150 years.", SUPPORTED),
+        ("A saguaro cactus can live for over 200 years.", REFUTED),
+        ("A saguaro cactus can live for over 60 years.", REFUTED),
+        ("A hummingbird egg weighs under 0.55 grams.", SUPPORTED),
+        ("A hummingbird egg weighs under 5 grams.", REFUTED),
+        ("A hummingbird egg weighs under 0.3 grams.", REFUTED),
+    ],
+)
+def test_a_bound_a_little_looser_the_same_way_is_the_evidence_rounded(claim: str, expected: str) -> None:
+    """ "over 140 years" allows all that "more than 150 years" does and is what a person rounds it to; a bound
+    far looser stays another threshold, as "at least 157 km/h" is not "at least 252 km/h"."""
+    assert verdict_of(claim, SAGUARO) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

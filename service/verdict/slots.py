@@ -57,6 +57,8 @@ PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
+# How much looser a bound may be than the evidence's the same way and still be it rounded ("over 300", "more than 320").
+ROUNDED_BOUND = 0.2
 MAX_ROUNDED_DIGIT = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
@@ -112,14 +114,23 @@ class Quantity:
 
     def agrees(self, other: Quantity) -> bool:
         """Whether ``other`` (from the evidence) states a value this (from the claim) allows. Two
-        bounds the same way are two thresholds: "at least 157" is not "at least 252"."""
+        bounds the same way are two thresholds: "at least 157" is not "at least 252"; but one a little
+        looser is the other rounded ("over 300" for "more than 320"), which it allows."""
         if self.bound == other.bound != "=":
-            return _same(self, other)
+            return _same(self, other) or _rounded_looser(self, other)
         if self.bound == ">":
             return other.highest > self.value or _same(self, other)
         if self.bound == "<":
             return other.value < self.value or _same(self, other)
         return _same(self, other)
+
+
+def _rounded_looser(claimed: Quantity, given: Quantity) -> bool:
+    """Whether the claim's bound is the evidence's, the same way, made looser by at most ROUNDED_BOUND of it:
+    "over 300" allows all that "more than 320" does, "under 1,000" all that "less than 900" does."""
+    if claimed.bound == ">":
+        return given.highest * (1 - ROUNDED_BOUND) <= claimed.value <= given.highest
+    return given.value <= claimed.value <= given.value * (1 + ROUNDED_BOUND)
 
 
 def _same(claimed: Quantity, given: Quantity) -> bool:
