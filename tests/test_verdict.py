@@ -1655,6 +1655,26 @@ def test_a_superlative_or_last_inside_a_name_marks_no_unique_place(claim: str, e
     assert verdict_of(claim, harvest) == expected
 
 
+PARALYMPICS = (
+    "The first official Paralympic Games were held in Rome, Italy, in September 1960, with about 400 athletes."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The first official Paralympics were held in Tokyo.", REFUTED),
+        ("The first official Paralympics were held in Rome.", SUPPORTED),
+        ("The first official Paralympic Games were held in Tokyo.", REFUTED),
+    ],
+)
+def test_a_name_whose_last_word_is_the_ranked_noun_is_no_scope(claim: str, expected: str) -> None:
+    """ "the first official Paralympic Games": "Paralympic" is a word of the name of the thing ranked, not a
+    place the rank holds in (as "ARPANET" is in "the first ARPANET message"), so "the first official
+    Paralympics" is the same place and its other slots are compared."""
+    assert verdict_of(claim, PARALYMPICS) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

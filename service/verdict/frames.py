@@ -511,10 +511,11 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
     owner = _scope([tokens[marker - 1]]) if marker > 0 and _possessive(tokens, marker - 1, marker) else frozenset()
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
     # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it. A name
-    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET").
+    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET"),
+    # unless the noun is a word of that name: "the first modern Olympic Games" are the thing ranked.
     modifiers = noun_phrase[:-1]
     kind = frozenset(token.stem for token in modifiers if token.lower not in NUMBER_WORDS and not token.capitalized)
-    named = [token for token in modifiers if token.capitalized]
+    named = [token for token in modifiers if token.capitalized and not noun_phrase[-1].capitalized]
     if named:
         scope.update(_scope(named))
     return Qualifiers(frozenset(measure), frozenset(scope), kind, owner)
