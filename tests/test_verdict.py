@@ -1675,6 +1675,26 @@ def test_a_name_whose_last_word_is_the_ranked_noun_is_no_scope(claim: str, expec
     assert verdict_of(claim, PARALYMPICS) == expected
 
 
+BEAUFORT = "The Beaufort scale runs from 0 to 12, with calm as the lowest force and hurricane as the highest force."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Hurricane is the lowest force on the Beaufort scale.", REFUTED),
+        ("Calm is the highest force on the Beaufort scale.", REFUTED),
+        ("Calm is the lowest force on the Beaufort scale.", SUPPORTED),
+        ("Hurricane is the highest force on the Beaufort scale.", SUPPORTED),
+        ("Hurricane is the highest force.", SUPPORTED),
+        ("Calm is the highest force.", REFUTED),
+    ],
+)
+def test_holders_listed_with_as_hold_their_places_in_the_scale_the_passage_speaks_of(claim: str, expected: str) -> None:
+    """ "with calm as the lowest force and hurricane as the highest": each "as" gives the word before it its
+    place, and the scale the sentence speaks of is the scope the claim's "on the Beaufort scale" names."""
+    assert verdict_of(claim, BEAUFORT) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 
