@@ -392,6 +392,29 @@ def test_a_bound_a_little_looser_the_same_way_is_the_evidence_rounded(claim: str
     assert verdict_of(claim, SAGUARO) == expected
 
 
+TROPICAL_YEAR = (
+    "A tropical year lasts about 365 days, 5 hours and 49 minutes, and a lap pool is 50 metres long and 25 metres wide."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A tropical year lasts exactly 365 days.", REFUTED),
+        ("A tropical year lasts about 365 days.", SUPPORTED),
+        ("A tropical year lasts 365 days and 6 hours.", SUPPORTED),
+        ("A tropical year lasts 400 days.", REFUTED),
+        ("A tropical year lasts exactly 365 days, 5 hours and 49 minutes.", SUPPORTED),
+        ("The lap pool is 25 metres wide.", SUPPORTED),
+        ("The lap pool is 75 metres long.", REFUTED),
+    ],
+)
+def test_a_measure_in_several_units_is_one_figure_and_exactly_allows_no_rounding(claim: str, expected: str) -> None:
+    """ "365 days, 5 hours and 49 minutes" is one figure (two lengths in one unit, "50 metres ... and 25 metres",
+    stay two); "exactly 365 days" says what no rounding of it is, though "about 365 days" is it rounded."""
+    assert verdict_of(claim, TROPICAL_YEAR) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

@@ -50,6 +50,9 @@ DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
 EXACT_KINDS = frozenset({"year", "day", "ordinal"})
 COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+# What may join the parts of one measure ("23 hours, 56 minutes and 4 seconds"), and how many of them.
+MEASURE_JOINS = frozenset({",", "and"})
+MEASURE_JOINS_REACH = 2
 # Kinds without a unit a bare figure could take from a parallel clause.
 UNITLESS_KINDS = frozenset({"count", "year", "day", "ordinal", "percent"})
 # Words that join a clause parallel to the one before ("1,024 bytes, whereas ... 1,000").
@@ -57,6 +60,9 @@ PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
+# Words that say a figure is exact, and how near another must be to be that figure (a conversion's float error).
+EXACTLY = frozenset({"exactly", "precisely"})
+EXACT_FIGURE = 1e-6
 # How much looser a bound may be than the evidence's the same way and still be it rounded ("over 300", "more than 320").
 ROUNDED_BOUND = 0.2
 MAX_ROUNDED_DIGIT = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
@@ -102,6 +108,8 @@ class Quantity:
     rounding: float = 0.0
     # The top of a range ("22 to 23 percent", "between 60 and 100 beats"), whose bottom is ``value``.
     top: float | None = None
+    # Said to be exact ("exactly 24 hours"): no rounding of the other figure makes it this one.
+    exact: bool = False
 
     @property
     def highest(self) -> float:
@@ -136,6 +144,8 @@ def _rounded_looser(claimed: Quantity, given: Quantity) -> bool:
 def _same(claimed: Quantity, given: Quantity) -> bool:
     if claimed.top is not None or given.top is not None:
         return _overlap(claimed, given)
+    if claimed.exact:  # "exactly 24 hours" is not "about 23 hours, 56 minutes and 4 seconds"
+        return math.isclose(claimed.value, given.value, rel_tol=EXACT_FIGURE, abs_tol=1e-9)
     if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
         return claimed.value == given.value
     if claimed.hedged or given.hedged:
@@ -207,7 +217,7 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
             position += 1
             continue
         previous = found[-1] if found else None
-        if previous is not None and previous.last + 1 == parsed.first and _adds_to(previous, parsed):
+        if previous is not None and _adds_to(tokens, previous, parsed):
             found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
         elif previous is not None and _converts(tokens, previous, parsed):
             found.append(dataclasses.replace(parsed, bound=previous.bound))
@@ -215,6 +225,8 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
             found[-1] = _range(tokens, previous, parsed)
         else:
             found.append(_with_unit_of_parallel(tokens, found, parsed))
+        if parsed.first > 0 and tokens[parsed.first - 1].lower in EXACTLY:
+            found[-1] = dataclasses.replace(found[-1], exact=True)
         position = parsed.last + 1
     return found
 
@@ -289,9 +301,19 @@ def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -
     )
 
 
-def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
-    """Whether two adjacent quantities are one measure ("5 feet 7 inches", "8 minutes 20 seconds")."""
-    return larger.kind == smaller.kind and larger.kind in COMPOUND_KINDS and larger.value > smaller.value
+def _adds_to(tokens: tuple[Token, ...], larger: Quantity, smaller: Quantity) -> bool:
+    """Whether two quantities are one measure: adjacent ("5 feet 7 inches"), or joined by a comma or "and" in
+    smaller units ("23 hours, 56 minutes and 4 seconds"; "50 metres and 25 metres" are two)."""
+    if not (larger.kind == smaller.kind and larger.kind in COMPOUND_KINDS and larger.value > smaller.value):
+        return False
+    between = tokens[larger.last + 1 : smaller.first]
+    if not between:
+        return True
+    return (
+        len(between) <= MEASURE_JOINS_REACH
+        and all(token.lower in MEASURE_JOINS for token in between)
+        and tokens[larger.last].stem != tokens[smaller.last].stem
+    )
 
 
 def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
