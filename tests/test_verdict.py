@@ -1718,6 +1718,30 @@ def test_holders_listed_with_as_hold_their_places_in_the_scale_the_passage_speak
     assert verdict_of(claim, BEAUFORT) == expected
 
 
+ALMONDS = "By weight, almonds contain about four times more fibre than the same amount of white rice."
+STEEL = "Sound travels faster in steel than in water at room temperature."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("White rice contains more fibre than almonds.", ALMONDS, REFUTED),
+        ("Almonds contain more fibre than white rice.", ALMONDS, SUPPORTED),
+        ("White rice contains less fibre than almonds.", ALMONDS, SUPPORTED),
+        ("Sound travels slower in water than in steel.", STEEL, SUPPORTED),
+        ("Sound travels slower in steel than in water.", STEEL, REFUTED),
+        ("Sound travels faster in water than in steel.", STEEL, REFUTED),
+    ],
+)
+def test_the_sides_of_than_are_phrases_and_an_opposite_turned_round_says_the_same(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "more fibre than the same amount of white rice": the side after "than" is a phrase, so "white rice
+    contains more fibre than almonds" turns it round; "slower in water than in steel" says with the opposite
+    and the sides turned round what "faster in steel than in water" says."""
+    assert verdict_of(claim, passage) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

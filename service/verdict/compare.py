@@ -156,6 +156,8 @@ ATTRIBUTE_LEADS = ARTICLES | SUPERLATIVE_MARKERS
 # density" for "the least dense", "the largest number" for "the most").
 DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
+# Words that compare before "than": "more" and "less" and theirs, and the opposites in "-er" ("faster", "slower").
+COMPARATIVES = GREATER_WORDS | LESSER_WORDS | frozenset(word for word in OPPOSITE_WORDS if word.endswith("er"))
 
 
 @dataclass(frozen=True)
@@ -613,6 +615,15 @@ def _conflicts(
         if claimed.index not in found.restated
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
+    turned = _opposite_turned_round(claim.tokens, view) if "than" in claim.lowers else None
+    if turned is not None:  # "faster than in air" and "in air, slower than": the order undoes the opposite
+        found.restated.add(turned.index)
+        # ... and the sides found swapped are the order that undoes it ("in water than in steel"), no conflict.
+        swaps = [
+            swap
+            for swap in swaps
+            if swap[1].index != turned.index and not (swap[0] == "opposite" and swap[1].lower not in OPPOSITE_WORDS)
+        ]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     odd = _odd(claim_negations, view_negations)
     if opposites and odd:
@@ -1292,8 +1303,65 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
 
 
 def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A"."""
-    return _swapped_pair("opposite", _compared(claim), _compared(view))
+    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A", or, read as
+    phrases, "carbon dioxide traps more heat than methane" against "methane traps more heat than the same
+    mass of carbon dioxide"."""
+    return _swapped_pair("opposite", _compared(claim), _compared(view)) or _swapped_sides(claim, view)
+
+
+def _swapped_sides(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The sides of "than" turned round (see :func:`_turned_round`) with the same comparative in both: the claim's
+    word the view has on the other side, and the view's word in its place."""
+    claimed, given = _sides(claim), _sides(view)
+    if claimed is None or given is None or not same_word(claimed[0], given[0]):
+        return []
+    turned = _turned_round(claimed, given)
+    return [] if turned is None else [("opposite", *turned)]
+
+
+def _turned_round(
+    claimed: tuple[Token, list[Token], list[Token]], given: tuple[Token, list[Token], list[Token]]
+) -> tuple[Token, Token] | None:
+    """Whether the claim's words after "than" all stand before the view's "than" and none after it, and a word
+    of the claim before its "than" that the view does not say there stands after it ("carbon dioxide traps more
+    heat than methane", "methane traps more heat than the same mass of carbon dioxide"): that word of the claim,
+    and the view's word in its place."""
+    (_, before, after), (_, their_before, their_after) = claimed, given
+
+    def said(word: Token, phrase: list[Token]) -> bool:
+        return any(same_word(word, other) for other in phrase)
+
+    if not all(said(word, their_before) and not said(word, their_after) for word in after):
+        return None
+    moved = next((word for word in before if said(word, their_after) and not said(word, their_before)), None)
+    instead = next((other for other in their_before if same_word(after[0], other)), None)
+    return None if moved is None or instead is None else (moved, instead)
+
+
+def _opposite_turned_round(claim: tuple[Token, ...], view: tuple[Token, ...]) -> Token | None:
+    """The claim's comparative, when the view says its opposite with the sides of "than" turned round: "sound
+    travels faster in water than in air" is "in air, sound travels slower than in water"."""
+    claimed, given = _sides(claim), _sides(view)
+    if claimed is None or given is None or given[0].lower not in OPPOSITE_WORDS.get(claimed[0].lower, ()):
+        return None
+    return claimed[0] if _turned_round(claimed, given) is not None else None
+
+
+def _sides(tokens: tuple[Token, ...]) -> tuple[Token, list[Token], list[Token]] | None:
+    """The comparative before the first "than" (a word of "more" or "less", or a listed one in "-er"), the words
+    before that "than", and those after it up to the clause's punctuation."""
+    place = next((place for place, token in enumerate(tokens) if token.lower == "than"), None)
+    if place is None:
+        return None
+    reach = tokens[max(0, place - COMPARISON_REACH) : place]
+    comparative = next(
+        (t for t in reversed(reach) if t.lower in COMPARATIVES),
+        None,
+    )
+    before = [token for token in tokens[:place] if token.is_content]
+    following = itertools.takewhile(lambda token: token.is_word, tokens[place + 1 :])
+    after = [token for token in following if token.is_content]
+    return (comparative, before, after) if comparative is not None and before and after else None
 
 
 def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
