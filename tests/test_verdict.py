@@ -1742,6 +1742,34 @@ def test_the_sides_of_than_are_phrases_and_an_opposite_turned_round_says_the_sam
     assert verdict_of(claim, passage) == expected
 
 
+VATICAN = "The Second Vatican Council opened in Rome in October 1962 under Pope John XXIII."
+HENRY = "King Henry the Eighth of England had six wives, two of whom he had executed."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Vatican II opened in 1962.", VATICAN, SUPPORTED),
+        ("Vatican III opened in 1962.", VATICAN, REFUTED),
+        ("Henry VIII had six wives.", HENRY, SUPPORTED),
+        ("Henry VII had six wives.", HENRY, REFUTED),
+        ("Henry VIII had eight wives.", HENRY, REFUTED),
+    ],
+)
+def test_a_numeral_after_a_name_is_its_place_in_the_series(claim: str, passage: str, expected: str) -> None:
+    """ "Vatican II" is the Second Vatican Council and "Henry VIII" Henry the Eighth: a Roman numeral or a
+    capitalised number word after a name is an ordinal, compared with the passage's ordinal, not a name."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_numeral_after_a_name_keys_the_claim_by_its_place() -> None:
+    """Memory tells "World War I" from "World War II" by their ordinals, and a number inside a name ("The
+    Four Seasons") stays a word of it."""
+    assert claim_key("World War I ended in 1918.") != claim_key("World War II ended in 1918.")
+    assert claim_key("World War Two ended in 1945.") == claim_key("World War II ended in 1945.")
+    assert "ordinal" not in claim_key("The Four Seasons was published in 1725.")
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

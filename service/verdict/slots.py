@@ -48,6 +48,9 @@ from service.verdict.text import Token, stem
 
 DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
+ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})$")
+ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10}
+MIN_ROMAN = 2
 EXACT_KINDS = frozenset({"year", "day", "ordinal"})
 COMPOUND_KINDS = frozenset({"length", "time", "mass"})
 # What may join the parts of one measure ("23 hours, 56 minutes and 4 seconds"), and how many of them.
@@ -323,6 +326,9 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         share, last = fraction
         low, high = _shares_near(share)
         return Quantity(low, "percent", frozenset(), "=", True, position, last, top=high)
+    regnal = _regnal(tokens, position)
+    if regnal is not None:  # "World War Two" is the Second World War, "Henry VIII" the eighth Henry
+        return Quantity(regnal, "ordinal", frozenset(), "=", False, position, position)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
     if ordinal is not None and _day_of_month(tokens, position):
         return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
@@ -426,6 +432,37 @@ def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
         if len(following) > len(lead) and tuple(following[: len(lead)]) == lead and following[len(lead)] in MONTHS:
             return True
     return False
+
+
+def _regnal(tokens: tuple[Token, ...], position: int) -> float | None:
+    """The place in a series a number gives the name it follows, written in capitals or Roman numerals ("World
+    War Two", "World War II", "Henry VIII"): an ordinal. Digits ("Apollo 11") number a thing, as before; a
+    number inside a name ("The Four Seasons") is a word of it."""
+    token = tokens[position]
+    if position == 0 or not token.capitalized:
+        return None
+    before = tokens[position - 1]
+    following = tokens[position + 1] if position + 1 < len(tokens) else None
+    if not before.capitalized or not before.is_word or before.lower in STOP_WORDS:
+        return None
+    if following is not None and following.is_word and following.capitalized:
+        return None
+    if token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS and not token.initial:
+        return float(NUMBER_WORDS[token.lower])
+    if token.text == "I" and position > 1 and tokens[position - 2].capitalized and tokens[position - 2].is_content:
+        return 1.0  # "World War I": after a name of two words, not the pronoun after one ("In Paris I saw")
+    return _roman(token.text)
+
+
+def _roman(text: str) -> float | None:
+    """The value of a Roman numeral of two letters or more up to 39 ("II", "VIII", "XIV"); "I", "V" and "X"
+    alone are read as letters."""
+    if len(text) < MIN_ROMAN or not ROMAN.match(text):
+        return None
+    values = [ROMAN_DIGITS[letter] for letter in text]
+    following = [*values[1:], 0]  # a letter before a greater one is taken away ("IX" is 9)
+    total = sum(-value if value < after else value for value, after in zip(values, following, strict=True))
+    return float(total)
 
 
 def _ordinal(token: Token, before: Token | None) -> float | None:
@@ -628,6 +665,8 @@ def _is_name_word(token: Token, common_words: frozenset[str], before: Token | No
         return False
     if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
+    if before is not None and before.capitalized and (_roman(token.text) is not None or token.text == "I"):
+        return False  # "World War II": an ordinal (see _regnal), no word of the name
     if token.initial:
         return token.lower not in STOP_WORDS and token.lower not in common_words
     return True
