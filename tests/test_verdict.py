@@ -415,6 +415,34 @@ def test_a_measure_in_several_units_is_one_figure_and_exactly_allows_no_rounding
     assert verdict_of(claim, TROPICAL_YEAR) == expected
 
 
+BREATHING = (
+    "A healthy adult at rest breathes between 12 and 20 times per minute, and a hen's egg hatches when incubated "
+    "at about 37.5 degrees Celsius."
+)
+SLEEP = "Guidelines advise that children aged six to twelve sleep at least 9 to 12 hours a night."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A healthy adult at rest breathes between 20 and 30 times per minute.", BREATHING, REFUTED),
+        ("A healthy adult at rest breathes between 12 and 20 times per minute.", BREATHING, SUPPORTED),
+        ("A healthy adult at rest breathes between 10 and 25 times per minute.", BREATHING, SUPPORTED),
+        ("A hen's egg hatches at about 39 degrees Celsius.", BREATHING, REFUTED),
+        ("A hen's egg hatches at about 38 degrees Celsius.", BREATHING, SUPPORTED),
+        ("Children aged six to twelve should sleep at least 5 hours a night.", SLEEP, REFUTED),
+        ("Children aged six to twelve should sleep at least 9 hours a night.", SLEEP, SUPPORTED),
+    ],
+)
+def test_ranges_must_hold_one_another_and_a_hedged_temperature_allows_a_degree(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "between 20 and 30" only meets "between 12 and 20" at its end: another range (one inside the other is
+    the same); a hedge on a temperature allows about a degree, not a twentieth of the figure (a scale's zero
+    is arbitrary); "at least 9 to 12 hours" is a bound, another than "at least 5 hours"."""
+    assert verdict_of(claim, passage) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

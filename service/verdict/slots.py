@@ -63,6 +63,9 @@ PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
+# How far a hedged temperature may be from another: a degree, or a smaller share than other figures (see _slack).
+HEDGED_DEGREES = 1.0
+HEDGED_TEMPERATURE_SHARE = 0.02
 # Words that say a figure is exact, and how near another must be to be that figure (a conversion's float error).
 EXACTLY = frozenset({"exactly", "precisely"})
 EXACT_FIGURE = 1e-6
@@ -146,30 +149,41 @@ def _rounded_looser(claimed: Quantity, given: Quantity) -> bool:
 
 def _same(claimed: Quantity, given: Quantity) -> bool:
     if claimed.top is not None or given.top is not None:
-        return _overlap(claimed, given)
+        return _within(claimed, given)
     if claimed.exact:  # "exactly 24 hours" is not "about 23 hours, 56 minutes and 4 seconds"
         return math.isclose(claimed.value, given.value, rel_tol=EXACT_FIGURE, abs_tol=1e-9)
     if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
         return claimed.value == given.value
-    if claimed.hedged or given.hedged:
-        # Within half a step of a hedged single digit as written ("almost two years": 1.5 to 2.5 years).
-        if any(abs(claimed.value - given.value) <= q.rounding * q.value for q in (claimed, given)):
-            return True
-        return math.isclose(claimed.value, given.value, rel_tol=SAME_HEDGED_FIGURE, abs_tol=1e-9)
-    return math.isclose(claimed.value, given.value, rel_tol=SAME_FIGURE, abs_tol=1e-9)
+    # Within half a step of a hedged single digit as written ("almost two years": 1.5 to 2.5 years).
+    if any(abs(claimed.value - given.value) <= q.rounding * q.value for q in (claimed, given)):
+        return True
+    highest = max(abs(claimed.value), abs(given.value))
+    return abs(claimed.value - given.value) <= _slack(claimed, given, highest) + 1e-9
 
 
-def _overlap(claimed: Quantity, given: Quantity) -> bool:
-    """Whether two ranges (a single figure is a range of one) share a value, within the tolerance of the
-    figures written: "three to four months" and "100 to 120 days", "22 percent" and "22 to 23 percent"."""
+def _slack(claimed: Quantity, given: Quantity, highest: float) -> float:
+    """How far apart two figures may be and still be one figure rounded: a share of the larger, more when either
+    is hedged; a temperature's scale has an arbitrary zero, so a hedge there allows a degree or a smaller share
+    ("about 39 degrees" is not "about 37 degrees", though "about 460" is "about 464")."""
+    hedged = claimed.hedged or given.hedged
+    if claimed.kind == "temperature":
+        return max(HEDGED_DEGREES, HEDGED_TEMPERATURE_SHARE * highest) if hedged else SAME_FIGURE * highest
+    return (SAME_HEDGED_FIGURE if hedged else SAME_FIGURE) * highest
+
+
+def _within(claimed: Quantity, given: Quantity) -> bool:
+    """Whether one of two ranges (a single figure is a range of one) lies within the other, within the tolerance
+    of the figures written: "three to four months" and "100 to 120 days", "22 percent" and "22 to 23 percent";
+    ranges that only meet ("between 100 and 150 beats" and "between 60 and 100 beats") are two. A hedged range
+    of the claim ("about a fifth": 15 to 22.5 percent) is vague at its ends: it need only share a value."""
     highest = max(abs(claimed.highest), abs(given.highest))
-    if claimed.kind == "count" and highest < 100:
-        slack = 0.0
-    elif claimed.hedged or given.hedged:
-        slack = SAME_HEDGED_FIGURE * highest
-    else:
-        slack = SAME_FIGURE * highest
-    return claimed.value <= given.highest + slack and given.value <= claimed.highest + slack
+    slack = 0.0 if claimed.kind == "count" and highest < 100 else _slack(claimed, given, highest)
+    meets = claimed.value <= given.highest + slack and given.value <= claimed.highest + slack
+    if claimed.hedged:
+        return meets
+    inside = given.value <= claimed.value + slack and claimed.highest <= given.highest + slack
+    around = claimed.value <= given.value + slack and given.highest <= claimed.highest + slack
+    return inside or around
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +293,13 @@ def _range(tokens: tuple[Token, ...], low: Quantity, high: Quantity) -> Quantity
             kind, factor = unit
             value = _to_base(value, kind, factor)
     return dataclasses.replace(
-        high, value=value, top=high.highest, first=low.first, hedged=low.hedged or high.hedged, bound="=", rounding=0.0
+        high,
+        value=value,
+        top=high.highest,
+        first=low.first,
+        hedged=low.hedged or high.hedged,
+        bound=low.bound,  # "at least 150 to 300 minutes": a bound, as "at least 150 minutes" is
+        rounding=0.0,
     )
 
 
