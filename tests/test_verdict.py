@@ -1798,6 +1798,25 @@ def test_a_numeral_after_a_name_keys_the_claim_by_its_place() -> None:
     assert "ordinal" not in claim_key("The Four Seasons was published in 1725.")
 
 
+CAPYBARA = (
+    "The capybara is the largest living rodent, and its pups, weighing about 1.5 kilograms each, are the largest "
+    "born to any living rodent species."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The beaver is the largest living rodent.", REFUTED),
+        ("The capybara is the largest living rodent.", SUPPORTED),
+    ],
+)
+def test_a_superlative_said_twice_is_held_by_the_holder_of_either(claim: str, expected: str) -> None:
+    """The passage's second "the largest" ("its pups, weighing ..., are the largest born") names no holder before it;
+    the first does, and the claim's other holder is compared with that one."""
+    assert verdict_of(claim, CAPYBARA) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

@@ -142,12 +142,19 @@ def unique_frame_swaps(
     the token indices of the claim's names, left to the name slot.
     """
     swaps: list[Swap] = []
-    view_markers = {token.lower: place for place, token in enumerate(view) if _marks_place(view, place, superlatives)}
+    view_markers: dict[str, list[int]] = {}
+    for place, token in enumerate(view):
+        if _marks_place(view, place, superlatives):
+            view_markers.setdefault(token.lower, []).append(place)
     for place, token in enumerate(claim):
         if token.lower not in view_markers or not _marks_place(claim, place, superlatives):
             continue
-        other = view_markers[token.lower]
-        claimed, given = _subject_head(claim, place), _subject_head(view, other)
+        claimed = _subject_head(claim, place)
+        # The first of the view's places with a holder: "the ostrich is the largest living bird, and its eggs
+        # ... are the largest laid" names no holder of the second.
+        given = next(
+            (head for other in view_markers[token.lower] if (head := _subject_head(view, other)) is not None), None
+        )
         if (
             claimed is not None
             and given is not None
@@ -159,13 +166,14 @@ def unique_frame_swaps(
     return swaps
 
 
-def _holds_another(word: Token, view: Sequence[Token], markers: dict[str, int], marker: str) -> bool:
+def _holds_another(word: Token, view: Sequence[Token], markers: dict[str, list[int]], marker: str) -> bool:
     """Whether the view gives ``word`` another unique place than ``marker`` ("with talc as the softest and
     diamond as the hardest"): the claim's holder is then in the passage, but not as the holder of its place."""
     return any(
         (holder := _subject_head(view, place)) is not None and same_word(word, holder)
-        for other, place in markers.items()
+        for other, places in markers.items()
         if other != marker
+        for place in places
     )
 
 
