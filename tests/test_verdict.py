@@ -443,6 +443,24 @@ def test_ranges_must_hold_one_another_and_a_hedged_temperature_allows_a_degree(
     assert verdict_of(claim, passage) == expected
 
 
+BEE = "A honeybee worker lives for about five to six weeks in summer and visits flowers 10 times an hour."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A honeybee worker lives for about a year in summer.", REFUTED),
+        ("A honeybee worker lives for about a week in summer.", REFUTED),
+        ("A honeybee worker lives for about a month in summer.", SUPPORTED),
+        ("A honeybee worker lives for about six weeks in summer.", SUPPORTED),
+        ("A honeybee worker visits flowers 10 times an hour.", SUPPORTED),
+    ],
+)
+def test_a_or_an_before_a_unit_after_a_hedge_or_a_preposition_is_one_of_it(claim: str, expected: str) -> None:
+    """ "for about a year" is a figure, compared with "five to six weeks"; "10 times an hour" is still a rate."""
+    assert verdict_of(claim, BEE) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

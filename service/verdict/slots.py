@@ -90,6 +90,9 @@ MIN_ACRONYM, MAX_ACRONYM = 2, 6
 # The shares fractions in words name, in percent: 1/10, 1/5, 1/4, 3/10, 1/3 ... 9/10.
 COMMON_SHARES = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
 MINUS_SIGNS = frozenset({"minus", "-", "\u2212"})
+# "a" or "an" before a unit is one of it after a hedge or one of these ("for a week", "in an hour").
+SINGLE_ARTICLES = frozenset({"a", "an"})
+SINGLE_LEADS = frozenset({"for", "in", "within", "after", "than", "nearly", "almost", "over", "under"})
 # Words between a figure and its scale's letter ("100 degrees C").
 DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
@@ -178,11 +181,13 @@ def _within(claimed: Quantity, given: Quantity) -> bool:
     of the claim ("about a fifth": 15 to 22.5 percent) is vague at its ends: it need only share a value."""
     highest = max(abs(claimed.highest), abs(given.highest))
     slack = 0.0 if claimed.kind == "count" and highest < 100 else _slack(claimed, given, highest)
-    meets = claimed.value <= given.highest + slack and given.value <= claimed.highest + slack
+    # A hedged single digit is what rounds to it ("about a month": half a month to a month and a half).
+    low, high = claimed.value * (1 - claimed.rounding), claimed.highest + claimed.rounding * claimed.value
+    their_low, their_high = given.value * (1 - given.rounding), given.highest + given.rounding * given.value
     if claimed.hedged:
-        return meets
-    inside = given.value <= claimed.value + slack and claimed.highest <= given.highest + slack
-    around = claimed.value <= given.value + slack and given.highest <= claimed.highest + slack
+        return low <= their_high + slack and their_low <= high + slack
+    inside = their_low <= low + slack and high <= their_high + slack
+    around = low <= their_low + slack and their_high <= high + slack
     return inside or around
 
 
@@ -354,6 +359,9 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
     if ordinal is not None:
         return Quantity(ordinal, "ordinal", _nouns_after(tokens, position), "=", False, position, position)
+    single = _single_unit(tokens, position)
+    if single is not None:
+        return single
     value, last = _number(tokens, position)
     if value is None:
         return None
@@ -393,6 +401,23 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _single_unit(tokens: tuple[Token, ...], position: int) -> Quantity | None:
+    """ "a week" or "an hour" after a hedge or a preposition ("for about a week", "in an hour"): one of the
+    unit. Not in a rate ("15 times a day", "once a year") nor as a subject ("a day on Mars lasts")."""
+    if position == 0 or tokens[position].lower not in SINGLE_ARTICLES:
+        return None
+    before = tokens[position - 1].lower
+    if before not in HEDGES and before not in SINGLE_LEADS:
+        return None
+    end, unit = _unit(tokens, position + 1)
+    if unit is None:
+        return None
+    kind, factor = unit
+    hedged = before in HEDGES
+    rounding = 0.5 if hedged else 0.0
+    return Quantity(_to_base(1.0, kind, factor), _base_kind(kind), frozenset(), "=", hedged, position, end, rounding)
 
 
 def _qualified_time(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
