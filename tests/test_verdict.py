@@ -1835,6 +1835,23 @@ def test_a_superlative_said_twice_is_held_by_the_holder_of_either(claim: str, ex
     assert verdict_of(claim, CAPYBARA) == expected
 
 
+SEEDLINGS = "Most of the seedlings survived the late frost in the greenhouse."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Most of the seedlings died in the late frost.", REFUTED),
+        ("Most of the seedlings did not die in the late frost.", SUPPORTED),
+        ("Most of the seedlings survived the late frost.", SUPPORTED),
+    ],
+)
+def test_survive_and_die_are_opposites_in_any_of_their_forms(claim: str, expected: str) -> None:
+    """ "died" is the opposite of "survived"; "did not die" says it with a negation, as "can see" does "not
+    blind", though its "die" is another form of the listed opposite."""
+    assert verdict_of(claim, SEEDLINGS) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

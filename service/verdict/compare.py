@@ -1175,6 +1175,9 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
             (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in said),
             None,
         )
+        if opposite is None:  # another form of an opposite: "did not die" and "survived"
+            by_stem = {other.stem: other for other in view if other.is_word and other.lower not in said}
+            opposite = next((by_stem[stem(o)] for o in sorted(opposites) if stem(o) in by_stem), None)
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
