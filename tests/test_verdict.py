@@ -1852,6 +1852,30 @@ def test_survive_and_die_are_opposites_in_any_of_their_forms(claim: str, expecte
     assert verdict_of(claim, SEEDLINGS) == expected
 
 
+CUP_FINAL = "In the 1998 cup final at Twickenham, the Harlequins defeated the Saracens by two points."
+CUP_FINAL_PASSIVE = "The Saracens were defeated by the Harlequins in the 1998 cup final at Twickenham."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The Saracens won the 1998 cup final.", CUP_FINAL, REFUTED),
+        ("The Harlequins won the 1998 cup final.", CUP_FINAL, SUPPORTED),
+        ("The Saracens won the 1998 cup final.", CUP_FINAL_PASSIVE, REFUTED),
+        ("The Harlequins won the 1998 cup final.", CUP_FINAL_PASSIVE, SUPPORTED),
+    ],
+)
+def test_the_name_a_claim_says_won_is_refuted_by_its_defeat(claim: str, passage: str, expected: str) -> None:
+    """ "The Saracens won" against "the Harlequins defeated the Saracens" or "the Saracens were defeated": the
+    claim's winner is the one the passage says was beaten."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_defeat_is_explained_with_its_verb() -> None:
+    judgement = judge("The Saracens won the 1998 cup final.", [Passage("p", CUP_FINAL, 0.8)], THRESHOLD)
+    assert judgement.explanation == 'the claim says "Saracens"; p says "defeated the Saracens"'
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
 
@@ -127,6 +127,12 @@ PLACE_CHAIN_GAP = 3
 ORDER_WORDS = {"before": "earlier", "after": "later"}
 # Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
 TIME_ORDER = frozenset(ORDER_WORDS) | frozenset(ORDER_WORDS.values())
+# Verbs that say their subject won, and the stems of those whose object lost ("defeated the Chiefs"), at most
+# BEATEN_REACH words before it ("defeated the English forces of King Harold II").
+WIN_WORDS = frozenset({"won", "wins", "win", "beat", "beats", "defeated", "defeats"})
+BEATEN_STEMS = frozenset(stem(word) for word in ("beat", "beating", "defeated", "defeating", "beaten"))
+BEATEN_REACH = 7
+PASSIVE_BEATEN_WORDS = 2  # "was defeated"
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -1124,6 +1130,13 @@ def _aligned(
     return _nearest_first(scored), _nearest_first(either)
 
 
+def _passive_beaten(after: Sequence[Token]) -> bool:
+    """Whether the words after a name say it was beaten: "were defeated", "was beaten"."""
+    return (
+        len(after) >= PASSIVE_BEATEN_WORDS and after[0].lower in PASSIVE_AUXILIARIES and after[1].stem in BEATEN_STEMS
+    )
+
+
 def _passive(between: Sequence[Token], verb: Token) -> bool:
     """Whether a name before ``verb`` with ``between`` them is what the verb is done to ("Linux was released"),
     not who does it ("Linus Torvalds released")."""
@@ -1222,7 +1235,50 @@ def _reversed_roles(
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
-    return swapped + _participle_roles(claim, claim_names, passage.places[id(view)], view, view_names)
+    places = passage.places[id(view)]
+    return (
+        swapped
+        + _participle_roles(claim, claim_names, places, view, view_names)
+        + _winner_beaten(claim, claim_names, places, view, view_names)
+    )
+
+
+def _winner_beaten(
+    claim: Analysed, claim_names: list[Name], places: dict[int, int], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """ "The Chiefs won the first Super Bowl" against "the Packers defeated the Chiefs": the name the claim says
+    won (right before "won" or "beat") is what the view's "defeated" or "beat" is done to, a few words after it
+    with no punctuation or "by" between ("defeated the English forces of King Harold II"), or the subject of
+    its passive ("the Chiefs were defeated"). Each pair: the claim's winner and the view's beaten name."""
+    found = []
+    numbers = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
+    for name in claim_names:
+        after = [t for t in claim.tokens[name.last + 1 : name.last + 1 + RELATION_GAP] if t.index not in numbers]
+        verb = next((token for token in after if token.is_content), None)
+        if (
+            verb is None
+            or verb.lower not in WIN_WORDS
+            or any(not token.is_word for token in after[: after.index(verb)])
+        ):
+            continue
+        for other in view_names:
+            start = places.get(other.first)
+            if start is None or not other.same_as(name):
+                continue
+            end = places.get(other.last, start)
+            following = view[end + 1 : end + 1 + RELATION_GAP]
+            if _passive_beaten(following):  # "the Saracens were defeated by ...": they lost
+                found.append((name, replace(other, last=following[1].index)))
+                continue
+            words = view[max(0, start - BEATEN_REACH) : start]
+            before = list(itertools.takewhile(lambda token: token.is_word, reversed(words)))
+            beaten = next((place for place, token in enumerate(before) if token.stem in BEATEN_STEMS), None)
+            if beaten is None or any(token.lower == "by" for token in before[:beaten]):
+                continue  # not that verb's object ("defeated by the Chiefs": the Chiefs won)
+            if beaten + 1 < len(before) and before[beaten + 1].lower in PASSIVE_AUXILIARIES:
+                continue  # "the Chiefs were defeated": the name before the verb lost, this one is another
+            found.append((name, replace(other, first=before[beaten].index)))  # the span says "defeated ... X"
+    return found
 
 
 def _participle_roles(
