@@ -1876,6 +1876,22 @@ def test_a_defeat_is_explained_with_its_verb() -> None:
     assert judgement.explanation == 'the claim says "Saracens"; p says "defeated the Saracens"'
 
 
+RICKETS = "Rickets in children is caused by a deficiency of vitamin D or calcium."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Rickets in children is caused by too little vitamin D.", SUPPORTED),
+        ("Rickets in children is caused by too much vitamin D.", REFUTED),
+        ("Rickets in children is caused by too little vitamin C.", REFUTED),
+    ],
+)
+def test_too_little_is_a_lack(claim: str, expected: str) -> None:
+    """ "too little vitamin D" says "a deficiency of vitamin D" in other words; "too much" does not."""
+    assert verdict_of(claim, RICKETS) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

@@ -83,6 +83,7 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+SCARCITY_WORDS = frozenset({"little", "few"})  # after "too": a lack ("too little vitamin C")
 MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
 MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
@@ -731,6 +732,10 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
+        if _too_little(tokens, place):  # "too little vitamin C": a lack of it, when the other text names it
+            if not _lacks_another_thing(tokens, place, other_words):
+                found.append(token)
+            continue
         if not always and not affixal and rest is None and token.lower not in CONTRAST_NEGATORS:
             continue  # most words: nothing below can find them
         if _contrasts(tokens, place):
@@ -756,10 +761,15 @@ def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
     return follower is not None and place + 1 < len(tokens) and tokens[place + 1].lower == follower
 
 
+def _too_little(tokens: tuple[Token, ...], place: int) -> bool:
+    """ "too little" or "too few": a lack in other words, as "a deficiency of" is."""
+    return tokens[place].lower in SCARCITY_WORDS and place > 0 and tokens[place - 1].lower == "too"
+
+
 def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
     """ "lack chlorophyll", "without wings", "rather than coal": a negation of a thing the other text
     never names says nothing of what it does name."""
-    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place):
+    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place) and not _too_little(tokens, place):
         return False
     start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
     if start is None:
