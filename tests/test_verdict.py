@@ -1892,6 +1892,24 @@ def test_too_little_is_a_lack(claim: str, expected: str) -> None:
     assert verdict_of(claim, RICKETS) == expected
 
 
+TOWN_HALL = "The town hall in Leeds was completed in 1858 and was opened by Queen Victoria."
+MONET = "The painter Claude Monet kept painting large canvases after his eyesight began to fail."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The town hall in Leeds was finished in 1868.", TOWN_HALL, REFUTED),
+        ("The town hall in Leeds was finished in 1858.", TOWN_HALL, SUPPORTED),
+        ("Claude Monet stopped painting when his eyesight began to fail.", MONET, REFUTED),
+        ("Claude Monet kept painting after his eyesight began to fail.", MONET, SUPPORTED),
+    ],
+)
+def test_finished_is_completed_and_stopped_is_the_opposite_of_kept(claim: str, passage: str, expected: str) -> None:
+    """ "finished" and "completed" govern the same date; "stopped painting" is the opposite of "kept painting"."""
+    assert verdict_of(claim, passage) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 
