@@ -461,6 +461,24 @@ def test_a_or_an_before_a_unit_after_a_hedge_or_a_preposition_is_one_of_it(claim
     assert verdict_of(claim, BEE) == expected
 
 
+BREAD = "Bread is usually baked at about 220 degrees Celsius (428 degrees Fahrenheit) in a hot oven."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Bread is usually baked at about 220 degrees.", SUPPORTED),
+        ("Bread is usually baked at about 428 degrees.", SUPPORTED),
+        ("Bread is usually baked at about 120 degrees.", REFUTED),
+        ("The oven door opens to about 90 degrees.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_bare_degrees_are_a_temperature_in_either_scale_where_the_passage_gives_one(claim: str, expected: str) -> None:
+    """ "about 220 degrees" without a scale is the passage's 220 degrees Celsius or its 428 degrees Fahrenheit;
+    another figure where the passage's temperature stands conflicts; elsewhere the degrees may be an angle."""
+    assert verdict_of(claim, BREAD) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

@@ -35,6 +35,7 @@ the claim is in it, and it covers enough of the claim's words.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -133,6 +134,9 @@ WIN_WORDS = frozenset({"won", "wins", "win", "beat", "beats", "defeated", "defea
 BEATEN_STEMS = frozenset(stem(word) for word in ("beat", "beating", "defeated", "defeating", "beaten"))
 BEATEN_REACH = 7
 PASSIVE_BEATEN_WORDS = 2  # "was defeated"
+# A Celsius temperature in Fahrenheit, and how near a claim's bare degrees must be to it (see _degrees_of).
+FAHRENHEIT_DEGREES, FAHRENHEIT_ZERO = 1.8, 32.0
+SAME_DEGREES = 0.01
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -535,7 +539,19 @@ def is_compound_head(head: str, word: str) -> bool:
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
-    return any(claimed.comparable(other) and claimed.agrees(other) for other in given)
+    return any((claimed.comparable(other) and claimed.agrees(other)) or _degrees_of(claimed, other) for other in given)
+
+
+def _degrees_of(claimed: Quantity, given: Quantity) -> bool:
+    """Whether the claim's bare "degrees" (read as an angle) are the passage's temperature in Celsius or in
+    Fahrenheit ("heated to about 72 degrees" for "72 degrees Celsius", "boils at 212 degrees"); where a clause
+    gives temperatures and no angle, another figure conflicts ("boils at 90 degrees")."""
+    if claimed.kind != "angle" or given.kind != "temperature":
+        return False
+    fahrenheit = given.value * FAHRENHEIT_DEGREES + FAHRENHEIT_ZERO
+    return any(
+        math.isclose(claimed.value, value, rel_tol=SAME_DEGREES, abs_tol=1e-9) for value in (given.value, fahrenheit)
+    )
 
 
 def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
@@ -921,15 +937,22 @@ def _conflicting_quantity(
     slots: set[int],
 ) -> Quantity | None:
     comparable = [other for other in view_quantities if quantity.comparable(other)]
+    # Bare "degrees" where the clause gives temperatures only: compared where aligned ("boils at 90 degrees").
+    degrees = not comparable and quantity.kind == "angle"
+    if degrees:
+        comparable = [other for other in view_quantities if other.kind == "temperature"]
     if not comparable:
         return None
     # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
     crossable = slots | {token.index for token in view if token.lower in MONTHS}
     aligned, _ = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
     if aligned:
-        return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
-    if _stated(quantity, passage.quantities) or (
-        quantity.kind == "year" and not _relation_in(claim, quantity, passage)
+        agreeing = [other for other in aligned if quantity.agrees(other) or _degrees_of(quantity, other)]
+        return None if agreeing else aligned[0]
+    if (
+        degrees
+        or _stated(quantity, passage.quantities)
+        or (quantity.kind == "year" and not _relation_in(claim, quantity, passage))
     ):
         return None
     return comparable[0]
