@@ -1928,6 +1928,24 @@ def test_finished_is_completed_and_stopped_is_the_opposite_of_kept(claim: str, p
     assert verdict_of(claim, passage) == expected
 
 
+PENNIES = "Copper pennies minted today are not made of solid copper; they are mostly zinc with a thin copper coating."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Copper pennies minted today are mostly zinc.", SUPPORTED),
+        ("Copper pennies minted today are made of solid copper.", REFUTED),
+        ("Copper pennies minted today contain more copper than zinc.", REFUTED),
+    ],
+)
+def test_a_negation_denies_no_word_its_subject_says_in_the_same_phrase(claim: str, expected: str) -> None:
+    """ "Copper pennies ... are not made of solid copper" denies solid copper, not the "copper" of "copper
+    pennies": a claim that says copper only there is not denied; one that says it again ("more copper than
+    zinc") is."""
+    assert verdict_of(claim, PENNIES) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

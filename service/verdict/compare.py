@@ -860,7 +860,7 @@ def _negates_what_both_say(
         if (not _explicit(token) and base_stem(token.lower) in claim_forms)
         or (
             _denies_what_follows(token)
-            and _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+            and _denies_what_claim_says(_denied_anew(view, places[token.index], claim), claim, claim_forms, view_forms)
         )
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
@@ -909,6 +909,26 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
         if token.is_content and token.lower not in NEGATORS:
             denied.append(token)
     return denied
+
+
+def _denied_anew(tokens: tuple[Token, ...], place: int, claim: Analysed) -> list[Token]:
+    """What a negation at ``place`` denies, but the words its clause says before it in the phrase the claim says
+    them in: "Olympic gold medals are not made of solid gold" denies being made of solid gold, not the gold of
+    "gold medals", which a claim of "gold medals" speaks of too ("... contain more gold than silver" says it
+    again, elsewhere)."""
+    said = {
+        token.stem: _next_stem(tokens, position) for position, token in enumerate(tokens[:place]) if token.is_content
+    }
+    claimed = [(token.stem, _next_stem(claim.tokens, token.index)) for token in claim.tokens if token.is_content]
+    return [
+        token
+        for token in _denied(tokens, place)
+        if token.stem not in said or any(mine == token.stem and after != said[token.stem] for mine, after in claimed)
+    ]
+
+
+def _next_stem(tokens: tuple[Token, ...], position: int) -> str:
+    return tokens[position + 1].stem if position + 1 < len(tokens) else ""
 
 
 def _denied_indices(text: Analysed, tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
