@@ -1946,6 +1946,24 @@ def test_a_negation_denies_no_word_its_subject_says_in_the_same_phrase(claim: st
     assert verdict_of(claim, PENNIES) == expected
 
 
+ROASTING = "Roasting coffee beans turns their green colour brown and creates most of their aroma."
+ROASTING_HEAT = "Roasting coffee beans at about 200 degrees Celsius creates most of their aroma."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Roasted coffee beans are brown.", ROASTING, SUPPORTED),
+        ("Roasted coffee beans are roasted at about 400 degrees Celsius.", ROASTING_HEAT, REFUTED),
+        ("Roasted coffee beans are roasted at about 200 degrees Celsius.", ROASTING_HEAT, SUPPORTED),
+    ],
+)
+def test_two_forms_of_a_sentences_first_word_are_one_name(claim: str, passage: str, expected: str) -> None:
+    """ "Roasted" and "Roasting", each capitalised only as its sentence's first word, are one word in two
+    forms, not two names that conflict (the figure is then compared)."""
+    assert verdict_of(claim, passage) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 
