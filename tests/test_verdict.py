@@ -479,6 +479,23 @@ def test_bare_degrees_are_a_temperature_in_either_scale_where_the_passage_gives_
     assert verdict_of(claim, BREAD) == expected
 
 
+LIBRARY = "The city library holds about 2 million books and employs 1,000 staff."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The city library holds about a million books.", REFUTED),
+        ("The city library holds about two million books.", SUPPORTED),
+        ("The city library employs a thousand staff.", SUPPORTED),
+        ("The city library employs a hundred staff.", REFUTED),
+    ],
+)
+def test_a_or_an_before_a_scale_word_is_one_of_it(claim: str, expected: str) -> None:
+    """ "a million books" is 1,000,000 books, compared with "2 million"; it was no figure at all."""
+    assert verdict_of(claim, LIBRARY) == expected
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

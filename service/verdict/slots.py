@@ -529,6 +529,8 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
         last = position
     elif token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS:
         value, last = _number_words(tokens, position)
+    elif token.lower in SINGLE_ARTICLES and position + 1 < len(tokens) and tokens[position + 1].lower in SCALE_WORDS:
+        value, last = 1.0, position  # "a million kilometres", "a thousand bytes": one of the scale
     else:
         return None, position
     while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
