@@ -1981,6 +1981,25 @@ def test_two_forms_of_a_sentences_first_word_are_one_name(claim: str, passage: s
     assert verdict_of(claim, passage) == expected
 
 
+ELAND = (
+    "The common eland is the tallest and heaviest of all living antelope species, and it lives on the savanna of "
+    "eastern Africa."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The giant eland is the tallest of all living antelope species.", REFUTED),
+        ("The common eland is the tallest of all living antelope species.", SUPPORTED),
+    ],
+)
+def test_holders_of_one_head_are_told_by_the_word_before_it(claim: str, expected: str) -> None:
+    """ "The giant eland" and "the common eland" hold the place with one head, "eland": the words before it
+    are the holders compared."""
+    assert verdict_of(claim, ELAND) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

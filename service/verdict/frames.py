@@ -155,6 +155,9 @@ def unique_frame_swaps(
         given = next(
             (head for other in view_markers[token.lower] if (head := _subject_head(view, other)) is not None), None
         )
+        if claimed is not None and given is not None and same_word(claimed, given):
+            # One head, two kinds of it: "the king penguin" and "the emperor penguin" are told by the word before.
+            claimed, given = _modifier_before(claim, claimed), _modifier_before(view, given)
         if (
             claimed is not None
             and given is not None
@@ -164,6 +167,13 @@ def unique_frame_swaps(
         ):
             swaps.append(Swap("role", (claimed, claimed), (given, given)))
     return swaps
+
+
+def _modifier_before(tokens: Sequence[Token], head: Token) -> Token | None:
+    """The content word right before a holder's head ("king" of "the king penguin"), if any."""
+    place = next((place for place, token in enumerate(tokens) if token is head), 0)
+    before = tokens[place - 1] if place > 0 else None
+    return before if before is not None and before.is_content and before.is_word else None
 
 
 def _holds_another(word: Token, view: Sequence[Token], markers: dict[str, list[int]], marker: str) -> bool:
