@@ -496,6 +496,32 @@ def test_a_or_an_before_a_scale_word_is_one_of_it(claim: str, expected: str) -> 
     assert verdict_of(claim, LIBRARY) == expected
 
 
+TRAMWAY = (
+    "An aerial tramway runs two counterweighted cabins on the same rope, so that one cabin climbing is balanced "
+    "by the other cabin descending."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("An aerial tramway's two cabins balance each other.", SUPPORTED),
+        ("On an aerial tramway, one cabin climbs while the other descends.", SUPPORTED),
+        ("An aerial tramway runs three cabins on the same rope.", REFUTED),
+    ],
+)
+def test_one_before_the_other_picks_one_of_two_and_counts_nothing(claim: str, expected: str) -> None:
+    """ "one cabin climbing is balanced by the other cabin": "one" is each of the two, no count against the
+    claim's "two cabins"; a claim "one ... while the other ..." is one statement, not two."""
+    assert verdict_of(claim, TRAMWAY) == expected
+
+
+def test_one_and_the_other_joined_by_while_are_one_statement() -> None:
+    assert statements("On a tramway, one cabin climbs while the other descends.") == [
+        "On a tramway, one cabin climbs while the other descends."
+    ]
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (

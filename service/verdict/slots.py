@@ -83,6 +83,7 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+OTHER_REACH = 8  # tokens from "one" to the "the other" that makes it one of two
 SCARCITY_WORDS = frozenset({"little", "few"})  # after "too": a lack ("too little vitamin C")
 MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
 MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
@@ -396,6 +397,8 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
     if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
+    if token.lower == "one" and _the_other_after(tokens, position):
+        return None  # "one car ascending is balanced by the other car": each of two, no count
     numbered = _numbered(tokens, position)
     if numbered is not None:  # "Locomotion No. 1": one of a series, whatever words follow
         return Quantity(value, "count", frozenset({numbered}), "=", False, position, last)
@@ -420,6 +423,16 @@ def _single_unit(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     hedged = before in HEDGES
     rounding = 0.5 if hedged else 0.0
     return Quantity(_to_base(1.0, kind, factor), _base_kind(kind), frozenset(), "=", hedged, position, end, rounding)
+
+
+def _the_other_after(tokens: tuple[Token, ...], position: int) -> bool:
+    """Whether "the other" follows within the clause ("one ... the other"): "one" then picks one of two."""
+    for place in range(position + 1, min(len(tokens) - 1, position + 1 + OTHER_REACH)):
+        if not tokens[place].is_word:
+            return False
+        if tokens[place].lower == "the" and tokens[place + 1].lower == "other":
+            return True
+    return False
 
 
 def _qualified_time(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
