@@ -2026,6 +2026,23 @@ def test_holders_of_one_head_are_told_by_the_word_before_it(claim: str, expected
     assert verdict_of(claim, ELAND) == expected
 
 
+WELLINGTON = "Wellington became the capital of New Zealand in 1865, taking over the role from Auckland."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Auckland is the capital of New Zealand.", REFUTED),
+        ("Wellington is the capital of New Zealand.", SUPPORTED),
+        ("Wellington became the capital of New Zealand in 1865.", SUPPORTED),
+    ],
+)
+def test_became_joins_a_name_to_its_role_as_is_does(claim: str, expected: str) -> None:
+    """ "Wellington became the capital" puts Wellington where "Auckland is the capital" puts Auckland: "became",
+    like "is", says nothing of its own and stands between a name and the word that governs it."""
+    assert verdict_of(claim, WELLINGTON) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 
