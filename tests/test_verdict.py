@@ -2043,6 +2043,27 @@ def test_became_joins_a_name_to_its_role_as_is_does(claim: str, expected: str) -
     assert verdict_of(claim, WELLINGTON) == expected
 
 
+THARP = (
+    "Geologist Marie Tharp mapped the great rift valley of the Atlantic seafloor in 1952, and she received the "
+    "Hubbard Medal of the National Geographic Society in 1978."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Marie Tharp mapped the Atlantic rift valley in 1978.", REFUTED),
+        ("Marie Tharp mapped the Atlantic rift valley in 1952.", SUPPORTED),
+        ("Marie Tharp received the Hubbard Medal in 1952.", REFUTED),
+        ("Marie Tharp received the Hubbard Medal in 1978.", SUPPORTED),
+    ],
+)
+def test_a_year_is_the_one_the_passage_gives_the_same_verb_across_its_object(claim: str, expected: str) -> None:
+    """ "mapped ... in 1952" dates the mapping and "received ... in 1978" the medal, however long the object
+    between the verb and its year; a clause that gives the claim's year to another verb does not tell it."""
+    assert verdict_of(claim, THARP) == expected
+
+
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."
 
 

@@ -137,6 +137,7 @@ PASSIVE_BEATEN_WORDS = 2  # "was defeated"
 # A Celsius temperature in Fahrenheit, and how near a claim's bare degrees must be to it (see _degrees_of).
 FAHRENHEIT_DEGREES, FAHRENHEIT_ZERO = 1.8, 32.0
 SAME_DEGREES = 0.01
+YEAR_REACH = 10  # tokens from a verb to the year it is dated by, across its object (see _year_of_verb)
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -696,8 +697,12 @@ def _told_elsewhere(claim: Analysed, passage: Analysed, view: tuple[Token, ...],
         for word in claim.tokens
         if word.is_content and not first <= word.index <= last and word.stem not in counted
     ]
+    # A year is told by the verb it dates: "mapped ... in 1952" tells no date of "received the medal in 1952".
+    verb = _dated_verb(claim, item) if isinstance(item, Quantity) and item.kind == "year" else None
     for other in passage.views:
         if other is view or not _found(item, claim, other, passage):
+            continue
+        if verb is not None and _found(verb, claim, view, passage) and not _found(verb, claim, other, passage):
             continue
         if any(_found(word, claim, other, passage) and not _found(word, claim, view, passage) for word in words):
             return True
@@ -969,6 +974,10 @@ def _conflicting_quantity(
     if aligned:
         agreeing = [other for other in aligned if quantity.agrees(other) or _degrees_of(quantity, other)]
         return None if agreeing else aligned[0]
+    if quantity.kind == "year":
+        dated = _year_of_verb(claim, quantity, passage, view, comparable)
+        if dated is not None:
+            return None if quantity.agrees(dated) else dated
     if (
         degrees
         or _stated(quantity, passage.quantities)
@@ -976,6 +985,33 @@ def _conflicting_quantity(
     ):
         return None
     return comparable[0]
+
+
+def _dated_verb(claim: Analysed, year: Quantity) -> Token | None:
+    """The claim's verb a year dates: its last word in "-ed" before the year ("received the medal in 1978")."""
+    return next((t for t in reversed(claim.tokens[: year.first]) if t.lower.endswith("ed") and t.is_content), None)
+
+
+def _year_of_verb(
+    claim: Analysed, quantity: Quantity, passage: Analysed, view: tuple[Token, ...], years: list[Quantity]
+) -> Quantity | None:
+    """The year the view gives the claim's verb across its object: "discovered blood groups in 1930" against
+    "discovered the ABO blood group system in 1901". The verb is the claim's last in "-ed" before the year;
+    the view's year follows the same verb within YEAR_REACH tokens, with no punctuation or other verb between."""
+    verb = _dated_verb(claim, quantity)
+    if verb is None:
+        return None
+    places = passage.places[id(view)]
+    starts = {places[year.first]: year for year in years if year.first in places}
+    for place, token in enumerate(view):
+        if not same_word(verb, token):
+            continue
+        for later in range(place + 1, min(len(view), place + 1 + YEAR_REACH)):
+            if later in starts:
+                return starts[later]
+            if not view[later].is_word or (view[later].is_content and has_verb((view[later],))):
+                break
+    return None
 
 
 def _conflicting_name(
