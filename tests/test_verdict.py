@@ -371,6 +371,157 @@ def test_up_to_is_the_top_figure_and_two_thresholds_must_be_the_same() -> None:
     )
 
 
+SAGUARO = "A saguaro cactus can live for more than 150 years, and a hummingbird egg weighs less than 0.5 grams."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A saguaro cactus can live for over 140 years.", SUPPORTED),
+        ("A saguaro cactus can live for more than 150 years.", SUPPORTED),
+        ("A saguaro cactus can live for over 200 years.", REFUTED),
+        ("A saguaro cactus can live for over 60 years.", REFUTED),
+        ("A hummingbird egg weighs under 0.55 grams.", SUPPORTED),
+        ("A hummingbird egg weighs under 5 grams.", REFUTED),
+        ("A hummingbird egg weighs under 0.3 grams.", REFUTED),
+    ],
+)
+def test_a_bound_a_little_looser_the_same_way_is_the_evidence_rounded(claim: str, expected: str) -> None:
+    """ "over 140 years" allows all that "more than 150 years" does and is what a person rounds it to; a bound
+    far looser stays another threshold, as "at least 157 km/h" is not "at least 252 km/h"."""
+    assert verdict_of(claim, SAGUARO) == expected
+
+
+TROPICAL_YEAR = (
+    "A tropical year lasts about 365 days, 5 hours and 49 minutes, and a lap pool is 50 metres long and 25 metres wide."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A tropical year lasts exactly 365 days.", REFUTED),
+        ("A tropical year lasts about 365 days.", SUPPORTED),
+        ("A tropical year lasts 365 days and 6 hours.", SUPPORTED),
+        ("A tropical year lasts 400 days.", REFUTED),
+        ("A tropical year lasts exactly 365 days, 5 hours and 49 minutes.", SUPPORTED),
+        ("The lap pool is 25 metres wide.", SUPPORTED),
+        ("The lap pool is 75 metres long.", REFUTED),
+    ],
+)
+def test_a_measure_in_several_units_is_one_figure_and_exactly_allows_no_rounding(claim: str, expected: str) -> None:
+    """ "365 days, 5 hours and 49 minutes" is one figure (two lengths in one unit, "50 metres ... and 25 metres",
+    stay two); "exactly 365 days" says what no rounding of it is, though "about 365 days" is it rounded."""
+    assert verdict_of(claim, TROPICAL_YEAR) == expected
+
+
+BREATHING = (
+    "A healthy adult at rest breathes between 12 and 20 times per minute, and a hen's egg hatches when incubated "
+    "at about 37.5 degrees Celsius."
+)
+SLEEP = "Guidelines advise that children aged six to twelve sleep at least 9 to 12 hours a night."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A healthy adult at rest breathes between 20 and 30 times per minute.", BREATHING, REFUTED),
+        ("A healthy adult at rest breathes between 12 and 20 times per minute.", BREATHING, SUPPORTED),
+        ("A healthy adult at rest breathes between 10 and 25 times per minute.", BREATHING, SUPPORTED),
+        ("A hen's egg hatches at about 39 degrees Celsius.", BREATHING, REFUTED),
+        ("A hen's egg hatches at about 38 degrees Celsius.", BREATHING, SUPPORTED),
+        ("Children aged six to twelve should sleep at least 5 hours a night.", SLEEP, REFUTED),
+        ("Children aged six to twelve should sleep at least 9 hours a night.", SLEEP, SUPPORTED),
+    ],
+)
+def test_ranges_must_hold_one_another_and_a_hedged_temperature_allows_a_degree(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "between 20 and 30" only meets "between 12 and 20" at its end: another range (one inside the other is
+    the same); a hedge on a temperature allows about a degree, not a twentieth of the figure (a scale's zero
+    is arbitrary); "at least 9 to 12 hours" is a bound, another than "at least 5 hours"."""
+    assert verdict_of(claim, passage) == expected
+
+
+BEE = "A honeybee worker lives for about five to six weeks in summer and visits flowers 10 times an hour."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("A honeybee worker lives for about a year in summer.", REFUTED),
+        ("A honeybee worker lives for about a week in summer.", REFUTED),
+        ("A honeybee worker lives for about a month in summer.", SUPPORTED),
+        ("A honeybee worker lives for about six weeks in summer.", SUPPORTED),
+        ("A honeybee worker visits flowers 10 times an hour.", SUPPORTED),
+    ],
+)
+def test_a_or_an_before_a_unit_after_a_hedge_or_a_preposition_is_one_of_it(claim: str, expected: str) -> None:
+    """ "for about a year" is a figure, compared with "five to six weeks"; "10 times an hour" is still a rate."""
+    assert verdict_of(claim, BEE) == expected
+
+
+BREAD = "Bread is usually baked at about 220 degrees Celsius (428 degrees Fahrenheit) in a hot oven."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Bread is usually baked at about 220 degrees.", SUPPORTED),
+        ("Bread is usually baked at about 428 degrees.", SUPPORTED),
+        ("Bread is usually baked at about 120 degrees.", REFUTED),
+        ("The oven door opens to about 90 degrees.", NOT_ENOUGH_EVIDENCE),
+    ],
+)
+def test_bare_degrees_are_a_temperature_in_either_scale_where_the_passage_gives_one(claim: str, expected: str) -> None:
+    """ "about 220 degrees" without a scale is the passage's 220 degrees Celsius or its 428 degrees Fahrenheit;
+    another figure where the passage's temperature stands conflicts; elsewhere the degrees may be an angle."""
+    assert verdict_of(claim, BREAD) == expected
+
+
+LIBRARY = "The city library holds about 2 million books and employs 1,000 staff."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The city library holds about a million books.", REFUTED),
+        ("The city library holds about two million books.", SUPPORTED),
+        ("The city library employs a thousand staff.", SUPPORTED),
+        ("The city library employs a hundred staff.", REFUTED),
+    ],
+)
+def test_a_or_an_before_a_scale_word_is_one_of_it(claim: str, expected: str) -> None:
+    """ "a million books" is 1,000,000 books, compared with "2 million"; it was no figure at all."""
+    assert verdict_of(claim, LIBRARY) == expected
+
+
+TRAMWAY = (
+    "An aerial tramway runs two counterweighted cabins on the same rope, so that one cabin climbing is balanced "
+    "by the other cabin descending."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("An aerial tramway's two cabins balance each other.", SUPPORTED),
+        ("On an aerial tramway, one cabin climbs while the other descends.", SUPPORTED),
+        ("An aerial tramway runs three cabins on the same rope.", REFUTED),
+    ],
+)
+def test_one_before_the_other_picks_one_of_two_and_counts_nothing(claim: str, expected: str) -> None:
+    """ "one cabin climbing is balanced by the other cabin": "one" is each of the two, no count against the
+    claim's "two cabins"; a claim "one ... while the other ..." is one statement, not two."""
+    assert verdict_of(claim, TRAMWAY) == expected
+
+
+def test_one_and_the_other_joined_by_while_are_one_statement() -> None:
+    assert statements("On a tramway, one cabin climbs while the other descends.") == [
+        "On a tramway, one cabin climbs while the other descends."
+    ]
+
+
 def test_a_word_inside_a_name_governs_no_slot() -> None:
     """ "Railway" of "Snowdon Mountain Railway in Wales" is part of the name, not the claim's "railway"."""
     snowdon = (
@@ -1031,6 +1182,30 @@ def test_a_figure_belongs_to_the_thing_its_clause_names(claim: str, expected: st
     assert verdict_of(claim, COURT) == expected
 
 
+BOWLS = "A bowls pairs team has two players on the green, whereas a bowls fours team has four."
+NETBALL_LEAGUES = "A netball league team has seven players on the court, whereas a netball club team has nine."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("A bowls fours team has two players.", BOWLS, REFUTED),
+        ("A bowls fours team has four players.", BOWLS, SUPPORTED),
+        ("A bowls pairs team has two players.", BOWLS, SUPPORTED),
+        ("A bowls pairs team has four players.", BOWLS, REFUTED),
+        ("A netball club team has seven players.", NETBALL_LEAGUES, REFUTED),
+        ("A netball club team has nine players.", NETBALL_LEAGUES, SUPPORTED),
+    ],
+)
+def test_a_clause_naming_another_kind_of_the_noun_does_not_state_the_claim(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "a bowls pairs team has two players" states most words of "a bowls fours team has two players", but
+    gives "team" another modifier; the clause with the claim's own ("whereas a bowls fours team has four",
+    four players though it leaves "players" out) is the one compared."""
+    assert verdict_of(claim, passage) == expected
+
+
 def test_a_comparison_computed_from_figures_outweighs_a_listed_opposite() -> None:
     rivers = (
         "The Rhine flows for about 1,230 kilometres; the Danube, Europe's second-longest river, "
@@ -1608,6 +1783,285 @@ def test_a_superlative_or_last_inside_a_name_marks_no_unique_place(claim: str, e
     make it another place, and the negation is compared."""
     harvest = "The Last Harvest in Leeds is not a true tapestry; it was painted on linen with oil."
     assert verdict_of(claim, harvest) == expected
+
+
+PARALYMPICS = (
+    "The first official Paralympic Games were held in Rome, Italy, in September 1960, with about 400 athletes."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The first official Paralympics were held in Tokyo.", REFUTED),
+        ("The first official Paralympics were held in Rome.", SUPPORTED),
+        ("The first official Paralympic Games were held in Tokyo.", REFUTED),
+    ],
+)
+def test_a_name_whose_last_word_is_the_ranked_noun_is_no_scope(claim: str, expected: str) -> None:
+    """ "the first official Paralympic Games": "Paralympic" is a word of the name of the thing ranked, not a
+    place the rank holds in (as "ARPANET" is in "the first ARPANET message"), so "the first official
+    Paralympics" is the same place and its other slots are compared."""
+    assert verdict_of(claim, PARALYMPICS) == expected
+
+
+BEAUFORT = "The Beaufort scale runs from 0 to 12, with calm as the lowest force and hurricane as the highest force."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Hurricane is the lowest force on the Beaufort scale.", REFUTED),
+        ("Calm is the highest force on the Beaufort scale.", REFUTED),
+        ("Calm is the lowest force on the Beaufort scale.", SUPPORTED),
+        ("Hurricane is the highest force on the Beaufort scale.", SUPPORTED),
+        ("Hurricane is the highest force.", SUPPORTED),
+        ("Calm is the highest force.", REFUTED),
+    ],
+)
+def test_holders_listed_with_as_hold_their_places_in_the_scale_the_passage_speaks_of(claim: str, expected: str) -> None:
+    """ "with calm as the lowest force and hurricane as the highest": each "as" gives the word before it its
+    place, and the scale the sentence speaks of is the scope the claim's "on the Beaufort scale" names."""
+    assert verdict_of(claim, BEAUFORT) == expected
+
+
+ALMONDS = "By weight, almonds contain about four times more fibre than the same amount of white rice."
+STEEL = "Sound travels faster in steel than in water at room temperature."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("White rice contains more fibre than almonds.", ALMONDS, REFUTED),
+        ("Almonds contain more fibre than white rice.", ALMONDS, SUPPORTED),
+        ("White rice contains less fibre than almonds.", ALMONDS, SUPPORTED),
+        ("Sound travels slower in water than in steel.", STEEL, SUPPORTED),
+        ("Sound travels slower in steel than in water.", STEEL, REFUTED),
+        ("Sound travels faster in water than in steel.", STEEL, REFUTED),
+    ],
+)
+def test_the_sides_of_than_are_phrases_and_an_opposite_turned_round_says_the_same(
+    claim: str, passage: str, expected: str
+) -> None:
+    """ "more fibre than the same amount of white rice": the side after "than" is a phrase, so "white rice
+    contains more fibre than almonds" turns it round; "slower in water than in steel" says with the opposite
+    and the sides turned round what "faster in steel than in water" says."""
+    assert verdict_of(claim, passage) == expected
+
+
+VATICAN = "The Second Vatican Council opened in Rome in October 1962 under Pope John XXIII."
+HENRY = "King Henry the Eighth of England had six wives, two of whom he had executed."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Vatican II opened in 1962.", VATICAN, SUPPORTED),
+        ("Vatican III opened in 1962.", VATICAN, REFUTED),
+        ("Henry VIII had six wives.", HENRY, SUPPORTED),
+        ("Henry VII had six wives.", HENRY, REFUTED),
+        ("Henry VIII had eight wives.", HENRY, REFUTED),
+    ],
+)
+def test_a_numeral_after_a_name_is_its_place_in_the_series(claim: str, passage: str, expected: str) -> None:
+    """ "Vatican II" is the Second Vatican Council and "Henry VIII" Henry the Eighth: a Roman numeral or a
+    capitalised number word after a name is an ordinal, compared with the passage's ordinal, not a name."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_numeral_after_a_name_keys_the_claim_by_its_place() -> None:
+    """Memory tells "World War I" from "World War II" by their ordinals, and a number inside a name ("The
+    Four Seasons") stays a word of it."""
+    assert claim_key("World War I ended in 1918.") != claim_key("World War II ended in 1918.")
+    assert claim_key("World War Two ended in 1945.") == claim_key("World War II ended in 1945.")
+    assert "ordinal" not in claim_key("The Four Seasons was published in 1725.")
+
+
+CAPYBARA = (
+    "The capybara is the largest living rodent, and its pups, weighing about 1.5 kilograms each, are the largest "
+    "born to any living rodent species."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The beaver is the largest living rodent.", REFUTED),
+        ("The capybara is the largest living rodent.", SUPPORTED),
+    ],
+)
+def test_a_superlative_said_twice_is_held_by_the_holder_of_either(claim: str, expected: str) -> None:
+    """The passage's second "the largest" ("its pups, weighing ..., are the largest born") names no holder before it;
+    the first does, and the claim's other holder is compared with that one."""
+    assert verdict_of(claim, CAPYBARA) == expected
+
+
+SEEDLINGS = "Most of the seedlings survived the late frost in the greenhouse."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Most of the seedlings died in the late frost.", REFUTED),
+        ("Most of the seedlings did not die in the late frost.", SUPPORTED),
+        ("Most of the seedlings survived the late frost.", SUPPORTED),
+    ],
+)
+def test_survive_and_die_are_opposites_in_any_of_their_forms(claim: str, expected: str) -> None:
+    """ "died" is the opposite of "survived"; "did not die" says it with a negation, as "can see" does "not
+    blind", though its "die" is another form of the listed opposite."""
+    assert verdict_of(claim, SEEDLINGS) == expected
+
+
+CUP_FINAL = "In the 1998 cup final at Twickenham, the Harlequins defeated the Saracens by two points."
+CUP_FINAL_PASSIVE = "The Saracens were defeated by the Harlequins in the 1998 cup final at Twickenham."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The Saracens won the 1998 cup final.", CUP_FINAL, REFUTED),
+        ("The Harlequins won the 1998 cup final.", CUP_FINAL, SUPPORTED),
+        ("The Saracens won the 1998 cup final.", CUP_FINAL_PASSIVE, REFUTED),
+        ("The Harlequins won the 1998 cup final.", CUP_FINAL_PASSIVE, SUPPORTED),
+    ],
+)
+def test_the_name_a_claim_says_won_is_refuted_by_its_defeat(claim: str, passage: str, expected: str) -> None:
+    """ "The Saracens won" against "the Harlequins defeated the Saracens" or "the Saracens were defeated": the
+    claim's winner is the one the passage says was beaten."""
+    assert verdict_of(claim, passage) == expected
+
+
+def test_a_defeat_is_explained_with_its_verb() -> None:
+    judgement = judge("The Saracens won the 1998 cup final.", [Passage("p", CUP_FINAL, 0.8)], THRESHOLD)
+    assert judgement.explanation == 'the claim says "Saracens"; p says "defeated the Saracens"'
+
+
+RICKETS = "Rickets in children is caused by a deficiency of vitamin D or calcium."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Rickets in children is caused by too little vitamin D.", SUPPORTED),
+        ("Rickets in children is caused by too much vitamin D.", REFUTED),
+        ("Rickets in children is caused by too little vitamin C.", REFUTED),
+    ],
+)
+def test_too_little_is_a_lack(claim: str, expected: str) -> None:
+    """ "too little vitamin D" says "a deficiency of vitamin D" in other words; "too much" does not."""
+    assert verdict_of(claim, RICKETS) == expected
+
+
+TOWN_HALL = "The town hall in Leeds was completed in 1858 and was opened by Queen Victoria."
+MONET = "The painter Claude Monet kept painting large canvases after his eyesight began to fail."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("The town hall in Leeds was finished in 1868.", TOWN_HALL, REFUTED),
+        ("The town hall in Leeds was finished in 1858.", TOWN_HALL, SUPPORTED),
+        ("Claude Monet stopped painting when his eyesight began to fail.", MONET, REFUTED),
+        ("Claude Monet kept painting after his eyesight began to fail.", MONET, SUPPORTED),
+    ],
+)
+def test_finished_is_completed_and_stopped_is_the_opposite_of_kept(claim: str, passage: str, expected: str) -> None:
+    """ "finished" and "completed" govern the same date; "stopped painting" is the opposite of "kept painting"."""
+    assert verdict_of(claim, passage) == expected
+
+
+PENNIES = "Copper pennies minted today are not made of solid copper; they are mostly zinc with a thin copper coating."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Copper pennies minted today are mostly zinc.", SUPPORTED),
+        ("Copper pennies minted today are made of solid copper.", REFUTED),
+        ("Copper pennies minted today contain more copper than zinc.", REFUTED),
+    ],
+)
+def test_a_negation_denies_no_word_its_subject_says_in_the_same_phrase(claim: str, expected: str) -> None:
+    """ "Copper pennies ... are not made of solid copper" denies solid copper, not the "copper" of "copper
+    pennies": a claim that says copper only there is not denied; one that says it again ("more copper than
+    zinc") is."""
+    assert verdict_of(claim, PENNIES) == expected
+
+
+ROASTING = "Roasting coffee beans turns their green colour brown and creates most of their aroma."
+ROASTING_HEAT = "Roasting coffee beans at about 200 degrees Celsius creates most of their aroma."
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        ("Roasted coffee beans are brown.", ROASTING, SUPPORTED),
+        ("Roasted coffee beans are roasted at about 400 degrees Celsius.", ROASTING_HEAT, REFUTED),
+        ("Roasted coffee beans are roasted at about 200 degrees Celsius.", ROASTING_HEAT, SUPPORTED),
+    ],
+)
+def test_two_forms_of_a_sentences_first_word_are_one_name(claim: str, passage: str, expected: str) -> None:
+    """ "Roasted" and "Roasting", each capitalised only as its sentence's first word, are one word in two
+    forms, not two names that conflict (the figure is then compared)."""
+    assert verdict_of(claim, passage) == expected
+
+
+ELAND = (
+    "The common eland is the tallest and heaviest of all living antelope species, and it lives on the savanna of "
+    "eastern Africa."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("The giant eland is the tallest of all living antelope species.", REFUTED),
+        ("The common eland is the tallest of all living antelope species.", SUPPORTED),
+    ],
+)
+def test_holders_of_one_head_are_told_by_the_word_before_it(claim: str, expected: str) -> None:
+    """ "The giant eland" and "the common eland" hold the place with one head, "eland": the words before it
+    are the holders compared."""
+    assert verdict_of(claim, ELAND) == expected
+
+
+WELLINGTON = "Wellington became the capital of New Zealand in 1865, taking over the role from Auckland."
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Auckland is the capital of New Zealand.", REFUTED),
+        ("Wellington is the capital of New Zealand.", SUPPORTED),
+        ("Wellington became the capital of New Zealand in 1865.", SUPPORTED),
+    ],
+)
+def test_became_joins_a_name_to_its_role_as_is_does(claim: str, expected: str) -> None:
+    """ "Wellington became the capital" puts Wellington where "Auckland is the capital" puts Auckland: "became",
+    like "is", says nothing of its own and stands between a name and the word that governs it."""
+    assert verdict_of(claim, WELLINGTON) == expected
+
+
+THARP = (
+    "Geologist Marie Tharp mapped the great rift valley of the Atlantic seafloor in 1952, and she received the "
+    "Hubbard Medal of the National Geographic Society in 1978."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Marie Tharp mapped the Atlantic rift valley in 1978.", REFUTED),
+        ("Marie Tharp mapped the Atlantic rift valley in 1952.", SUPPORTED),
+        ("Marie Tharp received the Hubbard Medal in 1952.", REFUTED),
+        ("Marie Tharp received the Hubbard Medal in 1978.", SUPPORTED),
+    ],
+)
+def test_a_year_is_the_one_the_passage_gives_the_same_verb_across_its_object(claim: str, expected: str) -> None:
+    """ "mapped ... in 1952" dates the mapping and "received ... in 1978" the medal, however long the object
+    between the verb and its year; a clause that gives the claim's year to another verb does not tell it."""
+    assert verdict_of(claim, THARP) == expected
 
 
 COACH = "The first mail coach ran from Old Bridge in Hexham to Carlisle in 1786."

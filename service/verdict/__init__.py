@@ -171,7 +171,7 @@ def _joins_statements(tokens: Sequence[Token], place: int) -> bool:
     A semicolon always does, whatever the words either side ("X is not Y; Z is"); "while" and "whereas" do
     when a subject follows them, whether or not the verb after it is one the rule knows ("Stalactites hang
     ... while stalagmites rise ..."), not a participle or a phrase ("while working at CERN", "while in orbit")."""
-    if _joins_names_or_numbers(tokens, place):
+    if _joins_names_or_numbers(tokens, place) or _pairs_one_and_the_other(tokens, place):
         return False
     if tokens[place].lower in CLAUSE_CONJUNCTIONS and _starts_with_subject(tokens[place + 1 :]):
         return True
@@ -186,6 +186,13 @@ def _starts_with_subject(tokens: Sequence[Token]) -> bool:
     if not words or not words[-1].is_word:
         return False
     return first.lower in ARTICLES or (first.is_content and not first.lower.endswith("ing"))
+
+
+def _pairs_one_and_the_other(tokens: Sequence[Token], place: int) -> bool:
+    """ "one car descends while the other ascends": one statement of two things, each part meaningless alone
+    (its "one" would read as a count)."""
+    after = tokens[place + 1 : place + 3]
+    return [token.lower for token in after] == ["the", "other"] and any(t.lower == "one" for t in tokens[:place])
 
 
 def _joins_names_or_numbers(tokens: Sequence[Token], place: int) -> bool:

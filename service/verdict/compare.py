@@ -35,8 +35,9 @@ the claim is in it, and it covers enough of the claim's words.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
 
@@ -127,6 +128,16 @@ PLACE_CHAIN_GAP = 3
 ORDER_WORDS = {"before": "earlier", "after": "later"}
 # Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
 TIME_ORDER = frozenset(ORDER_WORDS) | frozenset(ORDER_WORDS.values())
+# Verbs that say their subject won, and the stems of those whose object lost ("defeated the Chiefs"), at most
+# BEATEN_REACH words before it ("defeated the English forces of King Harold II").
+WIN_WORDS = frozenset({"won", "wins", "win", "beat", "beats", "defeated", "defeats"})
+BEATEN_STEMS = frozenset(stem(word) for word in ("beat", "beating", "defeated", "defeating", "beaten"))
+BEATEN_REACH = 7
+PASSIVE_BEATEN_WORDS = 2  # "was defeated"
+# A Celsius temperature in Fahrenheit, and how near a claim's bare degrees must be to it (see _degrees_of).
+FAHRENHEIT_DEGREES, FAHRENHEIT_ZERO = 1.8, 32.0
+SAME_DEGREES = 0.01
+YEAR_REACH = 10  # tokens from a verb to the year it is dated by, across its object (see _year_of_verb)
 # How far apart "from" and "to" of one route may be, and the destination after "to".
 ROUTE_REACH = 6
 
@@ -156,6 +167,8 @@ ATTRIBUTE_LEADS = ARTICLES | SUPERLATIVE_MARKERS
 # density" for "the least dense", "the largest number" for "the most").
 DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
 CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
+# Words that compare before "than": "more" and "less" and theirs, and the opposites in "-er" ("faster", "slower").
+COMPARATIVES = GREATER_WORDS | LESSER_WORDS | frozenset(word for word in OPPOSITE_WORDS if word.endswith("er"))
 
 
 @dataclass(frozen=True)
@@ -314,6 +327,7 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
             and view_coverage >= SUPPORT_COVERAGE
             and _states_slots(claim, claim_names, view, passage)
             and not another_place(claim.tokens, view, SUPERLATIVES)
+            and not _said_only_elsewhere(items, claim, view, passage)
         ):
             break  # this clause says what the claim says; a clause covering less cannot overrule it
     items = [item for item in all_items if _first_index(item) not in restated]
@@ -336,6 +350,27 @@ def read(claim: Analysed, passage: Analysed, similarity: float) -> Reading:
     if not unstated and coverage >= needed:
         return Reading(SUPPORTS, coverage)
     return Reading(SILENT, coverage, tuple(seen_conflicts), tuple(dict.fromkeys(unstated + missing)))
+
+
+def _said_only_elsewhere(items: list[Item], claim: Analysed, view: tuple[Token, ...], passage: Analysed) -> bool:
+    """Whether this clause gives a noun of the claim another modifier than the claim's, which another clause
+    of the passage says: "A rugby union team has 15 players" states most of "A rugby league team has 15
+    players", but the clause that names the league ("whereas a rugby league team has 13") speaks of its subject."""
+    claim_words = claim.forms[id(claim.tokens)]
+    for item in items:
+        if not isinstance(item, Token) or item.index + 1 >= len(claim.tokens):
+            continue
+        noun = claim.tokens[item.index + 1]
+        if not noun.is_content or _found(item, claim, view, passage):
+            continue
+        if not _found(item, claim, passage.tokens, passage):
+            continue
+        if any(
+            _same_word(noun, token) and modifier.is_content and not _in_forms(modifier, claim_words)
+            for modifier, token in itertools.pairwise(view)
+        ):
+            return True
+    return False
 
 
 def _narrowed_by_affix(claim: Analysed, passage: Analysed) -> list[str]:
@@ -505,7 +540,19 @@ def is_compound_head(head: str, word: str) -> bool:
 
 
 def _stated(claimed: Quantity, given: tuple[Quantity, ...] | list[Quantity]) -> bool:
-    return any(claimed.comparable(other) and claimed.agrees(other) for other in given)
+    return any((claimed.comparable(other) and claimed.agrees(other)) or _degrees_of(claimed, other) for other in given)
+
+
+def _degrees_of(claimed: Quantity, given: Quantity) -> bool:
+    """Whether the claim's bare "degrees" (read as an angle) are the passage's temperature in Celsius or in
+    Fahrenheit ("heated to about 72 degrees" for "72 degrees Celsius", "boils at 212 degrees"); where a clause
+    gives temperatures and no angle, another figure conflicts ("boils at 90 degrees")."""
+    if claimed.kind != "angle" or given.kind != "temperature":
+        return False
+    fahrenheit = given.value * FAHRENHEIT_DEGREES + FAHRENHEIT_ZERO
+    return any(
+        math.isclose(claimed.value, value, rel_tol=SAME_DEGREES, abs_tol=1e-9) for value in (given.value, fahrenheit)
+    )
 
 
 def _in_view(passage: Analysed, view: tuple[Token, ...]) -> list[Quantity]:
@@ -591,6 +638,15 @@ def _conflicts(
         if claimed.index not in found.restated
         and not (kind == "category" and given.index in denied_in_view and claimed.index not in denied_in_claim)
     ]
+    turned = _opposite_turned_round(claim.tokens, view) if "than" in claim.lowers else None
+    if turned is not None:  # "faster than in air" and "in air, slower than": the order undoes the opposite
+        found.restated.add(turned.index)
+        # ... and the sides found swapped are the order that undoes it ("in water than in steel"), no conflict.
+        swaps = [
+            swap
+            for swap in swaps
+            if swap[1].index != turned.index and not (swap[0] == "opposite" and swap[1].lower not in OPPOSITE_WORDS)
+        ]
     opposites = [(claimed, given) for kind, claimed, given in swaps if kind == "opposite"]
     odd = _odd(claim_negations, view_negations)
     if opposites and odd:
@@ -631,11 +687,22 @@ def _told_elsewhere(claim: Analysed, passage: Analysed, view: tuple[Token, ...],
     """Whether another clause of the passage states ``item`` of the claim together with a word of the
     claim this clause lacks: "a basketball team has five players, whereas a netball team has seven"
     gives seven to the netball team, and five is no figure of "a netball side of seven"; "stalagmites
-    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim."""
+    rise from the floor" is a clause of the claim's subject, but says nothing more of the claim. What a
+    figure counts tells no clause apart: a parallel clause leaves it out ("..., whereas a rugby league
+    team has 13" is 13 players, though "players" is only in the clause before)."""
     first, last = (item.index, item.index) if isinstance(item, Token) else (item.first, item.last)
-    words = [word for word in claim.tokens if word.is_content and not first <= word.index <= last]
+    counted = item.nouns if isinstance(item, Quantity) else frozenset()
+    words = [
+        word
+        for word in claim.tokens
+        if word.is_content and not first <= word.index <= last and word.stem not in counted
+    ]
+    # A year is told by the verb it dates: "mapped ... in 1952" tells no date of "received the medal in 1952".
+    verb = _dated_verb(claim, item) if isinstance(item, Quantity) and item.kind == "year" else None
     for other in passage.views:
         if other is view or not _found(item, claim, other, passage):
+            continue
+        if verb is not None and _found(verb, claim, view, passage) and not _found(verb, claim, other, passage):
             continue
         if any(_found(word, claim, other, passage) and not _found(word, claim, view, passage) for word in words):
             return True
@@ -798,7 +865,7 @@ def _negates_what_both_say(
         if (not _explicit(token) and base_stem(token.lower) in claim_forms)
         or (
             _denies_what_follows(token)
-            and _denies_what_claim_says(_denied(view, places[token.index]), claim, claim_forms, view_forms)
+            and _denies_what_claim_says(_denied_anew(view, places[token.index], claim), claim, claim_forms, view_forms)
         )
     ]
     return (len(denied_in_view) + len(denied_in_claim)) % 2 == 1
@@ -849,6 +916,26 @@ def _denied(tokens: tuple[Token, ...], place: int) -> list[Token]:
     return denied
 
 
+def _denied_anew(tokens: tuple[Token, ...], place: int, claim: Analysed) -> list[Token]:
+    """What a negation at ``place`` denies, but the words its clause says before it in the phrase the claim says
+    them in: "Olympic gold medals are not made of solid gold" denies being made of solid gold, not the gold of
+    "gold medals", which a claim of "gold medals" speaks of too ("... contain more gold than silver" says it
+    again, elsewhere)."""
+    said = {
+        token.stem: _next_stem(tokens, position) for position, token in enumerate(tokens[:place]) if token.is_content
+    }
+    claimed = [(token.stem, _next_stem(claim.tokens, token.index)) for token in claim.tokens if token.is_content]
+    return [
+        token
+        for token in _denied(tokens, place)
+        if token.stem not in said or any(mine == token.stem and after != said[token.stem] for mine, after in claimed)
+    ]
+
+
+def _next_stem(tokens: tuple[Token, ...], position: int) -> str:
+    return tokens[position + 1].stem if position + 1 < len(tokens) else ""
+
+
 def _denied_indices(text: Analysed, tokens: tuple[Token, ...], negations: list[Token]) -> set[int]:
     """Indices of the words the negating words among ``negations`` (of ``tokens``, ``text``'s or a view of
     it) deny first ("not a vegetable": "vegetable"; "do not work against viruses": "work", not the viruses)."""
@@ -875,18 +962,56 @@ def _conflicting_quantity(
     slots: set[int],
 ) -> Quantity | None:
     comparable = [other for other in view_quantities if quantity.comparable(other)]
+    # Bare "degrees" where the clause gives temperatures only: compared where aligned ("boils at 90 degrees").
+    degrees = not comparable and quantity.kind == "angle"
+    if degrees:
+        comparable = [other for other in view_quantities if other.kind == "temperature"]
     if not comparable:
         return None
     # Between a verb and its number may stand names, dates and other numbers ("died in Vienna in 1791").
     crossable = slots | {token.index for token in view if token.lower in MONTHS}
     aligned, _ = _aligned(claim, quantity.first, quantity.last, passage, view, comparable, crossable)
     if aligned:
-        return None if any(quantity.agrees(other) for other in aligned) else aligned[0]
-    if _stated(quantity, passage.quantities) or (
-        quantity.kind == "year" and not _relation_in(claim, quantity, passage)
+        agreeing = [other for other in aligned if quantity.agrees(other) or _degrees_of(quantity, other)]
+        return None if agreeing else aligned[0]
+    if quantity.kind == "year":
+        dated = _year_of_verb(claim, quantity, passage, view, comparable)
+        if dated is not None:
+            return None if quantity.agrees(dated) else dated
+    if (
+        degrees
+        or _stated(quantity, passage.quantities)
+        or (quantity.kind == "year" and not _relation_in(claim, quantity, passage))
     ):
         return None
     return comparable[0]
+
+
+def _dated_verb(claim: Analysed, year: Quantity) -> Token | None:
+    """The claim's verb a year dates: its last word in "-ed" before the year ("received the medal in 1978")."""
+    return next((t for t in reversed(claim.tokens[: year.first]) if t.lower.endswith("ed") and t.is_content), None)
+
+
+def _year_of_verb(
+    claim: Analysed, quantity: Quantity, passage: Analysed, view: tuple[Token, ...], years: list[Quantity]
+) -> Quantity | None:
+    """The year the view gives the claim's verb across its object: "discovered blood groups in 1930" against
+    "discovered the ABO blood group system in 1901". The verb is the claim's last in "-ed" before the year;
+    the view's year follows the same verb within YEAR_REACH tokens, with no punctuation or other verb between."""
+    verb = _dated_verb(claim, quantity)
+    if verb is None:
+        return None
+    places = passage.places[id(view)]
+    starts = {places[year.first]: year for year in years if year.first in places}
+    for place, token in enumerate(view):
+        if not same_word(verb, token):
+            continue
+        for later in range(place + 1, min(len(view), place + 1 + YEAR_REACH)):
+            if later in starts:
+                return starts[later]
+            if not view[later].is_word or (view[later].is_content and has_verb((view[later],))):
+                break
+    return None
 
 
 def _conflicting_name(
@@ -1084,6 +1209,13 @@ def _aligned(
     return _nearest_first(scored), _nearest_first(either)
 
 
+def _passive_beaten(after: Sequence[Token]) -> bool:
+    """Whether the words after a name say it was beaten: "were defeated", "was beaten"."""
+    return (
+        len(after) >= PASSIVE_BEATEN_WORDS and after[0].lower in PASSIVE_AUXILIARIES and after[1].stem in BEATEN_STEMS
+    )
+
+
 def _passive(between: Sequence[Token], verb: Token) -> bool:
     """Whether a name before ``verb`` with ``between`` them is what the verb is done to ("Linux was released"),
     not who does it ("Linus Torvalds released")."""
@@ -1135,6 +1267,9 @@ def _swapped_words(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str, 
             (view_lowers[o] for o in sorted(opposites) if o in view_lowers and o not in said),
             None,
         )
+        if opposite is None:  # another form of an opposite: "did not die" and "survived"
+            by_stem = {other.stem: other for other in view if other.is_word and other.lower not in said}
+            opposite = next((by_stem[stem(o)] for o in sorted(opposites) if stem(o) in by_stem), None)
         if opposite is not None:
             swaps.append(("opposite", token, opposite))
             continue
@@ -1179,7 +1314,50 @@ def _reversed_roles(
                 continue
             if same_order != (claimed[1] == given[1]):  # the doer of one is the other's receiver
                 swapped.append((second if claimed[1] else first, other if given[1] else one))
-    return swapped + _participle_roles(claim, claim_names, passage.places[id(view)], view, view_names)
+    places = passage.places[id(view)]
+    return (
+        swapped
+        + _participle_roles(claim, claim_names, places, view, view_names)
+        + _winner_beaten(claim, claim_names, places, view, view_names)
+    )
+
+
+def _winner_beaten(
+    claim: Analysed, claim_names: list[Name], places: dict[int, int], view: tuple[Token, ...], view_names: list[Name]
+) -> list[tuple[Name, Name]]:
+    """ "The Chiefs won the first Super Bowl" against "the Packers defeated the Chiefs": the name the claim says
+    won (right before "won" or "beat") is what the view's "defeated" or "beat" is done to, a few words after it
+    with no punctuation or "by" between ("defeated the English forces of King Harold II"), or the subject of
+    its passive ("the Chiefs were defeated"). Each pair: the claim's winner and the view's beaten name."""
+    found = []
+    numbers = {index for quantity in claim.quantities for index in range(quantity.first, quantity.last + 1)}
+    for name in claim_names:
+        after = [t for t in claim.tokens[name.last + 1 : name.last + 1 + RELATION_GAP] if t.index not in numbers]
+        verb = next((token for token in after if token.is_content), None)
+        if (
+            verb is None
+            or verb.lower not in WIN_WORDS
+            or any(not token.is_word for token in after[: after.index(verb)])
+        ):
+            continue
+        for other in view_names:
+            start = places.get(other.first)
+            if start is None or not other.same_as(name):
+                continue
+            end = places.get(other.last, start)
+            following = view[end + 1 : end + 1 + RELATION_GAP]
+            if _passive_beaten(following):  # "the Saracens were defeated by ...": they lost
+                found.append((name, replace(other, last=following[1].index)))
+                continue
+            words = view[max(0, start - BEATEN_REACH) : start]
+            before = list(itertools.takewhile(lambda token: token.is_word, reversed(words)))
+            beaten = next((place for place, token in enumerate(before) if token.stem in BEATEN_STEMS), None)
+            if beaten is None or any(token.lower == "by" for token in before[:beaten]):
+                continue  # not that verb's object ("defeated by the Chiefs": the Chiefs won)
+            if beaten + 1 < len(before) and before[beaten + 1].lower in PASSIVE_AUXILIARIES:
+                continue  # "the Chiefs were defeated": the name before the verb lost, this one is another
+            found.append((name, replace(other, first=before[beaten].index)))  # the span says "defeated ... X"
+    return found
 
 
 def _participle_roles(
@@ -1263,8 +1441,65 @@ def _reversed_pairs(claim: Analysed, view: tuple[Token, ...]) -> list[tuple[str,
 
 
 def _reversed_comparison(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
-    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A"."""
-    return _swapped_pair("opposite", _compared(claim), _compared(view))
+    """The two sides of "than" swapped: "closer to A than to B" against "closer to B than to A", or, read as
+    phrases, "carbon dioxide traps more heat than methane" against "methane traps more heat than the same
+    mass of carbon dioxide"."""
+    return _swapped_pair("opposite", _compared(claim), _compared(view)) or _swapped_sides(claim, view)
+
+
+def _swapped_sides(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:
+    """The sides of "than" turned round (see :func:`_turned_round`) with the same comparative in both: the claim's
+    word the view has on the other side, and the view's word in its place."""
+    claimed, given = _sides(claim), _sides(view)
+    if claimed is None or given is None or not same_word(claimed[0], given[0]):
+        return []
+    turned = _turned_round(claimed, given)
+    return [] if turned is None else [("opposite", *turned)]
+
+
+def _turned_round(
+    claimed: tuple[Token, list[Token], list[Token]], given: tuple[Token, list[Token], list[Token]]
+) -> tuple[Token, Token] | None:
+    """Whether the claim's words after "than" all stand before the view's "than" and none after it, and a word
+    of the claim before its "than" that the view does not say there stands after it ("carbon dioxide traps more
+    heat than methane", "methane traps more heat than the same mass of carbon dioxide"): that word of the claim,
+    and the view's word in its place."""
+    (_, before, after), (_, their_before, their_after) = claimed, given
+
+    def said(word: Token, phrase: list[Token]) -> bool:
+        return any(same_word(word, other) for other in phrase)
+
+    if not all(said(word, their_before) and not said(word, their_after) for word in after):
+        return None
+    moved = next((word for word in before if said(word, their_after) and not said(word, their_before)), None)
+    instead = next((other for other in their_before if same_word(after[0], other)), None)
+    return None if moved is None or instead is None else (moved, instead)
+
+
+def _opposite_turned_round(claim: tuple[Token, ...], view: tuple[Token, ...]) -> Token | None:
+    """The claim's comparative, when the view says its opposite with the sides of "than" turned round: "sound
+    travels faster in water than in air" is "in air, sound travels slower than in water"."""
+    claimed, given = _sides(claim), _sides(view)
+    if claimed is None or given is None or given[0].lower not in OPPOSITE_WORDS.get(claimed[0].lower, ()):
+        return None
+    return claimed[0] if _turned_round(claimed, given) is not None else None
+
+
+def _sides(tokens: tuple[Token, ...]) -> tuple[Token, list[Token], list[Token]] | None:
+    """The comparative before the first "than" (a word of "more" or "less", or a listed one in "-er"), the words
+    before that "than", and those after it up to the clause's punctuation."""
+    place = next((place for place, token in enumerate(tokens) if token.lower == "than"), None)
+    if place is None:
+        return None
+    reach = tokens[max(0, place - COMPARISON_REACH) : place]
+    comparative = next(
+        (t for t in reversed(reach) if t.lower in COMPARATIVES),
+        None,
+    )
+    before = [token for token in tokens[:place] if token.is_content]
+    following = itertools.takewhile(lambda token: token.is_word, tokens[place + 1 :])
+    after = [token for token in following if token.is_content]
+    return (comparative, before, after) if comparative is not None and before and after else None
 
 
 def _reversed_route(claim: tuple[Token, ...], view: tuple[Token, ...]) -> list[tuple[str, Token, Token]]:

@@ -84,6 +84,8 @@ PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "b
 # Words a superlative's noun phrase may have between the marker and its measure or scope.
 NOUN_REACH = 3
 LIST_JOINS = frozenset({"and", "or"})
+# Words before the holders of a list of places ("with talc as the softest and diamond as the hardest").
+HOLDER_LIST_LEADS = frozenset({"with", "and"})
 # Tokens an apposition between commas may have ("The femur, or thigh bone, is the longest").
 APPOSITION_REACH = 8
 # Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
@@ -140,21 +142,49 @@ def unique_frame_swaps(
     the token indices of the claim's names, left to the name slot.
     """
     swaps: list[Swap] = []
-    view_markers = {token.lower: place for place, token in enumerate(view) if _marks_place(view, place, superlatives)}
+    view_markers: dict[str, list[int]] = {}
+    for place, token in enumerate(view):
+        if _marks_place(view, place, superlatives):
+            view_markers.setdefault(token.lower, []).append(place)
     for place, token in enumerate(claim):
         if token.lower not in view_markers or not _marks_place(claim, place, superlatives):
             continue
-        other = view_markers[token.lower]
-        claimed, given = _subject_head(claim, place), _subject_head(view, other)
+        claimed = _subject_head(claim, place)
+        # The first of the view's places with a holder: "the ostrich is the largest living bird, and its eggs
+        # ... are the largest laid" names no holder of the second.
+        given = next(
+            (head for other in view_markers[token.lower] if (head := _subject_head(view, other)) is not None), None
+        )
+        if claimed is not None and given is not None and same_word(claimed, given):
+            # One head, two kinds of it: "the king penguin" and "the emperor penguin" are told by the word before.
+            claimed, given = _modifier_before(claim, claimed), _modifier_before(view, given)
         if (
             claimed is not None
             and given is not None
             and claimed.index not in names
-            and not in_passage(claimed)
+            and (not in_passage(claimed) or _holds_another(claimed, view, view_markers, token.lower))
             and not in_claim(given)
         ):
             swaps.append(Swap("role", (claimed, claimed), (given, given)))
     return swaps
+
+
+def _modifier_before(tokens: Sequence[Token], head: Token) -> Token | None:
+    """The content word right before a holder's head ("king" of "the king penguin"), if any."""
+    place = next((place for place, token in enumerate(tokens) if token is head), 0)
+    before = tokens[place - 1] if place > 0 else None
+    return before if before is not None and before.is_content and before.is_word else None
+
+
+def _holds_another(word: Token, view: Sequence[Token], markers: dict[str, list[int]], marker: str) -> bool:
+    """Whether the view gives ``word`` another unique place than ``marker`` ("with talc as the softest and
+    diamond as the hardest"): the claim's holder is then in the passage, but not as the holder of its place."""
+    return any(
+        (holder := _subject_head(view, place)) is not None and same_word(word, holder)
+        for other, places in markers.items()
+        if other != marker
+        for place in places
+    )
 
 
 def subject_swaps(
@@ -215,9 +245,20 @@ def another_place(claim: Sequence[Token], view: Sequence[Token], superlatives: f
             continue
         stated = qualifiers(claim, mine)
         theirs = [place for place, other in enumerate(view) if same_word(token, other)]
-        if theirs and not any(stated.same_as(qualifiers(view, place)) for place in theirs):
+        if theirs and not any(stated.same_as(_in_its_scope(qualifiers(view, place), stated, view)) for place in theirs):
             return True
     return False
+
+
+def _in_its_scope(given: Qualifiers, stated: Qualifiers, view: Sequence[Token]) -> Qualifiers:
+    """The view's qualifiers, with the claim's scope when the view states none after its superlative but names
+    that scope as what it speaks of: "The Beaufort scale runs ..., with calm as the lowest force" ranks calm on
+    the Beaufort scale, as "the lowest force on the Beaufort scale" does."""
+    if given.scope or given.owner or not stated.scope or stated.scope == EVERYWHERE:
+        return given
+    if not stated.scope <= {token.lower for token in view}:
+        return given
+    return Qualifiers(given.measure, stated.scope, given.kind, given.owner)
 
 
 def narrower_place(claim: Sequence[Token], text: Sequence[Token], superlatives: frozenset[str]) -> bool:
@@ -275,13 +316,25 @@ def _subject_head(tokens: Sequence[Token], marker: int) -> Token | None:
         and tokens[place].is_word
         and (not tokens[place].is_content or tokens[place].lower in VERB_MARKERS or _possessive(tokens, place, marker))
     ):
-        verb = verb or tokens[place].lower in VERB_MARKERS
+        verb = verb or tokens[place].lower in VERB_MARKERS or _ranked_as(tokens, place)
         place -= 1
     if verb and place >= 0 and tokens[place].text == ",":
         place = _before_apposition(tokens, place)
     if not verb or place < 0 or not tokens[place].is_content:
         return None
     return tokens[place]
+
+
+def _ranked_as(tokens: Sequence[Token], place: int) -> bool:
+    """Whether the "as" at ``place`` gives the noun before it a place in a list of holders: "with talc as the
+    softest and diamond as the hardest" (not "known as" or "such as": there the word before is no holder)."""
+    return (
+        tokens[place].lower == "as"
+        and place >= 2
+        and tokens[place - 1].is_content
+        and not has_verb((tokens[place - 1],))  # "and regarded as the largest": a verb's, no holder
+        and tokens[place - 2].lower in HOLDER_LIST_LEADS
+    )
 
 
 def _possessive(tokens: Sequence[Token], place: int, marker: int) -> bool:
@@ -469,10 +522,17 @@ def _described(tokens: Sequence[Token], place: int) -> frozenset[str]:
     modifiers = list(itertools.takewhile(lambda token: token.is_content, reversed(tokens[:place])))
     found = {token.stem for token in after}
     start, end = place - len(modifiers), place + len(after)
-    if start >= 1:  # a predicate: the subject before its verb ("is", "is a")
-        verb = next((token for token in reversed(tokens[:start]) if token.is_content or token.lower in COPULAS), None)
-        if verb is not None and verb.lower in COPULAS:
-            found |= _phrase(reversed(tokens[: tokens.index(verb)]))
+    if start >= 1:  # a predicate: the subject before its verb ("is", "is a", "talc as the softest")
+        verb = next(
+            (
+                position
+                for position in range(start - 1, -1, -1)
+                if tokens[position].is_content or tokens[position].lower in COPULAS or _ranked_as(tokens, position)
+            ),
+            None,
+        )
+        if verb is not None and (tokens[verb].lower in COPULAS or _ranked_as(tokens, verb)):
+            found |= _phrase(reversed(tokens[:verb]))
     if end + 1 < len(tokens) and tokens[end + 1].lower in COPULAS:  # a subject: what its verb says of it
         found |= _phrase(iter(tokens[end + 2 :]))
     return frozenset(found)
@@ -511,10 +571,11 @@ def qualifiers(tokens: Sequence[Token], marker: int) -> Qualifiers:
     owner = _scope([tokens[marker - 1]]) if marker > 0 and _possessive(tokens, marker - 1, marker) else frozenset()
     noun_phrase = tokens[_joined_superlatives_end(tokens, marker) : _noun_end(tokens, marker)]
     # A number word counts the noun ("only eleven letters"), as a figure does: it does not narrow it. A name
-    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET").
+    # before the noun says where, as a scope does ("the first ARPANET message", "the first message on ARPANET"),
+    # unless the noun is a word of that name: "the first modern Olympic Games" are the thing ranked.
     modifiers = noun_phrase[:-1]
     kind = frozenset(token.stem for token in modifiers if token.lower not in NUMBER_WORDS and not token.capitalized)
-    named = [token for token in modifiers if token.capitalized]
+    named = [token for token in modifiers if token.capitalized and not noun_phrase[-1].capitalized]
     if named:
         scope.update(_scope(named))
     return Qualifiers(frozenset(measure), frozenset(scope), kind, owner)

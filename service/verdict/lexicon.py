@@ -20,7 +20,7 @@ STOP_WORDS = words(
     why how there their they them he she his her him we our us you your i my me one's ones each every all any some
     both either per via over under up down out off again once same other another most more many much own
     s t around roughly approximately nearly almost some exactly just about still even yet already ever
-    called known named usually typically generally commonly widely often mainly mostly largely
+    called known named usually typically generally commonly widely often mainly mostly largely become became becomes
     against between through during within among across along behind beyond toward towards upon since until"""
 )
 
@@ -176,8 +176,13 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("start", "end"),
     ("begin", "end"),
     ("began", "ended"),
+    ("stopped", "kept"),
+    ("stopped", "continued"),
     ("birth", "death"),
     ("born", "died"),
+    ("survived", "died"),
+    ("survive", "die"),
+    ("survives", "dies"),
     ("alive", "dead"),
     ("see", "blind"),
     ("hear", "deaf"),
@@ -253,7 +258,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "frozen solid",
         "people humans persons",
         "start begin",
-        "end finish",
+        "end finish complete",
         "build construct",
         "rays radiation",
         "fast quick rapid",

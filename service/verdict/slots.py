@@ -48,8 +48,14 @@ from service.verdict.text import Token, stem
 
 DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
+ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})$")
+ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10}
+MIN_ROMAN = 2
 EXACT_KINDS = frozenset({"year", "day", "ordinal"})
 COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+# What may join the parts of one measure ("23 hours, 56 minutes and 4 seconds"), and how many of them.
+MEASURE_JOINS = frozenset({",", "and"})
+MEASURE_JOINS_REACH = 2
 # Kinds without a unit a bare figure could take from a parallel clause.
 UNITLESS_KINDS = frozenset({"count", "year", "day", "ordinal", "percent"})
 # Words that join a clause parallel to the one before ("1,024 bytes, whereas ... 1,000").
@@ -57,6 +63,14 @@ PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
 SAME_FIGURE = 0.01
 SAME_HEDGED_FIGURE = 0.05
+# How far a hedged temperature may be from another: a degree, or a smaller share than other figures (see _slack).
+HEDGED_DEGREES = 1.0
+HEDGED_TEMPERATURE_SHARE = 0.02
+# Words that say a figure is exact, and how near another must be to be that figure (a conversion's float error).
+EXACTLY = frozenset({"exactly", "precisely"})
+EXACT_FIGURE = 1e-6
+# How much looser a bound may be than the evidence's the same way and still be it rounded ("over 300", "more than 320").
+ROUNDED_BOUND = 0.2
 MAX_ROUNDED_DIGIT = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
 COUNTED_NOUNS_LOOKAHEAD = 3
 CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
@@ -69,6 +83,8 @@ IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", 
 LIST_ENDS = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
 OBJECT_NEGATORS = LACK_WORDS | {"without"}
+OTHER_REACH = 8  # tokens from "one" to the "the other" that makes it one of two
+SCARCITY_WORDS = frozenset({"little", "few"})  # after "too": a lack ("too little vitamin C")
 MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
 MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
@@ -76,6 +92,9 @@ MIN_ACRONYM, MAX_ACRONYM = 2, 6
 # The shares fractions in words name, in percent: 1/10, 1/5, 1/4, 3/10, 1/3 ... 9/10.
 COMMON_SHARES = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
 MINUS_SIGNS = frozenset({"minus", "-", "\u2212"})
+# "a" or "an" before a unit is one of it after a hedge or one of these ("for a week", "in an hour").
+SINGLE_ARTICLES = frozenset({"a", "an"})
+SINGLE_LEADS = frozenset({"for", "in", "within", "after", "than", "nearly", "almost", "over", "under"})
 # Words between a figure and its scale's letter ("100 degrees C").
 DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
 ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
@@ -100,6 +119,8 @@ class Quantity:
     rounding: float = 0.0
     # The top of a range ("22 to 23 percent", "between 60 and 100 beats"), whose bottom is ``value``.
     top: float | None = None
+    # Said to be exact ("exactly 24 hours"): no rounding of the other figure makes it this one.
+    exact: bool = False
 
     @property
     def highest(self) -> float:
@@ -112,9 +133,10 @@ class Quantity:
 
     def agrees(self, other: Quantity) -> bool:
         """Whether ``other`` (from the evidence) states a value this (from the claim) allows. Two
-        bounds the same way are two thresholds: "at least 157" is not "at least 252"."""
+        bounds the same way are two thresholds: "at least 157" is not "at least 252"; but one a little
+        looser is the other rounded ("over 300" for "more than 320"), which it allows."""
         if self.bound == other.bound != "=":
-            return _same(self, other)
+            return _same(self, other) or _rounded_looser(self, other)
         if self.bound == ">":
             return other.highest > self.value or _same(self, other)
         if self.bound == "<":
@@ -122,30 +144,53 @@ class Quantity:
         return _same(self, other)
 
 
+def _rounded_looser(claimed: Quantity, given: Quantity) -> bool:
+    """Whether the claim's bound is the evidence's, the same way, made looser by at most ROUNDED_BOUND of it:
+    "over 300" allows all that "more than 320" does, "under 1,000" all that "less than 900" does."""
+    if claimed.bound == ">":
+        return given.highest * (1 - ROUNDED_BOUND) <= claimed.value <= given.highest
+    return given.value <= claimed.value <= given.value * (1 + ROUNDED_BOUND)
+
+
 def _same(claimed: Quantity, given: Quantity) -> bool:
     if claimed.top is not None or given.top is not None:
-        return _overlap(claimed, given)
+        return _within(claimed, given)
+    if claimed.exact:  # "exactly 24 hours" is not "about 23 hours, 56 minutes and 4 seconds"
+        return math.isclose(claimed.value, given.value, rel_tol=EXACT_FIGURE, abs_tol=1e-9)
     if claimed.kind in EXACT_KINDS or (claimed.kind == "count" and max(claimed.value, given.value) < 100):
         return claimed.value == given.value
-    if claimed.hedged or given.hedged:
-        # Within half a step of a hedged single digit as written ("almost two years": 1.5 to 2.5 years).
-        if any(abs(claimed.value - given.value) <= q.rounding * q.value for q in (claimed, given)):
-            return True
-        return math.isclose(claimed.value, given.value, rel_tol=SAME_HEDGED_FIGURE, abs_tol=1e-9)
-    return math.isclose(claimed.value, given.value, rel_tol=SAME_FIGURE, abs_tol=1e-9)
+    # Within half a step of a hedged single digit as written ("almost two years": 1.5 to 2.5 years).
+    if any(abs(claimed.value - given.value) <= q.rounding * q.value for q in (claimed, given)):
+        return True
+    highest = max(abs(claimed.value), abs(given.value))
+    return abs(claimed.value - given.value) <= _slack(claimed, given, highest) + 1e-9
 
 
-def _overlap(claimed: Quantity, given: Quantity) -> bool:
-    """Whether two ranges (a single figure is a range of one) share a value, within the tolerance of the
-    figures written: "three to four months" and "100 to 120 days", "22 percent" and "22 to 23 percent"."""
+def _slack(claimed: Quantity, given: Quantity, highest: float) -> float:
+    """How far apart two figures may be and still be one figure rounded: a share of the larger, more when either
+    is hedged; a temperature's scale has an arbitrary zero, so a hedge there allows a degree or a smaller share
+    ("about 39 degrees" is not "about 37 degrees", though "about 460" is "about 464")."""
+    hedged = claimed.hedged or given.hedged
+    if claimed.kind == "temperature":
+        return max(HEDGED_DEGREES, HEDGED_TEMPERATURE_SHARE * highest) if hedged else SAME_FIGURE * highest
+    return (SAME_HEDGED_FIGURE if hedged else SAME_FIGURE) * highest
+
+
+def _within(claimed: Quantity, given: Quantity) -> bool:
+    """Whether one of two ranges (a single figure is a range of one) lies within the other, within the tolerance
+    of the figures written: "three to four months" and "100 to 120 days", "22 percent" and "22 to 23 percent";
+    ranges that only meet ("between 100 and 150 beats" and "between 60 and 100 beats") are two. A hedged range
+    of the claim ("about a fifth": 15 to 22.5 percent) is vague at its ends: it need only share a value."""
     highest = max(abs(claimed.highest), abs(given.highest))
-    if claimed.kind == "count" and highest < 100:
-        slack = 0.0
-    elif claimed.hedged or given.hedged:
-        slack = SAME_HEDGED_FIGURE * highest
-    else:
-        slack = SAME_FIGURE * highest
-    return claimed.value <= given.highest + slack and given.value <= claimed.highest + slack
+    slack = 0.0 if claimed.kind == "count" and highest < 100 else _slack(claimed, given, highest)
+    # A hedged single digit is what rounds to it ("about a month": half a month to a month and a half).
+    low, high = claimed.value * (1 - claimed.rounding), claimed.highest + claimed.rounding * claimed.value
+    their_low, their_high = given.value * (1 - given.rounding), given.highest + given.rounding * given.value
+    if claimed.hedged:
+        return low <= their_high + slack and their_low <= high + slack
+    inside = their_low <= low + slack and high <= their_high + slack
+    around = low <= their_low + slack and their_high <= high + slack
+    return inside or around
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +216,10 @@ class Name:
 
 def _one_word_in_the_other(one: str, other: str) -> bool:
     """ "Paris" and "Parisians" (one starts the other, four letters at least); "Sun" or "Light" and "Sunlight"
-    (one is a part of the other, which is the two parts joined)."""
+    (one is a part of the other, which is the two parts joined); two forms of one word, as a sentence's first
+    word may be ("Deleted" and "Deleting")."""
     short, long = sorted((one, other), key=len)
-    if len(short) >= MIN_NAME_PREFIX and long.startswith(short):
+    if len(short) >= MIN_NAME_PREFIX and (long.startswith(short) or stem(short) == stem(long)):
         return True
     rest = len(long) - len(short)
     return (
@@ -196,7 +242,7 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
             position += 1
             continue
         previous = found[-1] if found else None
-        if previous is not None and previous.last + 1 == parsed.first and _adds_to(previous, parsed):
+        if previous is not None and _adds_to(tokens, previous, parsed):
             found[-1] = dataclasses.replace(previous, value=previous.value + parsed.value, last=parsed.last)
         elif previous is not None and _converts(tokens, previous, parsed):
             found.append(dataclasses.replace(parsed, bound=previous.bound))
@@ -204,6 +250,8 @@ def quantities(tokens: tuple[Token, ...]) -> list[Quantity]:
             found[-1] = _range(tokens, previous, parsed)
         else:
             found.append(_with_unit_of_parallel(tokens, found, parsed))
+        if parsed.first > 0 and tokens[parsed.first - 1].lower in EXACTLY:
+            found[-1] = dataclasses.replace(found[-1], exact=True)
         position = parsed.last + 1
     return found
 
@@ -253,7 +301,13 @@ def _range(tokens: tuple[Token, ...], low: Quantity, high: Quantity) -> Quantity
             kind, factor = unit
             value = _to_base(value, kind, factor)
     return dataclasses.replace(
-        high, value=value, top=high.highest, first=low.first, hedged=low.hedged or high.hedged, bound="=", rounding=0.0
+        high,
+        value=value,
+        top=high.highest,
+        first=low.first,
+        hedged=low.hedged or high.hedged,
+        bound=low.bound,  # "at least 150 to 300 minutes": a bound, as "at least 150 minutes" is
+        rounding=0.0,
     )
 
 
@@ -278,9 +332,19 @@ def _converts(tokens: tuple[Token, ...], previous: Quantity, parsed: Quantity) -
     )
 
 
-def _adds_to(larger: Quantity, smaller: Quantity) -> bool:
-    """Whether two adjacent quantities are one measure ("5 feet 7 inches", "8 minutes 20 seconds")."""
-    return larger.kind == smaller.kind and larger.kind in COMPOUND_KINDS and larger.value > smaller.value
+def _adds_to(tokens: tuple[Token, ...], larger: Quantity, smaller: Quantity) -> bool:
+    """Whether two quantities are one measure: adjacent ("5 feet 7 inches"), or joined by a comma or "and" in
+    smaller units ("23 hours, 56 minutes and 4 seconds"; "50 metres and 25 metres" are two)."""
+    if not (larger.kind == smaller.kind and larger.kind in COMPOUND_KINDS and larger.value > smaller.value):
+        return False
+    between = tokens[larger.last + 1 : smaller.first]
+    if not between:
+        return True
+    return (
+        len(between) <= MEASURE_JOINS_REACH
+        and all(token.lower in MEASURE_JOINS for token in between)
+        and tokens[larger.last].stem != tokens[smaller.last].stem
+    )
 
 
 def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
@@ -290,11 +354,17 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         share, last = fraction
         low, high = _shares_near(share)
         return Quantity(low, "percent", frozenset(), "=", True, position, last, top=high)
+    regnal = _regnal(tokens, position)
+    if regnal is not None:  # "World War Two" is the Second World War, "Henry VIII" the eighth Henry
+        return Quantity(regnal, "ordinal", frozenset(), "=", False, position, position)
     ordinal = _ordinal(token, tokens[position - 1] if position else None)
     if ordinal is not None and _day_of_month(tokens, position):
         return Quantity(ordinal, "day", frozenset(), "=", False, position, position)
     if ordinal is not None:
         return Quantity(ordinal, "ordinal", _nouns_after(tokens, position), "=", False, position, position)
+    single = _single_unit(tokens, position)
+    if single is not None:
+        return single
     value, last = _number(tokens, position)
     if value is None:
         return None
@@ -327,6 +397,8 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
         return Quantity(value, "year", frozenset(), "=", hedged, position, last)
     if token.lower == "one" and last == position and not _nouns_after(tokens, last):
         return None  # "one of", "each one can": a pronoun
+    if token.lower == "one" and _the_other_after(tokens, position):
+        return None  # "one car ascending is balanced by the other car": each of two, no count
     numbered = _numbered(tokens, position)
     if numbered is not None:  # "Locomotion No. 1": one of a series, whatever words follow
         return Quantity(value, "count", frozenset({numbered}), "=", False, position, last)
@@ -334,6 +406,33 @@ def _quantity_at(tokens: tuple[Token, ...], position: int) -> Quantity | None:
     if position > 0 and tokens[position - 1].is_content:
         nouns |= {tokens[position - 1].stem}  # "Category 5"
     return Quantity(value, "count", nouns, bound, hedged, position, last)
+
+
+def _single_unit(tokens: tuple[Token, ...], position: int) -> Quantity | None:
+    """ "a week" or "an hour" after a hedge or a preposition ("for about a week", "in an hour"): one of the
+    unit. Not in a rate ("15 times a day", "once a year") nor as a subject ("a day on Mars lasts")."""
+    if position == 0 or tokens[position].lower not in SINGLE_ARTICLES:
+        return None
+    before = tokens[position - 1].lower
+    if before not in HEDGES and before not in SINGLE_LEADS:
+        return None
+    end, unit = _unit(tokens, position + 1)
+    if unit is None:
+        return None
+    kind, factor = unit
+    hedged = before in HEDGES
+    rounding = 0.5 if hedged else 0.0
+    return Quantity(_to_base(1.0, kind, factor), _base_kind(kind), frozenset(), "=", hedged, position, end, rounding)
+
+
+def _the_other_after(tokens: tuple[Token, ...], position: int) -> bool:
+    """Whether "the other" follows within the clause ("one ... the other"): "one" then picks one of two."""
+    for place in range(position + 1, min(len(tokens) - 1, position + 1 + OTHER_REACH)):
+        if not tokens[place].is_word:
+            return False
+        if tokens[place].lower == "the" and tokens[place + 1].lower == "other":
+            return True
+    return False
 
 
 def _qualified_time(tokens: tuple[Token, ...], position: int) -> tuple[int, tuple[str, float] | None]:
@@ -395,6 +494,37 @@ def _day_of_month(tokens: tuple[Token, ...], position: int) -> bool:
     return False
 
 
+def _regnal(tokens: tuple[Token, ...], position: int) -> float | None:
+    """The place in a series a number gives the name it follows, written in capitals or Roman numerals ("World
+    War Two", "World War II", "Henry VIII"): an ordinal. Digits ("Apollo 11") number a thing, as before; a
+    number inside a name ("The Four Seasons") is a word of it."""
+    token = tokens[position]
+    if position == 0 or not token.capitalized:
+        return None
+    before = tokens[position - 1]
+    following = tokens[position + 1] if position + 1 < len(tokens) else None
+    if not before.capitalized or not before.is_word or before.lower in STOP_WORDS:
+        return None
+    if following is not None and following.is_word and following.capitalized:
+        return None
+    if token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS and not token.initial:
+        return float(NUMBER_WORDS[token.lower])
+    if token.text == "I" and position > 1 and tokens[position - 2].capitalized and tokens[position - 2].is_content:
+        return 1.0  # "World War I": after a name of two words, not the pronoun after one ("In Paris I saw")
+    return _roman(token.text)
+
+
+def _roman(text: str) -> float | None:
+    """The value of a Roman numeral of two letters or more up to 39 ("II", "VIII", "XIV"); "I", "V" and "X"
+    alone are read as letters."""
+    if len(text) < MIN_ROMAN or not ROMAN.match(text):
+        return None
+    values = [ROMAN_DIGITS[letter] for letter in text]
+    following = [*values[1:], 0]  # a letter before a greater one is taken away ("IX" is 9)
+    total = sum(-value if value < after else value for value, after in zip(values, following, strict=True))
+    return float(total)
+
+
 def _ordinal(token: Token, before: Token | None) -> float | None:
     if before is not None and (before.lower == "per" or DIGITS.match(before.text)):
         return None  # "metres per second", "8 minutes and 20 seconds"
@@ -412,6 +542,8 @@ def _number(tokens: tuple[Token, ...], position: int) -> tuple[float | None, int
         last = position
     elif token.lower in NUMBER_WORDS and token.lower not in SCALE_WORDS:
         value, last = _number_words(tokens, position)
+    elif token.lower in SINGLE_ARTICLES and position + 1 < len(tokens) and tokens[position + 1].lower in SCALE_WORDS:
+        value, last = 1.0, position  # "a million kilometres", "a thousand bytes": one of the scale
     else:
         return None, position
     while last + 1 < len(tokens) and tokens[last + 1].lower in SCALE_WORDS:
@@ -601,6 +733,8 @@ def _is_name_word(token: Token, common_words: frozenset[str], before: Token | No
         return False
     if token.lower in NUMBER_WORDS or token.lower in ORDINALS or token.lower in NEGATORS:
         return False
+    if before is not None and before.capitalized and (_roman(token.text) is not None or token.text == "I"):
+        return False  # "World War II": an ordinal (see _regnal), no word of the name
     if token.initial:
         return token.lower not in STOP_WORDS and token.lower not in common_words
     return True
@@ -620,6 +754,10 @@ def negations(tokens: tuple[Token, ...], other_words: frozenset[str]) -> list[To
         if not token.is_word:
             continue
         always, affixal, rest = _negation_of(token.lower)
+        if _too_little(tokens, place):  # "too little vitamin C": a lack of it, when the other text names it
+            if not _lacks_another_thing(tokens, place, other_words):
+                found.append(token)
+            continue
         if not always and not affixal and rest is None and token.lower not in CONTRAST_NEGATORS:
             continue  # most words: nothing below can find them
         if _contrasts(tokens, place):
@@ -645,10 +783,15 @@ def _contrasts(tokens: tuple[Token, ...], place: int) -> bool:
     return follower is not None and place + 1 < len(tokens) and tokens[place + 1].lower == follower
 
 
+def _too_little(tokens: tuple[Token, ...], place: int) -> bool:
+    """ "too little" or "too few": a lack in other words, as "a deficiency of" is."""
+    return tokens[place].lower in SCARCITY_WORDS and place > 0 and tokens[place - 1].lower == "too"
+
+
 def _lacks_another_thing(tokens: tuple[Token, ...], place: int, other_words: frozenset[str]) -> bool:
     """ "lack chlorophyll", "without wings", "rather than coal": a negation of a thing the other text
     never names says nothing of what it does name."""
-    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place):
+    if tokens[place].lower not in OBJECT_NEGATORS and not _contrasts(tokens, place) and not _too_little(tokens, place):
         return False
     start = next((at for at in range(place + 1, len(tokens)) if tokens[at].is_content or not tokens[at].is_word), None)
     if start is None:
