@@ -9,6 +9,7 @@ import pytest
 from service.claims import split_claims
 from service.settings import BUILTIN_KNOWLEDGE_BASE, Settings
 from service.verdict import NOT_ENOUGH_EVIDENCE, REFUTED, SUPPORTED, Passage, claim_key, judge, statements
+from service.verdict.text import tokenize
 
 THRESHOLD = 0.6
 MOZART = "Wolfgang Amadeus Mozart was born in Salzburg on 27 January 1756 and died in Vienna in December 1791."
@@ -2085,3 +2086,14 @@ def test_a_claim_of_separators_alone_is_judged_whole(claim: str) -> None:
     not fail on an empty list of parts."""
     judgement = judge(claim, [Passage("p", "The Eiffel Tower is in Paris.", 0.9)], 0.5)
     assert judgement.verdict in {SUPPORTED, REFUTED, NOT_ENOUGH_EVIDENCE}
+
+
+def test_tokens_are_values_that_cannot_change() -> None:
+    """Tokens are compared, hashed and looked up by value (the dataclass they were), and the rule relies on
+    them never changing once read."""
+    first, again = tokenize("The last day of 1999."), tokenize("The last day of 1999.")
+    assert first == again and first is not again
+    assert len({*first, *again}) == len(first)
+    assert first[1] != first[2] and first[1].lower == "31st" and first[2].lower == "december"
+    with pytest.raises(AttributeError):
+        first[0].lower = "a"  # type: ignore[misc]

@@ -7,11 +7,10 @@ files), so "strings" meets "string" and "boils" meets "boiling".
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final, final
 
 import Stemmer
 
@@ -60,18 +59,76 @@ LIST_JOINS = frozenset({"and", "or", "but"})
 _STEMMER = Stemmer.Stemmer("english")
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class Token:
-    text: str
-    start: int
-    end: int
-    index: int
-    lower: str  # possessive dropped, aliases folded
-    stem: str
-    capitalized: bool
-    initial: bool  # first word of its sentence: capitalised by grammar, not because it is a name
-    is_word: bool  # letters, not a number or punctuation
-    is_content: bool  # a word that is not a stop word
+    """One word, number or mark with its offsets. A plain class with its own constructor, not a frozen
+    dataclass: mypyc compiles this ``__init__``, where the dataclass's set each field through
+    ``object.__setattr__``. ``Final`` keeps it immutable (mypy checks it; compiled, assigning raises), and
+    equality and hashing are by value, as the dataclass's were."""
+
+    __slots__ = ("capitalized", "end", "index", "initial", "is_content", "is_word", "lower", "start", "stem", "text")
+
+    def __init__(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        index: int,
+        lower: str,
+        stem: str,
+        capitalized: bool,
+        initial: bool,
+        is_word: bool,
+        is_content: bool,
+    ) -> None:
+        self.text: Final = text
+        self.start: Final = start
+        self.end: Final = end
+        self.index: Final = index
+        self.lower: Final = lower  # possessive dropped, aliases folded
+        self.stem: Final = stem
+        self.capitalized: Final = capitalized
+        self.initial: Final = initial  # first word of its sentence: capitalised by grammar, not because it is a name
+        self.is_word: Final = is_word  # letters, not a number or punctuation
+        self.is_content: Final = is_content  # a word that is not a stop word
+
+    def _fields(self) -> tuple[str, int, int, int, str, str, bool, bool, bool, bool]:
+        return (
+            self.text,
+            self.start,
+            self.end,
+            self.index,
+            self.lower,
+            self.stem,
+            self.capitalized,
+            self.initial,
+            self.is_word,
+            self.is_content,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Token{self._fields()!r}"
+
+    def read_as(self, word: str, is_content: bool) -> Token:
+        """The same span read as another word, its form and stem both ``word``."""
+        return Token(
+            self.text,
+            self.start,
+            self.end,
+            self.index,
+            word,
+            word,
+            self.capitalized,
+            self.initial,
+            self.is_word,
+            is_content,
+        )
 
 
 @lru_cache(maxsize=8192)
@@ -148,8 +205,8 @@ def _calendar_days(tokens: list[Token]) -> list[Token]:
         if not re.fullmatch(r"\d{4}", tokens[after].text):
             continue
         ordinal, month = YEAR_ENDS[end.lower]
-        tokens[place] = dataclasses.replace(end, lower=ordinal, stem=ordinal)
-        tokens[place + 1] = dataclasses.replace(day, lower=month, stem=month, is_content=True)
+        tokens[place] = end.read_as(ordinal, end.is_content)
+        tokens[place + 1] = day.read_as(month, True)
     return tokens
 
 
