@@ -37,7 +37,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
 
@@ -1347,7 +1347,7 @@ def _winner_beaten(
             end = places.get(other.last, start)
             following = view[end + 1 : end + 1 + RELATION_GAP]
             if _passive_beaten(following):  # "the Saracens were defeated by ...": they lost
-                found.append((name, replace(other, last=following[1].index)))
+                found.append((name, other.spanning(other.first, following[1].index)))
                 continue
             words = view[max(0, start - BEATEN_REACH) : start]
             before = list(itertools.takewhile(lambda token: token.is_word, reversed(words)))
@@ -1356,7 +1356,7 @@ def _winner_beaten(
                 continue  # not that verb's object ("defeated by the Chiefs": the Chiefs won)
             if beaten + 1 < len(before) and before[beaten + 1].lower in PASSIVE_AUXILIARIES:
                 continue  # "the Chiefs were defeated": the name before the verb lost, this one is another
-            found.append((name, replace(other, first=before[beaten].index)))  # the span says "defeated ... X"
+            found.append((name, other.spanning(before[beaten].index, other.last)))  # the span says "defeated ... X"
     return found
 
 

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final, final
 
 from service.verdict.lexicon import (
     ABILITY_NEGATORS,
@@ -193,14 +194,38 @@ def _within(claimed: Quantity, given: Quantity) -> bool:
     return inside or around
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class Name:
-    keys: frozenset[str]  # the words that tell which one, folded
-    first: int
-    last: int
-    tail: str  # its last telling word, folded: a person's surname ("lind" of "James Lind")
-    initials: str  # of its capitalised words, folded: "usgps" for "United States Global Positioning System"
-    acronym: str  # its letters folded, when it is written in capitals ("GPS", "US GPS"), else ""
+    """A name's telling words and span. A compiled class for the reason ``Token`` is one (see there), equal and
+    hashed by value."""
+
+    __slots__ = ("acronym", "first", "initials", "keys", "last", "tail")
+
+    def __init__(self, keys: frozenset[str], first: int, last: int, tail: str, initials: str, acronym: str) -> None:
+        self.keys: Final = keys  # the words that tell which one, folded
+        self.first: Final = first
+        self.last: Final = last
+        self.tail: Final = tail  # its last telling word, folded: a person's surname ("lind" of "James Lind")
+        # Of its capitalised words, folded: "usgps" for "United States Global Positioning System".
+        self.initials: Final = initials
+        # Its letters folded, when it is written in capitals ("GPS", "US GPS"), else "".
+        self.acronym: Final = acronym
+
+    def _fields(self) -> tuple[frozenset[str], int, int, str, str, str]:
+        return (self.keys, self.first, self.last, self.tail, self.initials, self.acronym)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Name) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Name{self._fields()!r}"
+
+    def spanning(self, first: int, last: int) -> Name:
+        """The same name said over another span."""
+        return Name(self.keys, first, last, self.tail, self.initials, self.acronym)
 
     def same_as(self, other: Name) -> bool:
         """Sharing a telling word (the last, when both have several: "James Lind" is not "James Cook"), one
