@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 # First, before any compiled module of the rule is imported: it refuses one built from an older source.
 from service.verdict import freshness  # noqa: F401
@@ -45,15 +46,15 @@ from service.verdict.compare import (
 from service.verdict.slots import names, negations
 from service.verdict.text import Token, has_verb
 
-SUPPORTED = "supported"
-REFUTED = "refuted"
-NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
+SUPPORTED: Final = "supported"
+REFUTED: Final = "refuted"
+NOT_ENOUGH_EVIDENCE: Final = "not_enough_evidence"
 
-CONJUNCTIONS = frozenset({"and", "but", "while", "whereas", ";"})
+CONJUNCTIONS: Final = frozenset({"and", "but", "while", "whereas", ";"})
 # Those that join two clauses, never two nouns: the part after them is a statement whatever its verb.
-CLAUSE_CONJUNCTIONS = frozenset({"while", "whereas"})
-ARTICLES = frozenset({"a", "an", "the"})
-MIN_PART_TOKENS = 3
+CLAUSE_CONJUNCTIONS: Final = frozenset({"while", "whereas"})
+ARTICLES: Final = frozenset({"a", "an", "the"})
+MIN_PART_TOKENS: Final = 3
 
 
 @dataclass(frozen=True)

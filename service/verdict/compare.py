@@ -39,7 +39,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from service.verdict.frames import (
     PREPOSITIONS,
@@ -81,65 +81,65 @@ from service.verdict.slots import (
 )
 from service.verdict.text import Token, clauses, has_verb, stem, tokenize
 
-SUPPORTS = "supports"
-REFUTES = "refutes"
-SILENT = "silent"
+SUPPORTS: Final = "supports"
+REFUTES: Final = "refutes"
+SILENT: Final = "silent"
 
 # Share of the claim's other words a conflicting clause must cover to be about the same thing.
-REFUTE_COVERAGE = 0.5
+REFUTE_COVERAGE: Final = 0.5
 # Share of the claim's words a passage must contain to state it, and the lower share enough when
 # the passage is a close paraphrase (cosine similarity at least CLOSE_PARAPHRASE).
-SUPPORT_COVERAGE = 0.6
-PARAPHRASE_COVERAGE = 0.4
-CLOSE_PARAPHRASE = 0.8
+SUPPORT_COVERAGE: Final = 0.6
+PARAPHRASE_COVERAGE: Final = 0.4
+CLOSE_PARAPHRASE: Final = 0.8
 # Tokens after a negation that say what it denies ("cannot roar", "does not work against viruses").
-NEGATION_SCOPE = 5
+NEGATION_SCOPE: Final = 5
 # Tokens from a comparative to its "than" ("fewer players on the field than").
-COMPARISON_REACH = 6
+COMPARISON_REACH: Final = 6
 # Tokens between two names and the verb that relates them ("A was defeated by B").
-RELATION_GAP = 4
+RELATION_GAP: Final = 4
 # Words between two names that end the relation: a list or another clause ("A and B", "A, which B").
-PHRASE_BREAK_WORDS = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
+PHRASE_BREAK_WORDS: Final = frozenset({"and", "or", "but", "while", "which", "who", "that", "where", "when"})
 # Stems of verbs that say the same with their two names swapped: "France borders Spain".
-SYMMETRIC_STEMS = frozenset(stem(word) for word in SYMMETRIC_VERBS)
+SYMMETRIC_STEMS: Final = frozenset(stem(word) for word in SYMMETRIC_VERBS)
 # Conflicts whose clause may be short ("..., and 3 act as stop signals"; "..., by beating Argentina"):
 # the whole passage tells whether it speaks of the same thing.
-WHOLE_PASSAGE_KINDS = frozenset({"number", "role"})
+WHOLE_PASSAGE_KINDS: Final = frozenset({"number", "role"})
 # Words that put a name in its slot without a verb: a preposition, or a list with another name.
-NAME_LINKS = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
+NAME_LINKS: Final = PREPOSITIONS | {"between", "except", "than", "for", "against", "and", "or"}
 # How many tokens from an anchor word a slot may stand and still be the one it governs.
-ALIGNMENT_WINDOW = 6
-PLACE_ROLE = "where or when"
+ALIGNMENT_WINDOW: Final = 6
+PLACE_ROLE: Final = "where or when"
 # The role a preposition gives the name or number after it; those of one role may stand for each other.
-PREPOSITION_ROLES = {
+PREPOSITION_ROLES: Final = {
     **dict.fromkeys(("in", "at", "on", "within", "inside", "near"), PLACE_ROLE),
     **dict.fromkeys(("by",), "by whom"),
     **dict.fromkeys(("from",), "from where"),
     **dict.fromkeys(("to", "into", "onto", "toward", "towards"), "to where"),
     **dict.fromkeys(("with",), "with what"),
 }
-OBJECT_ROLE = "what"
-ARTICLES = frozenset({"a", "an", "the"})
-PASSIVE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+OBJECT_ROLE: Final = "what"
+ARTICLES: Final = frozenset({"a", "an", "the"})
+PASSIVE_AUXILIARIES: Final = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 # Words between a place and the wider place it is in ("in Gale crater on Mars").
-PLACE_CHAIN_GAP = 3
+PLACE_CHAIN_GAP: Final = 3
 # Words that compare two things' years as "than" does their figures ("opened before the Paris Metro"), each
 # with the comparative it stands for.
-ORDER_WORDS = {"before": "earlier", "after": "later"}
+ORDER_WORDS: Final = {"before": "earlier", "after": "later"}
 # Comparisons of time: computed from years only (a day of the month or an ordinal is no date of its own).
-TIME_ORDER = frozenset(ORDER_WORDS) | frozenset(ORDER_WORDS.values())
+TIME_ORDER: Final = frozenset(ORDER_WORDS) | frozenset(ORDER_WORDS.values())
 # Verbs that say their subject won, and the stems of those whose object lost ("defeated the Chiefs"), at most
 # BEATEN_REACH words before it ("defeated the English forces of King Harold II").
-WIN_WORDS = frozenset({"won", "wins", "win", "beat", "beats", "defeated", "defeats"})
-BEATEN_STEMS = frozenset(stem(word) for word in ("beat", "beating", "defeated", "defeating", "beaten"))
-BEATEN_REACH = 7
-PASSIVE_BEATEN_WORDS = 2  # "was defeated"
+WIN_WORDS: Final = frozenset({"won", "wins", "win", "beat", "beats", "defeated", "defeats"})
+BEATEN_STEMS: Final = frozenset(stem(word) for word in ("beat", "beating", "defeated", "defeating", "beaten"))
+BEATEN_REACH: Final = 7
+PASSIVE_BEATEN_WORDS: Final = 2  # "was defeated"
 # A Celsius temperature in Fahrenheit, and how near a claim's bare degrees must be to it (see _degrees_of).
 FAHRENHEIT_DEGREES, FAHRENHEIT_ZERO = 1.8, 32.0
-SAME_DEGREES = 0.01
-YEAR_REACH = 10  # tokens from a verb to the year it is dated by, across its object (see _year_of_verb)
+SAME_DEGREES: Final = 0.01
+YEAR_REACH: Final = 10  # tokens from a verb to the year it is dated by, across its object (see _year_of_verb)
 # How far apart "from" and "to" of one route may be, and the destination after "to".
-ROUTE_REACH = 6
+ROUTE_REACH: Final = 6
 
 
 def _opposite_words() -> dict[str, frozenset[str]]:
@@ -158,17 +158,17 @@ def _opposite_words() -> dict[str, frozenset[str]]:
     return opposites
 
 
-OPPOSITE_WORDS = _opposite_words()
-SUPERLATIVES = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
-SUPERLATIVE_MARKERS = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
+OPPOSITE_WORDS: Final = _opposite_words()
+SUPERLATIVES: Final = frozenset(word for word in OPPOSITE_WORDS if word.endswith("est"))
+SUPERLATIVE_MARKERS: Final = SUPERLATIVES | {"least"}  # "the least dense"; "most" is as often "most of them"
 # Words before an adjective that stands before its noun ("an unpowered object", "the tallest uninterrupted fall").
-ATTRIBUTE_LEADS = ARTICLES | SUPERLATIVE_MARKERS
+ATTRIBUTE_LEADS: Final = ARTICLES | SUPERLATIVE_MARKERS
 # Superlatives of one degree, each stated by the others when the measure moves to the noun ("the lowest
 # density" for "the least dense", "the largest number" for "the most").
-DEGREE_FAMILY = {word: family for family in DEGREE_FAMILIES for word in family}
-CATEGORY_OF = {word: category for category in CATEGORIES for word in category}
+DEGREE_FAMILY: Final = {word: family for family in DEGREE_FAMILIES for word in family}
+CATEGORY_OF: Final = {word: category for category in CATEGORIES for word in category}
 # Words that compare before "than": "more" and "less" and theirs, and the opposites in "-er" ("faster", "slower").
-COMPARATIVES = GREATER_WORDS | LESSER_WORDS | frozenset(word for word in OPPOSITE_WORDS if word.endswith("er"))
+COMPARATIVES: Final = GREATER_WORDS | LESSER_WORDS | frozenset(word for word in OPPOSITE_WORDS if word.endswith("er"))
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ class Analysed:
 # Claims read lately: the pipeline reads each claim for its memory key, then again for its verdict once
 # memory has been asked; a request carries at most MAX_CLAIMS (200) of them. A claim is at most 254
 # characters, a reading of it about 20 KiB: at most about 5 MiB.
-CLAIMS_KEPT = 256
+CLAIMS_KEPT: Final = 256
 
 
 @lru_cache(maxsize=CLAIMS_KEPT)
@@ -259,8 +259,8 @@ def analyse(text: str, passage: bool = True) -> Analysed:
 # costs about 157 bytes a character (23 KiB for a typical passage, 10.7 KiB for one of 64 characters,
 # 260 KiB for one of 2,000, the longest the store keeps): at most 20 MiB of the web process's memory
 # (passages of 64 characters), 7.5 MiB with the whole built-in base kept.
-PASSAGE_CHARS_KEPT = 120_000
-PASSAGE_MIN_CHARS = 64  # what a shorter passage's reading is counted as
+PASSAGE_CHARS_KEPT: Final = 120_000
+PASSAGE_MIN_CHARS: Final = 64  # what a shorter passage's reading is counted as
 analyse_passage = ReadingCache(analyse, PASSAGE_CHARS_KEPT, PASSAGE_MIN_CHARS)
 
 
@@ -524,8 +524,8 @@ def _same_word(word: Token, other: Token) -> bool:
 
 
 # A compound's head has at least four letters, after at least three: "light" of "sunlight".
-MIN_HEAD = 4
-MIN_MODIFIER = 3
+MIN_HEAD: Final = 4
+MIN_MODIFIER: Final = 3
 
 
 def compound_heads(word: str) -> Iterator[str]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from service.verdict.lexicon import (
     MONTHS,
@@ -47,51 +48,54 @@ from service.verdict.slots import is_negative
 from service.verdict.text import Token, has_verb, stem
 
 # Words that give a noun phrase one holder: "the first", "the only"; superlatives are added by the caller.
-UNIQUE_MARKERS = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
-DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "my", "your"})
+UNIQUE_MARKERS: Final = frozenset({"only", "first", "last", "most", "least", *ORDINALS})
+DETERMINERS: Final = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "my", "your"})
 # Markers of an event's place in a sequence: a date after their noun says when, not among which ("its first
 # launch in April 1981" is the first launch of all).
-SEQUENCE_MARKERS = frozenset({"first", "last", *ORDINALS})
+SEQUENCE_MARKERS: Final = frozenset({"first", "last", *ORDINALS})
 # Stop words that may stand between a word and the phrase it governs ("played on the grass"), and
 # the content words of that phrase compared.
-GOVERNED_GAP = 2
-GOVERNED_REACH = 4
+GOVERNED_GAP: Final = 2
+GOVERNED_REACH: Final = 4
 # Words that open a relative clause or join another phrase: what follows is not governed by the word before.
-PHRASE_BREAKS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "and", "or", "but", "while"})
+PHRASE_BREAKS: Final = frozenset(
+    {"that", "which", "who", "whom", "whose", "where", "when", "and", "or", "but", "while"}
+)
 # Links after which two phrases are the object of the same preposition ("spread by ticks", "by mosquitoes").
-PREPOSITIONS = frozenset(
+PREPOSITIONS: Final = frozenset(
     {"on", "in", "at", "by", "of", "from", "to", "with", "into", "onto", "through", "under", "over"}
 )
 # Prepositions that follow an intransitive verb ("live for", "flows into") as readily as a noun: not "of".
-AFTER_A_VERB = (PREPOSITIONS - {"of"}) | {"for", "during", "until", "around", "across", "along", "toward", "towards"}
+VERB_PREPOSITIONS: Final = {"for", "during", "until", "around", "across", "along", "toward", "towards"}
+AFTER_A_VERB: Final = (PREPOSITIONS - {"of"}) | VERB_PREPOSITIONS
 # Words that start a verb's object: a word right before one of them is read as a verb.
-OBJECT_STARTS = frozenset(
+OBJECT_STARTS: Final = frozenset(
     {"a", "an", "the", "its", "their", "his", "her", "your", "our", "my", "you", "it", "them", "him", "us", "this"}
 )
 # Words of a noun phrase's modifiers read back from its noun ("a former royal palace").
-MODIFIER_REACH = 3
+MODIFIER_REACH: Final = 3
 # Verbs that join a subject to what is said of it ("the core is liquid").
-COPULAS = frozenset({"is", "are", "was", "were"})
+COPULAS: Final = frozenset({"is", "are", "was", "were"})
 # Words after a superlative's noun that give the measure ("when measured from base to summit",
 # "by mass", "above sea level"), the words that may lead them in, and those that give a scope.
-MEASURE_WORDS = frozenset({"measured", "measuring", "by", "from", "above", "below"})
-MEASURE_LEADS = frozenset({"when", "if", "as"})
-SCOPE_WORDS = frozenset({"in", "on", "of", "among"})
+MEASURE_WORDS: Final = frozenset({"measured", "measuring", "by", "from", "above", "below"})
+MEASURE_LEADS: Final = frozenset({"when", "if", "as"})
+SCOPE_WORDS: Final = frozenset({"in", "on", "of", "among"})
 # A scope that says "everywhere": "the highest mountain on Earth", "the largest planet in the Solar System".
-WIDEST_SCOPES = frozenset({"world", "earth", "globe", "planet", "sun", "system", "universe", "any", "known"})
-EVERYWHERE = frozenset({"*"})
-PHRASE_ENDS = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "but", "which", "that", "while"})
+WIDEST_SCOPES: Final = frozenset({"world", "earth", "globe", "planet", "sun", "system", "universe", "any", "known"})
+EVERYWHERE: Final = frozenset({"*"})
+PHRASE_ENDS: Final = MEASURE_WORDS | MEASURE_LEADS | SCOPE_WORDS | frozenset({"and", "but", "which", "that", "while"})
 # Words a superlative's noun phrase may have between the marker and its measure or scope.
-NOUN_REACH = 3
-LIST_JOINS = frozenset({"and", "or"})
+NOUN_REACH: Final = 3
+LIST_JOINS: Final = frozenset({"and", "or"})
 # Words before the holders of a list of places ("with talc as the softest and diamond as the hardest").
-HOLDER_LIST_LEADS = frozenset({"with", "and"})
+HOLDER_LIST_LEADS: Final = frozenset({"with", "and"})
 # Tokens an apposition between commas may have ("The femur, or thigh bone, is the longest").
-APPOSITION_REACH = 8
+APPOSITION_REACH: Final = 8
 # Tokens from a negation to the marker it negates ("not the tallest", "never the largest").
-NEGATION_REACH = 3
+NEGATION_REACH: Final = 3
 # Each synonym's stem, to the stems of its group: "stores" meets "keeps".
-SYNONYM_STEMS = {stem(word): frozenset(stem(other) for other in group) for group in SYNONYMS for word in group}
+SYNONYM_STEMS: Final = {stem(word): frozenset(stem(other) for other in group) for group in SYNONYMS for word in group}
 
 
 @dataclass(frozen=True)

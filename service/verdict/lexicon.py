@@ -7,13 +7,15 @@ word of it where a passage says the other changes what is claimed.
 
 from __future__ import annotations
 
+from typing import Final
+
 
 def words(text: str) -> frozenset[str]:
     """A set of the words in ``text``: word lists read best as prose."""
     return frozenset(text.split())
 
 
-STOP_WORDS = words(
+STOP_WORDS: Final = words(
     """a an the this that these those it its it's is are was were be been being am do does did has have had
     having of in on at to for from by with about as into onto than then so such and or but if while whereas
     also only just very can could will would shall should may might must which who whom whose what when where
@@ -27,38 +29,38 @@ STOP_WORDS = words(
 # Words that negate the clause they stand in ("n't" endings are counted as well).
 # "a deficiency of", "a shortage of" and "the absence of" deny having a thing as "a lack of" does, so that a
 # paraphrase of one by another is no contradiction.
-LACK_WORDS = words("lacks lack lacking deficiency deficient shortage absence")
-NEGATORS = words("not no never none nobody nothing nowhere neither nor cannot without") | LACK_WORDS
+LACK_WORDS: Final = words("lacks lack lacking deficiency deficient shortage absence")
+NEGATORS: Final = words("not no never none nobody nothing nowhere neither nor cannot without") | LACK_WORDS
 # Words that negate the thing after them with the word that follows ("rather than plants", "instead of coal").
-CONTRAST_NEGATORS = {"rather": "than", "instead": "of"}
+CONTRAST_NEGATORS: Final = {"rather": "than", "instead": "of"}
 # Words that negate as "not" does, whatever the other text says.
-ALWAYS_NEGATIVE = words("unable impossible untrue incorrect")
+ALWAYS_NEGATIVE: Final = words("unable impossible untrue incorrect")
 # Words that say "hardly at all": what a negative affix says, without a negation ("react very little").
-DIMINISHERS = words("little low few rarely hardly barely seldom scarcely negligible minimal")
+DIMINISHERS: Final = words("little low few rarely hardly barely seldom scarcely negligible minimal")
 # Adjectives whose "-less" reads as a negation of the rest ("useless" = "not useful").
-NEGATIVE_LESS_WORDS = words(
+NEGATIVE_LESS_WORDS: Final = words(
     """useless harmless pointless powerless lifeless colourless colorless odourless odorless tasteless
     weightless airless waterless fruitless helpless hopeless senseless meaningless worthless baseless
     groundless needless careless endless toothless wingless legless eyeless spineless boneless"""
 )
 # Prefixes that negate the word they start when the rest is a word in its own right; "un" always
 # does, but for the words listed in UN_WORDS.
-UN_WORDS = words(
+UN_WORDS: Final = words(
     "under understand understood underground undergo underwent uniform union unique unit unite united unity "
     "universe universal university unless until unto"
 )
-NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
+NEGATIVE_PREFIXES: Final = ("un", "in", "im", "il", "ir", "dis", "non")
 # Prefixes that negate an "-ible" or "-able" word, its shortest length ("in-ed-ible"), and the words
 # that only look so ("intelligible" is no "in-telligible"; "inflammable" burns; "invaluable" is very valuable).
-ABILITY_NEGATORS = ("in", "im", "il", "ir")
-MIN_NEGATED_ABILITY = 8
-NOT_NEGATED_ABILITY = words(
+ABILITY_NEGATORS: Final = ("in", "im", "il", "ir")
+MIN_NEGATED_ABILITY: Final = 8
+NOT_NEGATED_ABILITY: Final = words(
     """intelligible inflammable invaluable inhabitable irritable imitable imaginable inheritable inflatable
     insurable indictable impressionable improvable imputable impressible"""
 )
-NOT_NEGATING_PREFIXES = ("inter", "intra")
+NOT_NEGATING_PREFIXES: Final = ("inter", "intra")
 # Words with a negative prefix that are common enough to count without seeing their base.
-NEGATIVE_PREFIXED_WORDS = words(
+NEGATIVE_PREFIXED_WORDS: Final = words(
     """unable unsafe untrue incorrect impossible invisible inaccurate incapable inedible insoluble
     unaffected unchanged unrelated unknown unlikely uncommon unusual unhealthy illegal irrelevant
     disagree disproved dislike nonexistent non-toxic nontoxic inactive indirect ineffective insignificant
@@ -67,13 +69,13 @@ NEGATIVE_PREFIXED_WORDS = words(
 
 # Words that show a clause has a verb of its own, so "and" joins two statements, not two nouns
 # (besides words ending in "-ed").
-VERB_MARKERS = words(
+VERB_MARKERS: Final = words(
     "is are was were has have had can could will would does do did lies became becomes remains contains "
     "died won lost made began grew took led ran wrote built found gave sank fell rose came went held"
 )
 
 # Pairs of opposite words: saying one where the evidence says the other flips the claim.
-OPPOSITES: tuple[tuple[str, str], ...] = (
+OPPOSITES: Final[tuple[tuple[str, str], ...]] = (
     ("largest", "smallest"),
     ("biggest", "smallest"),
     ("larger", "smaller"),
@@ -246,7 +248,7 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
 )
 
 # Words that say the same thing where a slot is compared word by word.
-SYNONYMS: tuple[frozenset[str], ...] = tuple(
+SYNONYMS: Final[tuple[frozenset[str], ...]] = tuple(
     words(group)
     for group in (
         "highest tallest",
@@ -290,7 +292,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
 
 # Irregular forms of verbs, to the verb: "won" meets "winning", "began" meets "begins". Forms that are
 # also other words are left out ("left", "found", "rose", "fell", "saw", "led", "lay", "bit", "shot").
-IRREGULAR_FORMS = {
+IRREGULAR_FORMS: Final = {
     form: verb
     for verb, forms in (
         ("begin", "began begun"),
@@ -362,26 +364,28 @@ IRREGULAR_FORMS = {
 }
 
 # Comparatives that say the first side's figure is the greater, and those that say it is the smaller.
-GREATER_WORDS = words(
+GREATER_WORDS: Final = words(
     "more greater larger bigger longer higher taller wider heavier older faster deeper hotter warmer later"
 )
-LESSER_WORDS = words("fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler earlier")
+LESSER_WORDS: Final = words(
+    "fewer less smaller shorter lower narrower lighter younger slower shallower colder cooler earlier"
+)
 
 # Verbs whose two sides can be swapped without changing the fact ("France borders Spain"): no role swap.
-SYMMETRIC_VERBS = words(
+SYMMETRIC_VERBS: Final = words(
     "border borders bordered neighbour neighbours married marry meet met played play faced face drew draw "
     "tied tie joined join resembles resemble equals equal shares share merged merge"
 )
 
 # Modifiers that make a noun name something else: a "former capital" is not the capital, a "dwarf
 # planet" not a planet, a "fake diamond" not a diamond.
-PRIVATIVE_MODIFIERS = words(
+PRIVATIVE_MODIFIERS: Final = words(
     "former ex fake mock toy dwarf pseudo imitation counterfeit alleged faux sham erstwhile onetime replica"
 )
 
 # Sets of words of which a thing is one: a claim that names another member than its evidence
 # is refuted (material, state, class of animal, colour, direction of travel...).
-CATEGORIES: tuple[frozenset[str], ...] = tuple(
+CATEGORIES: Final[tuple[frozenset[str], ...]] = tuple(
     words(members)
     for members in (
         # materials and chemical elements: what a thing is made of
@@ -412,7 +416,7 @@ CATEGORIES: tuple[frozenset[str], ...] = tuple(
 
 # Capitalised words that name a kind of place rather than which one ("the Atlantic Ocean" and
 # "the Pacific Ocean" differ in their other word).
-GENERIC_NAME_WORDS = words(
+GENERIC_NAME_WORDS: Final = words(
     """the of and de da van von der la le el al mount mountain mountains lake river sea ocean oceans city island
     islands desert galaxy station space university republic kingdom united state states empire north south
     east west northern southern eastern western great new old saint st cape bay gulf strait canal national
@@ -420,10 +424,10 @@ GENERIC_NAME_WORDS = words(
     convention conference act railway railways railroad bridge falls express airport cathedral palace"""
 )
 # Superlatives of the same degree: the lowest of a measure, and the highest.
-DEGREE_FAMILIES = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
+DEGREE_FAMILIES: Final = (words("least lowest fewest smallest"), words("highest largest greatest biggest"))
 # Chemical formulas people write for a substance's name, read as the words of that name ("CO2" is "carbon
 # dioxide", not a name "CO" and a count of 2).
-FORMULAS = {
+FORMULAS: Final = {
     "CO2": ("carbon", "dioxide"),
     "H2O": ("water",),
     "O2": ("oxygen",),
@@ -435,7 +439,7 @@ FORMULAS = {
     "NaCl": ("sodium", "chloride"),
 }
 # Other names for the same thing, each mapped to one spelling.
-ALIASES = {
+ALIASES: Final = {
     "ussr": "soviet",
     "usa": "america",
     "us": "america",
@@ -461,7 +465,7 @@ ALIASES = {
     "earth's": "earth",
 }
 
-NUMBER_WORDS = {
+NUMBER_WORDS: Final = {
     "zero": 0,
     "one": 1,
     "two": 2,
@@ -500,12 +504,12 @@ NUMBER_WORDS = {
     "once": 1,
 }
 # The number words that combine into larger numbers ("twenty six", "three hundred and ten").
-COUNTING_WORDS = words(
+COUNTING_WORDS: Final = words(
     """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"""
 )
-SCALE_WORDS = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-ORDINALS = {
+SCALE_WORDS: Final = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+ORDINALS: Final = {
     "first": 1,
     "second": 2,
     "third": 3,
@@ -520,17 +524,17 @@ ORDINALS = {
     "twelfth": 12,
 }
 # Parts of a whole, by the number of parts: "three quarters of" is 75 percent.
-FRACTIONS = {
+FRACTIONS: Final = {
     **dict.fromkeys(["half", "halves"], 2),
     **dict.fromkeys(["third", "thirds"], 3),
     **dict.fromkeys(["quarter", "quarters"], 4),
     **dict.fromkeys(["fifth", "fifths"], 5),
     **dict.fromkeys(["tenth", "tenths"], 10),
 }
-MONTHS = words("january february march april may june july august september october november december")
+MONTHS: Final = words("january february march april may june july august september october november december")
 
 # Unit words: (dimension, factor to the dimension's base unit). Temperatures are converted apart.
-UNITS: dict[str, tuple[str, float]] = {
+UNITS: Final[dict[str, tuple[str, float]]] = {
     **dict.fromkeys(["km", "kilometre", "kilometres", "kilometer", "kilometers"], ("length", 1e3)),
     **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], ("length", 1.0)),
     **dict.fromkeys(["cm", "centimetre", "centimetres", "centimeter", "centimeters"], ("length", 1e-2)),
@@ -571,8 +575,10 @@ UNITS: dict[str, tuple[str, float]] = {
     **dict.fromkeys(["calorie", "calories", "kcal"], ("energy", 1.0)),
 }
 # Words between a number and its unit that do not change it ("100 degrees Celsius").
-UNIT_FILLERS = frozenset({"degree", "degrees", "square", "cubic", "per"})
+UNIT_FILLERS: Final = frozenset({"degree", "degrees", "square", "cubic", "per"})
 # Words before a number that make it a bound, not a value.
-LOWER_BOUNDS = frozenset({"over", "above", "exceeding"})
-UPPER_BOUNDS = frozenset({"under", "below"})
-HEDGES = frozenset({"about", "around", "roughly", "approximately", "nearly", "almost", "some", "circa", "estimated"})
+LOWER_BOUNDS: Final = frozenset({"over", "above", "exceeding"})
+UPPER_BOUNDS: Final = frozenset({"under", "below"})
+HEDGES: Final = frozenset(
+    {"about", "around", "roughly", "approximately", "nearly", "almost", "some", "circa", "estimated"}
+)

@@ -47,63 +47,64 @@ from service.verdict.lexicon import (
 )
 from service.verdict.text import Token, stem
 
-DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?$")
-ORDINAL_DIGITS = re.compile(r"(\d+)(?:st|nd|rd|th)$")
-ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})$")
-ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10}
-MIN_ROMAN = 2
-EXACT_KINDS = frozenset({"year", "day", "ordinal"})
-COMPOUND_KINDS = frozenset({"length", "time", "mass"})
+DIGITS: Final = re.compile(r"\d[\d,]*(?:\.\d+)?$")
+ORDINAL_DIGITS: Final = re.compile(r"(\d+)(?:st|nd|rd|th)$")
+ROMAN: Final = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})$")
+ROMAN_DIGITS: Final = {"I": 1, "V": 5, "X": 10}
+MIN_ROMAN: Final = 2
+EXACT_KINDS: Final = frozenset({"year", "day", "ordinal"})
+COMPOUND_KINDS: Final = frozenset({"length", "time", "mass"})
 # What may join the parts of one measure ("23 hours, 56 minutes and 4 seconds"), and how many of them.
-MEASURE_JOINS = frozenset({",", "and"})
-MEASURE_JOINS_REACH = 2
+MEASURE_JOINS: Final = frozenset({",", "and"})
+MEASURE_JOINS_REACH: Final = 2
 # Kinds without a unit a bare figure could take from a parallel clause.
-UNITLESS_KINDS = frozenset({"count", "year", "day", "ordinal", "percent"})
+UNITLESS_KINDS: Final = frozenset({"count", "year", "day", "ordinal", "percent"})
 # Words that join a clause parallel to the one before ("1,024 bytes, whereas ... 1,000").
-PARALLEL_JOINS = frozenset({"while", "whereas", "but", "and"})
+PARALLEL_JOINS: Final = frozenset({"while", "whereas", "but", "and"})
 # Relative difference under which two values are the same figure written differently.
-SAME_FIGURE = 0.01
-SAME_HEDGED_FIGURE = 0.05
+SAME_FIGURE: Final = 0.01
+SAME_HEDGED_FIGURE: Final = 0.05
 # How far a hedged temperature may be from another: a degree, or a smaller share than other figures (see _slack).
-HEDGED_DEGREES = 1.0
-HEDGED_TEMPERATURE_SHARE = 0.02
+HEDGED_DEGREES: Final = 1.0
+HEDGED_TEMPERATURE_SHARE: Final = 0.02
 # Words that say a figure is exact, and how near another must be to be that figure (a conversion's float error).
-EXACTLY = frozenset({"exactly", "precisely"})
-EXACT_FIGURE = 1e-6
+EXACTLY: Final = frozenset({"exactly", "precisely"})
+EXACT_FIGURE: Final = 1e-6
 # How much looser a bound may be than the evidence's the same way and still be it rounded ("over 300", "more than 320").
-ROUNDED_BOUND = 0.2
-MAX_ROUNDED_DIGIT = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
-COUNTED_NOUNS_LOOKAHEAD = 3
-CONVERSION_GAP = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
+ROUNDED_BOUND: Final = 0.2
+MAX_ROUNDED_DIGIT: Final = 9  # a hedged measure up to this, as written, stands for what rounds to it (see Quantity)
+COUNTED_NOUNS_LOOKAHEAD: Final = 3
+CONVERSION_GAP: Final = 2  # words between a figure and its conversion in brackets ("252 km per hour (157 mph)")
 # Words between a unit and the one it is divided by ("kilometres per hour", "metres a second", "every hour").
-RATE_WORDS = frozenset({"per", "a", "an", "every", "each"})
+RATE_WORDS: Final = frozenset({"per", "a", "an", "every", "each"})
 # "square" and "cubic": the power of the length after them; only they may stand after "per".
-POWERS = {"square": 2, "cubic": 3}
-POWER_FILLERS = frozenset(POWERS)
-IDIOM_REACH = 10  # tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for
-LIST_ENDS = frozenset({"and", "or"})
+POWERS: Final = {"square": 2, "cubic": 3}
+POWER_FILLERS: Final = frozenset(POWERS)
+# Tokens after "no" or "not" in which "other than", "except", "-er than" or "until" is looked for.
+IDIOM_REACH: Final = 10
+LIST_ENDS: Final = frozenset({"and", "or"})
 # Negators whose object is a thing: they negate having it, not the rest of the clause.
-OBJECT_NEGATORS = LACK_WORDS | {"without"}
-OTHER_REACH = 8  # tokens from "one" to the "the other" that makes it one of two
-SCARCITY_WORDS = frozenset({"little", "few"})  # after "too": a lack ("too little vitamin C")
-MIN_NAME_PREFIX = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
-MIN_COMPOUND_PART = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
+OBJECT_NEGATORS: Final = LACK_WORDS | {"without"}
+OTHER_REACH: Final = 8  # tokens from "one" to the "the other" that makes it one of two
+SCARCITY_WORDS: Final = frozenset({"little", "few"})  # after "too": a lack ("too little vitamin C")
+MIN_NAME_PREFIX: Final = 4  # letters a name needs to stand for a longer one it starts ("Paris", "Parisians")
+MIN_COMPOUND_PART: Final = 3  # letters of each part of a compound name ("Sun" and "light" of "Sunlight")
 # Letters of a name in capitals read as initials ("UN", "NASA", "UNESCO", "US GPS").
 MIN_ACRONYM, MAX_ACRONYM = 2, 6
 # The shares fractions in words name, in percent: 1/10, 1/5, 1/4, 3/10, 1/3 ... 9/10.
-COMMON_SHARES = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
-MINUS_SIGNS = frozenset({"minus", "-", "\u2212"})
+COMMON_SHARES: Final = frozenset(100.0 * part / parts for parts in set(FRACTIONS.values()) for part in range(1, parts))
+MINUS_SIGNS: Final = frozenset({"minus", "-", "\u2212"})
 # "a" or "an" before a unit is one of it after a hedge or one of these ("for a week", "in an hour").
-SINGLE_ARTICLES = frozenset({"a", "an"})
-SINGLE_LEADS = frozenset({"for", "in", "within", "after", "than", "nearly", "almost", "over", "under"})
+SINGLE_ARTICLES: Final = frozenset({"a", "an"})
+SINGLE_LEADS: Final = frozenset({"for", "in", "within", "after", "than", "nearly", "almost", "over", "under"})
 # Words between a figure and its scale's letter ("100 degrees C").
-DEGREE_WORDS = frozenset({"degree", "degrees", "°"})
-ALL_WORDS = frozenset({"every", "all", "each", "everyone", "everything"})
-COMPARATIVE_WORDS = frozenset({"more", "less", "fewer", "better", "worse"})
+DEGREE_WORDS: Final = frozenset({"degree", "degrees", "°"})
+ALL_WORDS: Final = frozenset({"every", "all", "each", "everyone", "everything"})
+COMPARATIVE_WORDS: Final = frozenset({"more", "less", "fewer", "better", "worse"})
 # Letters a word before "-less" needs to be read as its stem ("sight-less", not "un-less").
-MIN_LESS_STEM = 4
+MIN_LESS_STEM: Final = 4
 # Endings of the adjectives a negative prefix turns around ("in-visible", "un-safe", "un-changed").
-ADJECTIVE_ENDINGS = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
+ADJECTIVE_ENDINGS: Final = ("able", "ible", "ive", "al", "ent", "ant", "ful", "ous", "ar", "ct", "safe", "true", "ed")
 
 
 @dataclass(frozen=True, slots=True)

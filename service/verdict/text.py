@@ -19,20 +19,20 @@ from service.verdict.lexicon import ALIASES, FORMULAS, IRREGULAR_FORMS, STOP_WOR
 # An ordinal written in digits ("14th") is one token, so that it reads as a day or a rank.
 # A minus sign right before a figure ("-18 °C") is a token of its own, read as "minus"; a chemical formula
 # ("CO2") is one, read as the words of its name (see ``_formula``).
-TOKEN = re.compile(
+TOKEN: Final = re.compile(
     r"\b(?:" + "|".join(FORMULAS) + r")\b"
     r"|(?<![\w.,])[-\u2212](?=\d)"
     r"|\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
     r"|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|%|°[CFcf]?|[;:,()]|[.!?](?=\s|$)"
 )
 # Where a passage's clauses end: a new clause states its own fact.
-CLAUSE_BREAKS = frozenset({";", ":", ".", "!", "?"})
-CLAUSE_STARTERS = frozenset({"while", "whereas", "but", "although", "though"})
+CLAUSE_BREAKS: Final = frozenset({";", ":", ".", "!", "?"})
+CLAUSE_STARTERS: Final = frozenset({"while", "whereas", "but", "although", "though"})
 # Those that start a clause even without a comma before ("Stalactites hang ... while stalagmites rise").
-UNCOMMA_STARTERS = frozenset({"but", "while", "whereas"})
+UNCOMMA_STARTERS: Final = frozenset({"but", "while", "whereas"})
 # First words of a parenthetical between commas that describes what stands before it
 # ("Canberra, a purpose-built city ..., is the capital").
-APPOSITION_STARTERS = frozenset(
+APPOSITION_STARTERS: Final = frozenset(
     [
         "a",
         "an",
@@ -54,9 +54,9 @@ APPOSITION_STARTERS = frozenset(
     ]
 )
 
-LIST_JOINS = frozenset({"and", "or", "but"})
+LIST_JOINS: Final = frozenset({"and", "or", "but"})
 
-_STEMMER = Stemmer.Stemmer("english")
+_STEMMER: Final = Stemmer.Stemmer("english")
 
 
 @final
@@ -188,8 +188,8 @@ def _formula(word: str, start: int, end: int, index: int, initial: bool) -> list
 
 # A year's first and last days said in words, as their day and month: "the first day of 1995" is
 # "1 January 1995", "the last day of the year 1999" is "31 December 1999".
-YEAR_ENDS = {"first": ("first", "january"), "last": ("31st", "december")}
-YEAR_FILLERS = ("the", "year")
+YEAR_ENDS: Final = {"first": ("first", "january"), "last": ("31st", "december")}
+YEAR_FILLERS: Final = ("the", "year")
 
 
 def _calendar_days(tokens: list[Token]) -> list[Token]:
