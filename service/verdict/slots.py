@@ -244,7 +244,7 @@ def _one_word_in_the_other(one: str, other: str) -> bool:
     """ "Paris" and "Parisians" (one starts the other, four letters at least); "Sun" or "Light" and "Sunlight"
     (one is a part of the other, which is the two parts joined); two forms of one word, as a sentence's first
     word may be ("Deleted" and "Deleting")."""
-    short, long = sorted((one, other), key=len)
+    short, long = (one, other) if len(one) <= len(other) else (other, one)  # not sorted(): called per pair
     if len(short) >= MIN_NAME_PREFIX and (long.startswith(short) or stem(short) == stem(long)):
         return True
     rest = len(long) - len(short)
