@@ -14,7 +14,6 @@ import itertools
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final, final
 
 from service.verdict.lexicon import (
@@ -45,7 +44,7 @@ from service.verdict.lexicon import (
     UNITS,
     UPPER_BOUNDS,
 )
-from service.verdict.text import Token, stem
+from service.verdict.text import Token, remember, stem
 
 DIGITS: Final = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS: Final = re.compile(r"(\d+)(?:st|nd|rd|th)$")
@@ -860,10 +859,28 @@ def _comparative(word: str) -> bool:
     return word in COMPARATIVE_WORDS or (word.endswith("er") and len(word) > 4)
 
 
-@lru_cache(maxsize=16384)
+# Words asked of lately, with their answers (cleared when full, see text.remember): 16,384 words with
+# their tuples (or stems), about 3 MiB each for _NEGATIONS and _BASE_STEMS; 4,096 words, under 1 MiB, for
+# _NEGATIVES, asked of every word of the phrases compared.
+NEGATIONS_KEPT: Final = 16384
+NEGATIVES_KEPT: Final = 4096
+BASE_STEMS_KEPT: Final = 16384
+_NEGATIONS: Final[dict[str, tuple[bool, bool, str | None]]] = {}
+_NEGATIVES: Final[dict[str, bool]] = {}
+_BASE_STEMS: Final[dict[str, str]] = {}
+
+
 def _negation_of(word: str) -> tuple[bool, bool, str | None]:
     """How ``word`` can negate: always ("not"), by an affix whatever the other text says
     ("useless"), or by a prefix when the other text has the rest (that rest, "visible" for "invisible")."""
+    known = _NEGATIONS.get(word)
+    if known is not None:
+        return known
+    return remember(_NEGATIONS, word, _negation_read(word), NEGATIONS_KEPT)
+
+
+def _negation_read(word: str) -> tuple[bool, bool, str | None]:
+    """``_negation_of`` worked out, not looked up."""
     if _always_negates(word):
         return True, False, None
     if _negative_affix(word, frozenset()):
@@ -879,16 +896,25 @@ def _negation_of(word: str) -> tuple[bool, bool, str | None]:
     return False, False, None
 
 
-@lru_cache(maxsize=4096)  # asked of every word of the phrases compared; 4,096 words: under 1 MiB with the words
 def is_negative(word: str) -> bool:
     """Whether a word negates, alone or by an affix, whatever the other text says."""
-    return _always_negates(word) or _negative_affix(word, frozenset())
+    known = _NEGATIVES.get(word)
+    if known is not None:
+        return known
+    return remember(_NEGATIVES, word, _always_negates(word) or _negative_affix(word, frozenset()), NEGATIVES_KEPT)
 
 
-@lru_cache(maxsize=16384)
 def base_stem(word: str) -> str:
     """The stem of a word with its negative affix taken off ("harmless" and "harmful" -> "harm");
     the word's own stem when it has none."""
+    known = _BASE_STEMS.get(word)
+    if known is not None:
+        return known
+    return remember(_BASE_STEMS, word, _base_stem_read(word), BASE_STEMS_KEPT)
+
+
+def _base_stem_read(word: str) -> str:
+    """``base_stem`` worked out, not looked up."""
     if word.endswith("less") and (word in NEGATIVE_LESS_WORDS or len(word) - len("less") >= MIN_LESS_STEM):
         return stem(word[: -len("less")])
     for prefix in NEGATIVE_PREFIXES:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Final, final
+from typing import Final, TypeVar, final
 
 import Stemmer
 
@@ -131,11 +130,30 @@ class Token:
         )
 
 
-@lru_cache(maxsize=8192)
+_Answer = TypeVar("_Answer")
+
+
+def remember(cache: dict[str, _Answer], word: str, answer: _Answer, bound: int) -> _Answer:
+    """``answer`` kept for ``word``, the cache emptied first when it holds ``bound`` words: a plain dict
+    that compiled code reads directly (an ``lru_cache`` wrapper is a Python call), its memory bounded."""
+    if len(cache) >= bound:
+        cache.clear()
+    cache[word] = answer
+    return answer
+
+
+# Stems of the words read lately: 8,192 words with their stems, under 1.5 MiB.
+STEMS_KEPT: Final = 8192
+_STEMS: Final[dict[str, str]] = {}
+
+
 def stem(word: str) -> str:
     """The Snowball stem, of the verb for an irregular form ("won" -> "win")."""
+    known = _STEMS.get(word)
+    if known is not None:
+        return known
     result: str = _STEMMER.stemWord(IRREGULAR_FORMS.get(word, word))
-    return result
+    return remember(_STEMS, word, result, STEMS_KEPT)
 
 
 def fold(word: str) -> str:
