@@ -10,7 +10,7 @@ from service.claims import split_claims
 from service.settings import BUILTIN_KNOWLEDGE_BASE, Settings
 from service.verdict import NOT_ENOUGH_EVIDENCE, REFUTED, SUPPORTED, Passage, claim_key, judge, statements
 from service.verdict import text as text_module
-from service.verdict.text import tokenize
+from service.verdict.text import STEMS_KEPT, remember, stem, tokenize
 
 THRESHOLD = 0.6
 MOZART = "Wolfgang Amadeus Mozart was born in Salzburg on 27 January 1756 and died in Vienna in December 1791."
@@ -2105,3 +2105,15 @@ def test_compiled_tokens_cannot_change() -> None:
     """The rule relies on a token never changing once read; compiled, a Final field refuses assignment."""
     with pytest.raises(AttributeError):
         tokenize("The last day of 1999.")[0].lower = "a"  # type: ignore[misc]
+
+
+def test_remembered_answers_stay_bounded() -> None:
+    """The rule's memoised words live in plain dicts: a full one is emptied before it grows past its bound."""
+    kept: dict[str, int] = {}
+    assert [remember(kept, word, len(word), 2) for word in ("a", "bb", "ccc")] == [1, 2, 3]
+    assert kept == {"ccc": 3}
+    first = stem("boils")
+    for number in range(STEMS_KEPT + 1):
+        stem(f"word{number}s")
+    assert len(text_module._STEMS) <= STEMS_KEPT
+    assert stem("boils") == first == "boil"
