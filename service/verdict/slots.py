@@ -44,7 +44,7 @@ from service.verdict.lexicon import (
     UNITS,
     UPPER_BOUNDS,
 )
-from service.verdict.text import Token, remember, stem
+from service.verdict.text import Record, Token, remember, stem
 
 DIGITS: Final = re.compile(r"\d[\d,]*(?:\.\d+)?$")
 ORDINAL_DIGITS: Final = re.compile(r"(\d+)(?:st|nd|rd|th)$")
@@ -195,7 +195,7 @@ def _within(claimed: Quantity, given: Quantity) -> bool:
 
 
 @final
-class Name:
+class Name(Record):
     """A name's telling words and span. A compiled class for the reason ``Token`` is one (see there), equal and
     hashed by value."""
 
@@ -213,15 +213,6 @@ class Name:
 
     def _fields(self) -> tuple[frozenset[str], int, int, str, str, str]:
         return (self.keys, self.first, self.last, self.tail, self.initials, self.acronym)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Name) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return f"Name{self._fields()!r}"
 
     def spanning(self, first: int, last: int) -> Name:
         """The same name said over another span."""

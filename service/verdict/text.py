@@ -58,12 +58,31 @@ LIST_JOINS: Final = frozenset({"and", "or", "but"})
 _STEMMER: Final = Stemmer.Stemmer("english")
 
 
+class Record:
+    """A compiled value: equal, hashed and shown by its ``_fields()``, as the frozen dataclasses these replaced
+    were. A subclass lists its fields once, in ``_fields``, and keeps them ``Final``."""
+
+    __slots__ = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._fields()!r}"
+
+
 @final
-class Token:
+class Token(Record):
     """One word, number or mark with its offsets. A plain class with its own constructor, not a frozen
     dataclass: mypyc compiles this ``__init__``, where the dataclass's set each field through
     ``object.__setattr__``. ``Final`` keeps it immutable (mypy checks it; compiled, assigning raises), and
-    equality and hashing are by value, as the dataclass's were."""
+    equality and hashing are by value (``Record``)."""
 
     __slots__ = ("capitalized", "end", "index", "initial", "is_content", "is_word", "lower", "start", "stem", "text")
 
@@ -104,15 +123,6 @@ class Token:
             self.is_word,
             self.is_content,
         )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Token) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return f"Token{self._fields()!r}"
 
     def read_as(self, word: str, is_content: bool) -> Token:
         """The same span read as another word, its form and stem both ``word``."""
